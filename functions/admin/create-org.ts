@@ -1,0 +1,13 @@
+import { createOrgRequestSchema } from '#domain/keys.ts';
+import { createOrg } from '#domain/org.ts';
+import type { Deps } from '#domain/ports.ts';
+import { apiHandler, created } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+
+/** POST /v1/orgs — root key only. */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(deps, { auth: 'root', body: createOrgRequestSchema }, async ({ principal, body }) =>
+    created(await createOrg(deps, principal, { orgId: body.orgId, ...(body.name ? { name: body.name } : {}) })),
+  );
+
+export const handler = lambdaHandler(makeHandler);

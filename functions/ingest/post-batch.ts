@@ -1,0 +1,33 @@
+import { batchRequestSchema, postBatch } from '#domain/batch.ts';
+import type { Deps } from '#domain/ports.ts';
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+import { runPath } from '#http/schemas.ts';
+
+/**
+ * Lambda takes at most 6 MB per synchronous invocation, event envelope included; 5 MiB of
+ * body leaves room for it. Larger batches go through a pre-signed upload.
+ */
+export const INLINE_BATCH_MAX_BYTES = 5 * 1024 * 1024;
+
+/** POST /v1/runs/{runId}/batches */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(
+    deps,
+    {
+      auth: 'ingest',
+      body: batchRequestSchema,
+      params: runPath,
+      maxBodyBytes: INLINE_BATCH_MAX_BYTES,
+      tooLargeHint: (event) => {
+        const uploads = `/v1/runs/${event.pathParameters?.runId ?? '{runId}'}/uploads`;
+        return {
+          message: `an inline batch may be at most ${INLINE_BATCH_MAX_BYTES} bytes; send larger batches as NDJSON through POST ${uploads}`,
+          details: { uploadEndpoint: uploads },
+        };
+      },
+    },
+    async ({ principal, body, params }) => ok(await postBatch(deps, principal, params.runId, body)),
+  );
+
+export const handler = lambdaHandler(makeHandler);

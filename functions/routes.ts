@@ -1,0 +1,28 @@
+/**
+ * Every API route and the function that serves it: local mode routes requests from this
+ * table, and the CDK app makes one Lambda function per entry. `access` says what the
+ * function may do to storage: query functions are granted read only.
+ */
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** Handler module under `functions/`, without extension. */
+  fn: string;
+  access: 'read' | 'readWrite';
+}
+
+export const ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/v1/orgs', fn: 'admin/create-org', access: 'readWrite' },
+  { method: 'POST', path: '/v1/keys', fn: 'admin/create-key', access: 'readWrite' },
+  { method: 'DELETE', path: '/v1/keys/{keyId}', fn: 'admin/revoke-key', access: 'readWrite' },
+  { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', access: 'readWrite' },
+  { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', access: 'readWrite' },
+  { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', access: 'readWrite' },
+  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', access: 'readWrite' },
+  { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', access: 'read' },
+  { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', access: 'read' },
+  { method: 'GET', path: '/v1/syncs/{syncId}/watermark', fn: 'query/get-watermark', access: 'read' },
+  { method: 'GET', path: '/v1/runs', fn: 'query/list-runs', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}', fn: 'query/get-run', access: 'read' },
+  { method: 'GET', path: '/v1/destinations', fn: 'query/list-destinations', access: 'read' },
+];

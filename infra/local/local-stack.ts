@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { createDeps, systemClock } from '#adapters/deps.ts';
+import { DEFAULT_RETENTION_DAYS, type Settings } from '#adapters/settings.ts';
+import { INDEXES, TABLE_KEYS } from '#adapters/dynamodb/table.ts';
+import type { Clock, Deps } from '#domain/ports.ts';
+import type { HandlerFactory } from '#http/lambda.ts';
+import { ROUTES } from '../../functions/routes.ts';
+import { createLocalServer, type LocalRoute } from './http-server.ts';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  rootKey: string;
+  retentionDays?: number;
+  clock?: Clock;
+  onRequest?: Parameters<typeof createLocalServer>[0]['onRequest'];
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  settings: Settings;
+  deps: Deps;
+  close(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const TABLE = 'synctrail';
+const BUCKET = 'synctrail-tracking';
+
+const listen = (server: { listen: Function; address(): AddressInfo | string | null }, port: number, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    const s = server as unknown as Server;
+    s.once('error', reject);
+    s.listen(port, host, () => resolve((s.address() as AddressInfo).port));
+  });
+
+const closeServer = (server: { close(cb: (err?: Error) => void): unknown }) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+  });
+
+async function ensureTable(client: DynamoDBClient): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    return;
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+  }
+  const attributes = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, ...INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: INDEXES.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+}
+
+/**
+ * Local mode in one process: dynalite (LevelDB on disk) for DynamoDB, s3rver (files on
+ * disk) for S3, both behind the real SDK clients, and one HTTP server calling the same
+ * handlers Lambda runs. Everything lives under `dataDir`; restarting loses nothing.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(options.dataDir, 's3'), { recursive: true });
+
+  const dynamo = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
+  const s3 = new S3rver({ port: 0, address: '127.0.0.1', directory: join(options.dataDir, 's3'), silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const s3Address = await s3.run();
+
+  const settings: Settings = {
+    region: 'us-east-1',
+    table: TABLE,
+    bucket: BUCKET,
+    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    localCredentials: LOCAL_CREDENTIALS,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    rootKey: options.rootKey,
+  };
+  const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
+  await ensureTable(admin);
+  admin.destroy();
+
+  const deps = createDeps(settings, options.clock ?? systemClock);
+  const routes: LocalRoute[] = await Promise.all(
+    ROUTES.map(async (route) => {
+      const module = (await import(`../../functions/${route.fn}.ts`)) as { makeHandler: HandlerFactory };
+      return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
+    }),
+  );
+  const server = createLocalServer({ routes, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+  const port = await listen(server, options.port, host);
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    settings,
+    deps,
+    async close() {
+      server.closeAllConnections?.();
+      await closeServer(server);
+      await s3.close();
+      await closeServer(dynamo);
+    },
+  };
+}

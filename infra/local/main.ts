@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadRootKey } from './root-key-file.ts';
+import { startLocalStack } from './local-stack.ts';
+
+/** `npm start`: SyncTrail's API on this machine, no AWS account needed. */
+async function main() {
+  const port = Number(process.env.PORT ?? 4300);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
+  const dataDir = resolve(process.env.SYNCTRAIL_DATA_DIR ?? '.synctrail');
+  const retentionDays = process.env.SYNCTRAIL_RETENTION_DAYS ? Number(process.env.SYNCTRAIL_RETENTION_DAYS) : undefined;
+  if (retentionDays !== undefined && !(retentionDays > 0)) throw new Error('SYNCTRAIL_RETENTION_DAYS must be a positive number');
+  mkdirSync(dataDir, { recursive: true });
+
+  const root = loadRootKey(dataDir, process.env.SYNCTRAIL_ROOT_KEY);
+  const stack = await startLocalStack({
+    dataDir,
+    port,
+    rootKey: root.rootKey,
+    ...(retentionDays ? { retentionDays } : {}),
+    onRequest: ({ method, path, status, ms }) => console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms`),
+  });
+
+  console.log(`SyncTrail local mode — data in ${dataDir}`);
+  if (root.source === 'generated') {
+    console.log(`Root key (shown once; kept in ${root.file}):\n  ${root.rootKey}`);
+  } else if (root.source === 'file') {
+    console.log(`Root key: the one in ${root.file}`);
+  } else {
+    console.log('Root key: from SYNCTRAIL_ROOT_KEY');
+  }
+  console.log(`listening on ${stack.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Clock, Deps } from '#domain/ports.ts';
+import { createClients } from './clients.ts';
+import { DynamoAuditLog } from './dynamodb/audit-log.ts';
+import { DynamoKeyStore, DynamoOrgStore } from './dynamodb/org-store.ts';
+import { DynamoRunStore } from './dynamodb/run-store.ts';
+import { DynamoSyncStore } from './dynamodb/sync-store.ts';
+import { NO_ROOT_KEY, SecretsManagerRootKey, StaticRootKey } from './root-key.ts';
+import { S3TrackingFiles } from './s3-tracking-files.ts';
+import { settingsFromEnv, type Settings } from './settings.ts';
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Wires the adapters for one set of settings. Handlers call this once, at module load. */
+export function createDeps(settings: Settings, clock: Clock = systemClock): Deps {
+  const { dynamo, s3 } = createClients(settings);
+  const rootKey = settings.rootKey
+    ? new StaticRootKey(settings.rootKey)
+    : settings.rootKeySecretArn
+      ? new SecretsManagerRootKey(new SecretsManagerClient({ region: settings.region }), settings.rootKeySecretArn)
+      : NO_ROOT_KEY;
+  return {
+    orgs: new DynamoOrgStore(dynamo, settings.table),
+    keys: new DynamoKeyStore(dynamo, settings.table),
+    syncs: new DynamoSyncStore(dynamo, settings.table),
+    runs: new DynamoRunStore(dynamo, settings.table),
+    audit: new DynamoAuditLog(dynamo, settings.table),
+    files: new S3TrackingFiles(s3, settings.bucket),
+    rootKey,
+    clock,
+    config: { retentionDays: settings.retentionDays },
+  };
+}
+
+let fromEnv: Deps | undefined;
+
+/** The deps a Lambda function uses: built from its environment on first use, then kept. */
+export function depsFromEnv(): Deps {
+  fromEnv ??= createDeps(settingsFromEnv());
+  return fromEnv;
+}

@@ -1,0 +1,149 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
+import type { DestinationStatus } from '#domain/statuses.ts';
+import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { isConditionFailure, orgPk } from './table.ts';
+
+/** Configuration attributes a PUT may remove; the required ones are always set. */
+const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject'];
+
+const toSync = (item: Record<string, unknown>): Sync => {
+  const { pk, sk, type, currentRunKey, ...sync } = item;
+  return sync as unknown as Sync;
+};
+
+export class DynamoSyncStore implements SyncStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private key(orgId: string, syncId: string) {
+    return { pk: orgPk(orgId), sk: `SYNC#${syncId}` };
+  }
+
+  async get(orgId: string, syncId: string): Promise<Sync | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: this.key(orgId, syncId), ConsistentRead: true }));
+    return Item ? toSync(Item) : undefined;
+  }
+
+  async create(sync: Sync): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...this.key(sync.orgId, sync.syncId), type: 'sync', ...sync },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async updateConfig(orgId: string, syncId: string, config: SyncConfig, expectedVersion: number, updatedAt: string): Promise<boolean> {
+    const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':next': expectedVersion + 1, ':updatedAt': updatedAt };
+    const sets = ['#version = :next', '#updatedAt = :updatedAt'];
+    const removes: string[] = [];
+    for (const [field, value] of Object.entries(config)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    for (const field of OPTIONAL_CONFIG) {
+      if (config[field] !== undefined) continue;
+      names[`#${field}`] = field;
+      removes.push(`#${field}`);
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(orgId: string, page: PageRequest): Promise<Page<Sync>> {
+    const start = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': orgPk(orgId), ':prefix': 'SYNC#' },
+        Limit: page.limit,
+        ...(start ? { ExclusiveStartKey: { pk: orgPk(orgId), sk: start.k } } : {}),
+      }),
+    );
+    return {
+      items: Items.map(toSync),
+      nextCursor: LastEvaluatedKey ? encodeCursor({ k: String(LastEvaluatedKey.sk) }) : null,
+    };
+  }
+
+  async markRunStarted(orgId: string, syncId: string, runId: string, runOrderKey: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          UpdateExpression: 'SET destinationStatus = :running, currentRunId = :runId, currentRunKey = :key',
+          // An older run's retried start must not take the destination back from a newer one.
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(currentRunKey) OR currentRunKey <= :key)',
+          ExpressionAttributeValues: { ':running': 'running', ':runId': runId, ':key': runOrderKey },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async markRunFinished(orgId: string, syncId: string, runId: string, status: DestinationStatus, lastRun: LastRun): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          UpdateExpression: 'SET destinationStatus = :status, lastRun = :lastRun',
+          // A run that finishes after a newer one started leaves the destination to the newer one.
+          ConditionExpression: 'currentRunId = :runId',
+          ExpressionAttributeValues: { ':status': status, ':lastRun': lastRun, ':runId': runId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          UpdateExpression: 'SET watermark = :watermark',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(watermark) OR watermark.maxEventDate < :date)',
+          ExpressionAttributeValues: { ':watermark': watermark, ':date': watermark.maxEventDate },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

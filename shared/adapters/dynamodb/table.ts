@@ -1,0 +1,33 @@
+/**
+ * The single table's layout, shared by the adapters, local mode's table creation and the
+ * CDK storage construct.
+ *
+ * | item  | pk                          | sk               | gsi1 (org's runs)         | gsi2 (a sync's runs)            |
+ * |-------|-----------------------------|------------------|---------------------------|---------------------------------|
+ * | org   | ORG#o                       | ORG              |                           |                                 |
+ * | key   | KEY#k                       | KEY              |                           |                                 |
+ * | sync  | ORG#o                       | SYNC#s           |                           |                                 |
+ * | run   | ORG#o#RUN#r                 | RUN              | ORG#o#RUNS, startedAt#r   | ORG#o#SYNC#s#RUNS, startedAt#r  |
+ * | batch | ORG#o#RUN#r                 | BATCH#type.n     |                           |                                 |
+ * | audit | ORG#o#AUDIT                 | at#auditId       |                           |                                 |
+ *
+ * Run and batch items carry `ttl` (epoch seconds) for the retention.
+ */
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const RUNS_BY_ORG_INDEX = { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+export const RUNS_BY_SYNC_INDEX = { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' } as const;
+export const INDEXES = [RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX] as const;
+
+export const orgPk = (orgId: string) => `ORG#${orgId}`;
+export const keyPk = (keyId: string) => `KEY#${keyId}`;
+export const runPk = (orgId: string, runId: string) => `ORG#${orgId}#RUN#${runId}`;
+export const runsByOrgPk = (orgId: string) => `ORG#${orgId}#RUNS`;
+export const runsBySyncPk = (orgId: string, syncId: string) => `ORG#${orgId}#SYNC#${syncId}#RUNS`;
+export const auditPk = (orgId: string) => `ORG#${orgId}#AUDIT`;
+
+export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+export const isConditionFailure = (error: unknown) =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';

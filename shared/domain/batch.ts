@@ -1,0 +1,245 @@
+import { z } from 'zod';
+import { contentHash } from './canonical-json.ts';
+import { conflict, DomainError } from './errors.ts';
+import { idSchema } from './ids.ts';
+import type { Principal } from './keys.ts';
+import type { Deps } from './ports.ts';
+import { loadLiveRun, payloadFieldTypes, type JsonType, type Run } from './run.ts';
+import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
+import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
+import { metadataDocument } from './metadata.ts';
+import { requireOrgKey } from './authz.ts';
+
+/** Records in one inline batch; the body-size limit usually bites first. */
+export const MAX_RECORDS_PER_BATCH = 100_000;
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const batchRecordSchema = z.strictObject({
+  identifier: z.union([z.string().max(1024), z.number().finite(), z.null()]).optional(),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  operation: z.enum(RECORD_OPERATIONS).optional(),
+  status: z.string().refine((s) => normalizeReportedStatus(s) !== undefined, {
+    message: `unknown status; use one of ${REPORTED_STATUS_WORDS.join(', ')} (NULL and DUPLICATE are assigned by SyncTrail)`,
+  }),
+  statusMessage: z.string().max(8192).nullable().optional(),
+  targetId: z.union([z.string().max(1024), z.number().finite()]).nullable().optional(),
+  entityType: z.string().min(1).max(128).optional(),
+  eventDate: isoDate.optional(),
+  final: z.boolean().optional(),
+});
+export type BatchRecordInput = z.infer<typeof batchRecordSchema>;
+
+export const batchRequestSchema = z
+  .strictObject({
+    batchType: idSchema,
+    batchNumber: z.number().int().min(0).max(1_000_000_000),
+    startedAt: isoDate,
+    endedAt: isoDate,
+    records: z.array(batchRecordSchema).min(1).max(MAX_RECORDS_PER_BATCH),
+  })
+  .refine((b) => Date.parse(b.endedAt) >= Date.parse(b.startedAt), { message: 'endedAt is before startedAt', path: ['endedAt'] });
+export type BatchRequest = z.infer<typeof batchRequestSchema>;
+
+/** What a batch adds to its run. `failed` includes the NULL and DUPLICATE ones. */
+export interface BatchCounts {
+  received: number;
+  succeeded: number;
+  partial: number;
+  failed: number;
+  null: number;
+  duplicate: number;
+}
+
+/** The answer to `POST /v1/runs/{runId}/batches`, the same on every retry. */
+export interface BatchResult {
+  batchType: string;
+  batchNumber: number;
+  received: number;
+  succeeded: number;
+  partialSuccess: number;
+  failed: number;
+  invalid: { null: number; duplicate: number };
+}
+
+export interface BatchRecord {
+  orgId: string;
+  runId: string;
+  batchKey: string;
+  batchType: string;
+  batchNumber: number;
+  contentHash: string;
+  state: 'writing' | 'done';
+  counts: BatchCounts;
+  maxEventDate?: string;
+  fileKey?: string;
+  createdAt: string;
+  doneAt?: string;
+  expiresAt: string;
+}
+
+export const batchKeyOf = (batchType: string, batchNumber: number) => `${batchType}.${batchNumber}`;
+
+export interface ClassifiedBatch {
+  rows: TrackingRow[];
+  counts: BatchCounts;
+  payloadFields: Record<string, JsonType>;
+  /** Latest event date among processed records: the run's max event date comes from these. */
+  maxEventDate?: string;
+}
+
+/**
+ * Assigns SyncTrail's own checks before counting (seed 001): a record without an
+ * identifier is `NULL`; a record whose identifier already appeared in this batch is
+ * `DUPLICATE` (the first occurrence keeps its reported status).
+ */
+export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
+  const counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  const seen = new Set<string>();
+  const rows: TrackingRow[] = [];
+  let maxEventDate: string | undefined;
+  const startedAt = new Date(batch.startedAt);
+  const endedAt = new Date(batch.endedAt);
+
+  batch.records.forEach((record, index) => {
+    const identifier = record.identifier === undefined || record.identifier === null ? null : String(record.identifier);
+    let status: RecordStatus = normalizeReportedStatus(record.status)!;
+    let statusMessage = record.statusMessage ?? null;
+    if (identifier === null || identifier.trim() === '') {
+      status = 'NULL';
+      statusMessage = statusMessage ?? 'record has no identifier';
+      counts.null += 1;
+    } else if (seen.has(identifier)) {
+      status = 'DUPLICATE';
+      statusMessage = statusMessage ?? `identifier ${identifier} appears more than once in batch ${batch.batchType}.${batch.batchNumber}`;
+      counts.duplicate += 1;
+    } else {
+      seen.add(identifier);
+    }
+    counts.received += 1;
+    const outcome = outcomeOf(status);
+    if (outcome === 'success') counts.succeeded += 1;
+    else if (outcome === 'partial') counts.partial += 1;
+    else counts.failed += 1;
+
+    const eventDate = record.eventDate ? new Date(record.eventDate) : null;
+    if (eventDate && outcome !== 'failed') {
+      const iso = eventDate.toISOString();
+      if (!maxEventDate || iso > maxEventDate) maxEventDate = iso;
+    }
+
+    rows.push({
+      identifier: identifier === null || identifier.trim() === '' ? null : identifier,
+      record_payload: JSON.stringify(record.payload),
+      operation: record.operation ?? run.operation,
+      status,
+      status_message: statusMessage,
+      batch_started_at: startedAt,
+      batch_ended_at: endedAt,
+      sync_configuration_id: run.syncId,
+      sync_run_id: run.runId,
+      org_id: run.orgId,
+      workspace_id: run.workspaceId ?? null,
+      source_object_id: run.source.id,
+      destination_id: run.destination.id,
+      destination_object_id: run.destinationObject?.id ?? null,
+      entity_type: record.entityType ?? run.entityType ?? null,
+      target_id: record.targetId === undefined || record.targetId === null ? null : String(record.targetId),
+      instance: run.instance ?? null,
+      reported_status: record.status,
+      event_date: eventDate,
+      is_final: record.final ?? false,
+      batch_type: batch.batchType,
+      batch_number: batch.batchNumber,
+      row_number: index,
+    });
+  });
+
+  return { rows, counts, payloadFields: payloadFieldTypes(batch.records.map((r) => r.payload)), ...(maxEventDate ? { maxEventDate } : {}) };
+}
+
+export const resultOf = (batch: Pick<BatchRecord, 'batchType' | 'batchNumber' | 'counts'>): BatchResult => ({
+  batchType: batch.batchType,
+  batchNumber: batch.batchNumber,
+  received: batch.counts.received,
+  succeeded: batch.counts.succeeded + batch.counts.partial,
+  partialSuccess: batch.counts.partial,
+  failed: batch.counts.failed,
+  invalid: { null: batch.counts.null, duplicate: batch.counts.duplicate },
+});
+
+function sameContentOrConflict(existing: BatchRecord, hash: string) {
+  if (existing.contentHash !== hash) {
+    throw conflict(`batch ${existing.batchKey} was already posted with different content`, {
+      batchType: existing.batchType,
+      batchNumber: existing.batchNumber,
+    });
+  }
+}
+
+/**
+ * Records one batch exactly once. The steps are ordered so that a crash anywhere heals
+ * on retry: claim the key (content hash kept), write the parquet file (same bytes every
+ * time), count it in one conditional write on the run, then mark the batch done.
+ */
+export async function postBatch(deps: Deps, principal: Principal, runId: string, batch: BatchRequest): Promise<BatchResult> {
+  const orgId = requireOrgKey(principal, 'ingest');
+  const run = await loadLiveRun(deps, orgId, runId);
+  const batchKey = batchKeyOf(batch.batchType, batch.batchNumber);
+  const hash = contentHash(batch);
+
+  let existing = await deps.runs.getBatch(orgId, runId, batchKey);
+  if (existing) {
+    sameContentOrConflict(existing, hash);
+    if (existing.state === 'done') return resultOf(existing);
+  }
+  if (run.status !== 'running') {
+    throw conflict(`run ${runId} is ${run.status}; it takes no more batches`, { status: run.status });
+  }
+
+  const classified = classifyBatch(batch, run);
+  const now = deps.clock.now().toISOString();
+  const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batch.batchType, batch.batchNumber);
+  if (!existing) {
+    const claim: BatchRecord = {
+      orgId,
+      runId,
+      batchKey,
+      batchType: batch.batchType,
+      batchNumber: batch.batchNumber,
+      contentHash: hash,
+      state: 'writing',
+      counts: classified.counts,
+      ...(classified.maxEventDate ? { maxEventDate: classified.maxEventDate } : {}),
+      ...(fileKey ? { fileKey } : {}),
+      createdAt: now,
+      expiresAt: run.expiresAt,
+    };
+    if (!(await deps.runs.claimBatch(claim))) {
+      existing = await deps.runs.getBatch(orgId, runId, batchKey);
+      if (!existing) throw new DomainError('conflict', `batch ${batchKey} is being written; retry`);
+      sameContentOrConflict(existing, hash);
+      if (existing.state === 'done') return resultOf(existing);
+    }
+  }
+
+  // Dry runs count but keep no row-level data (seed 001).
+  if (fileKey) {
+    await deps.files.writeRows(fileKey, classified.rows);
+    const newFields = Object.fromEntries(Object.entries(classified.payloadFields).filter(([field]) => !(field in run.payloadSchema)));
+    if (Object.keys(newFields).length > 0) {
+      const schema = await deps.runs.addPayloadFields(orgId, runId, newFields);
+      await deps.files.writeJson(metadataKey(orgId, run.syncId, runId), metadataDocument({ ...run, payloadSchema: schema }));
+    }
+  }
+
+  const outcome = await deps.runs.countBatch(orgId, runId, batchKey, classified.counts);
+  if (outcome === 'not_running') {
+    // The run was completed between our read and our count: take back what we wrote.
+    if (fileKey) await deps.files.delete(fileKey);
+    await deps.runs.releaseBatch(orgId, runId, batchKey);
+    throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
+  }
+  await deps.runs.markBatchDone(orgId, runId, batchKey, deps.clock.now().toISOString());
+  return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: classified.counts });
+}

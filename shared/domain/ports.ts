@@ -1,0 +1,111 @@
+/**
+ * What the use cases need from the outside world. Adapters in `shared/adapters/` speak
+ * DynamoDB and S3 (AWS, or dynalite and s3rver locally); the domain never imports an SDK.
+ */
+import type { AuditEntry } from './audit.ts';
+import type { BatchRecord, BatchCounts } from './batch.ts';
+import type { StoredKey } from './keys.ts';
+import type { Org } from './org.ts';
+import type { JsonType, Run, RunQuery, FinalRunFields } from './run.ts';
+import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
+import type { DestinationStatus } from './statuses.ts';
+import type { TrackingRow } from './tracking-row.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface OrgStore {
+  /** false when the org already exists. */
+  createOrg(org: Org): Promise<boolean>;
+  getOrg(orgId: string): Promise<Org | undefined>;
+}
+
+export interface KeyStore {
+  putKey(key: StoredKey): Promise<void>;
+  getKey(keyId: string): Promise<StoredKey | undefined>;
+  /** false when there was no live key of that org to revoke. */
+  revokeKey(orgId: string, keyId: string, at: string): Promise<boolean>;
+}
+
+export interface SyncStore {
+  get(orgId: string, syncId: string): Promise<Sync | undefined>;
+  /** false when the sync exists already. */
+  create(sync: Sync): Promise<boolean>;
+  /**
+   * Replaces the configuration attributes only (status fields are others' to change);
+   * false when the stored version is no longer `expectedVersion`.
+   */
+  updateConfig(orgId: string, syncId: string, config: SyncConfig, expectedVersion: number, updatedAt: string): Promise<boolean>;
+  list(orgId: string, page: PageRequest): Promise<Page<Sync>>;
+  /** Marks the destination running for this run unless a newer run already did. */
+  markRunStarted(orgId: string, syncId: string, runId: string, runOrderKey: string): Promise<void>;
+  /** Sets the destination's final status, only if this run is still the newest one. */
+  markRunFinished(orgId: string, syncId: string, runId: string, status: DestinationStatus, lastRun: LastRun): Promise<void>;
+  /** Moves the watermark forward only: false when it is already at or past `watermark`. */
+  advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean>;
+}
+
+export interface RunStore {
+  /** Creates the run, or returns the one already stored under its id. */
+  create(run: Run): Promise<{ created: boolean; run: Run }>;
+  get(orgId: string, runId: string): Promise<Run | undefined>;
+  list(orgId: string, query: RunQuery, nowEpochSeconds: number): Promise<Page<Run>>;
+  getBatch(orgId: string, runId: string, batchKey: string): Promise<BatchRecord | undefined>;
+  /** Claims a batch key; false when somebody claimed it first. */
+  claimBatch(batch: BatchRecord): Promise<boolean>;
+  releaseBatch(orgId: string, runId: string, batchKey: string): Promise<void>;
+  /**
+   * Adds a batch's counts to the run and remembers its key, in one conditional write:
+   * a batch is counted once or not at all, and never while the run is not running.
+   */
+  countBatch(orgId: string, runId: string, batchKey: string, counts: BatchCounts): Promise<'counted' | 'already_counted' | 'not_running'>;
+  markBatchDone(orgId: string, runId: string, batchKey: string, at: string): Promise<void>;
+  listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
+  /** Adds payload fields not yet known (first type seen wins); returns the whole schema. */
+  addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<Record<string, JsonType>>;
+  /** Makes the run final; false when its version moved (a batch was counted meanwhile). */
+  finalize(orgId: string, runId: string, expectedVersion: number, fields: FinalRunFields): Promise<boolean>;
+}
+
+export interface AuditLog {
+  append(entry: AuditEntry): Promise<void>;
+}
+
+export interface TrackingFiles {
+  writeRows(key: string, rows: TrackingRow[]): Promise<void>;
+  writeJson(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface RootKeyVerifier {
+  /** true when the token is the deployment's root key. */
+  isRootKey(token: string): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Config {
+  /** Days a run, its batches and its row-level files are kept. */
+  retentionDays: number;
+}
+
+export interface Deps {
+  orgs: OrgStore;
+  keys: KeyStore;
+  syncs: SyncStore;
+  runs: RunStore;
+  audit: AuditLog;
+  files: TrackingFiles;
+  rootKey: RootKeyVerifier;
+  clock: Clock;
+  config: Config;
+}

@@ -1,0 +1,363 @@
+import { z } from 'zod';
+import type { BatchCounts } from './batch.ts';
+import { conflict, notFound } from './errors.ts';
+import { idSchema, newId } from './ids.ts';
+import type { Principal } from './keys.ts';
+import { metadataDocument } from './metadata.ts';
+import type { Deps, PageRequest } from './ports.ts';
+import { RUN_STATUSES, SYNC_TYPES, type DestinationStatus, type FinalRunStatus, type RunStatus } from './statuses.ts';
+import type { LastRun, Sync, SyncConfig, Watermark } from './sync.ts';
+import { metadataKey } from './tracking-row.ts';
+import { requireOrgKey } from './authz.ts';
+
+export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
+
+/** A run: a Sync History row. The sync's configuration is copied in at start. */
+export interface Run {
+  orgId: string;
+  runId: string;
+  syncId: string;
+  entityName: string;
+  syncType: SyncConfig['syncType'];
+  operation: SyncConfig['operation'];
+  instance?: string;
+  entityType?: string;
+  workspaceId?: string;
+  source: SyncConfig['source'];
+  destination: SyncConfig['destination'] & { type: string };
+  destinationObject?: SyncConfig['destinationObject'];
+  status: RunStatus;
+  statusMessage?: string;
+  dryRun: boolean;
+  correlationId?: string;
+  startedAt: string;
+  createdAt: string;
+  /** When the run completed (seed 000's Execution Date). */
+  executionDate?: string;
+  counts: BatchCounts;
+  countedBatches: string[];
+  itemsTotal?: number;
+  itemsProcessed?: number;
+  itemsFailed?: number;
+  coverageRate?: number | null;
+  maxEventDate?: string;
+  payloadSchema: Record<string, JsonType>;
+  /** Bumped by every counted batch and by completion: completion's optimistic lock. */
+  version: number;
+  expiresAt: string;
+}
+
+export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed'>> &
+  Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate'>;
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const startRunRequestSchema = z.strictObject({
+  runId: idSchema.optional(),
+  startedAt: isoDate.optional(),
+  dryRun: z.boolean().default(false),
+  correlationId: z.string().min(1).max(256).optional(),
+});
+export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
+
+export const completeRunRequestSchema = z.strictObject({
+  status: z.literal('error').optional(),
+  statusMessage: z.string().min(1).max(8192).optional(),
+  itemsTotal: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  maxEventDate: isoDate.optional(),
+});
+export type CompleteRunRequest = z.infer<typeof completeRunRequestSchema>;
+
+/** `2026-11-20` or a full ISO timestamp; a bare date means the whole day (UTC). */
+const dateBound = (edge: 'start' | 'end') =>
+  z
+    .string()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || isoDate.safeParse(v).success, 'must be a date (YYYY-MM-DD) or an ISO-8601 timestamp')
+    .transform((v) => {
+      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return edge === 'start' ? `${v}T00:00:00.000Z` : `${v}T23:59:59.999Z`;
+      return new Date(v).toISOString();
+    });
+
+export const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
+
+export const runQuerySchema = z
+  .strictObject({
+    syncType: z.enum(SYNC_TYPES).optional(),
+    connectionType: z.string().min(1).max(256).optional(),
+    destinationId: z.string().min(1).max(256).optional(),
+    syncId: idSchema.optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    instance: z.string().min(1).max(256).optional(),
+    from: dateBound('start').optional(),
+    to: dateBound('end').optional(),
+    limit: limitSchema,
+    cursor: z.string().max(2048).optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['from'] });
+export type RunQuery = z.infer<typeof runQuerySchema>;
+
+/** JSON types of a batch's payload fields; null values say nothing about a field's type. */
+export function payloadFieldTypes(payloads: Array<Record<string, unknown>>): Record<string, JsonType> {
+  const types: Record<string, JsonType> = {};
+  for (const payload of payloads) {
+    for (const [field, value] of Object.entries(payload)) {
+      if (field === '' || field in types || value === null || value === undefined) continue;
+      types[field] = Array.isArray(value) ? 'array' : (typeof value as JsonType);
+    }
+  }
+  return types;
+}
+
+export interface RunOutcome {
+  status: FinalRunStatus;
+  itemsTotal: number;
+  itemsProcessed: number;
+  itemsFailed: number;
+  coverageRate: number | null;
+}
+
+/**
+ * Final status and counters (API.md): `error` when the producer says so, and then nothing
+ * counts as pushed; else `partial_complete` when any record failed (records the producer
+ * says it had but never sent count as failed), else `complete`.
+ */
+export function finalOutcome(counts: BatchCounts, request: Pick<CompleteRunRequest, 'status' | 'itemsTotal'>): RunOutcome {
+  const itemsTotal = Math.max(counts.received, request.itemsTotal ?? 0);
+  const coverage = (processed: number) => (itemsTotal === 0 ? null : processed / itemsTotal);
+  if (request.status === 'error') {
+    return { status: 'error', itemsTotal, itemsProcessed: 0, itemsFailed: itemsTotal, coverageRate: coverage(0) };
+  }
+  const itemsProcessed = counts.succeeded + counts.partial;
+  const itemsFailed = itemsTotal - itemsProcessed;
+  return { status: itemsFailed > 0 ? 'partial_complete' : 'complete', itemsTotal, itemsProcessed, itemsFailed, coverageRate: coverage(itemsProcessed) };
+}
+
+/** A readable status message for a run that failed some records but got none from its producer. */
+export function summarizeFailures(counts: BatchCounts, outcome: RunOutcome): string | undefined {
+  if (outcome.status !== 'partial_complete') return undefined;
+  const parts: string[] = [];
+  const rejected = counts.failed - counts.null - counts.duplicate;
+  if (rejected > 0) parts.push(`${rejected} rejected`);
+  if (counts.null > 0) parts.push(`${counts.null} without identifier (NULL)`);
+  if (counts.duplicate > 0) parts.push(`${counts.duplicate} duplicate (DUPLICATE)`);
+  const notSent = outcome.itemsTotal - counts.received;
+  if (notSent > 0) parts.push(`${notSent} not sent`);
+  return `${outcome.itemsFailed} of ${outcome.itemsTotal} records failed: ${parts.join(', ')}`;
+}
+
+/**
+ * Seed 000's retry rule: a signal sync's event-date marker moves only on a complete or
+ * partial-complete run, and only forward; after an error the producer re-reads from the
+ * old marker, so nothing is lost.
+ */
+export function nextWatermark(
+  current: Watermark | undefined,
+  run: Pick<Run, 'syncType' | 'status' | 'maxEventDate' | 'runId' | 'dryRun'>,
+): Watermark | undefined {
+  if (run.syncType !== 'signal' || run.dryRun || !run.maxEventDate) return undefined;
+  if (run.status !== 'complete' && run.status !== 'partial_complete') return undefined;
+  if (current && current.maxEventDate >= run.maxEventDate) return undefined;
+  return { maxEventDate: run.maxEventDate, runId: run.runId };
+}
+
+export const destinationStatusOf = (status: FinalRunStatus): DestinationStatus => status;
+
+export const isExpired = (run: Pick<Run, 'expiresAt'>, now: Date) => Date.parse(run.expiresAt) <= now.getTime();
+
+/** A run of this org that has not passed its retention; anything else is "not found". */
+export async function loadLiveRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
+  const run = await deps.runs.get(orgId, runId);
+  if (!run || isExpired(run, deps.clock.now())) throw notFound(`run ${runId}`);
+  return run;
+}
+
+/** Ordering key for "which run is the newest": creation time, then id. */
+export const runOrderKey = (run: Pick<Run, 'createdAt' | 'runId'>) => `${run.createdAt}#${run.runId}`;
+
+export async function startRun(deps: Deps, principal: Principal, syncId: string, request: StartRunRequest) {
+  const orgId = requireOrgKey(principal, 'ingest');
+  const sync = await deps.syncs.get(orgId, syncId);
+  if (!sync) throw notFound(`sync ${syncId}`);
+  if (!sync.enabled) throw conflict(`sync ${syncId} is disabled; enable it before starting runs`);
+
+  const now = deps.clock.now();
+  const runId = request.runId ?? newId('run', now);
+  const candidate = newRun(sync, runId, request, now, deps.config.retentionDays);
+  const { created, run } = await deps.runs.create(candidate);
+  if (!created) {
+    if (run.syncId !== syncId) throw conflict(`run ${runId} already belongs to another sync`);
+    if (isExpired(run, now)) throw notFound(`run ${runId}`);
+  }
+  // Repeated on an idempotent re-post too, so a start that crashed half-way heals.
+  if (!run.dryRun && run.status === 'running') {
+    await deps.syncs.markRunStarted(orgId, syncId, runId, runOrderKey(run));
+    await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
+  }
+  return { created, run: presentRun(run), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
+}
+
+function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, retentionDays: number): Run {
+  return {
+    orgId: sync.orgId,
+    runId,
+    syncId: sync.syncId,
+    entityName: sync.name,
+    syncType: sync.syncType,
+    operation: sync.operation,
+    ...(sync.instance ? { instance: sync.instance } : {}),
+    ...(sync.entityType ? { entityType: sync.entityType } : {}),
+    ...(sync.workspaceId ? { workspaceId: sync.workspaceId } : {}),
+    source: sync.source,
+    destination: { ...sync.destination, type: sync.destination.type ?? `${sync.destination.connectionType}::Connection` },
+    ...(sync.destinationObject ? { destinationObject: sync.destinationObject } : {}),
+    status: 'running',
+    dryRun: request.dryRun,
+    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    startedAt: request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString(),
+    createdAt: now.toISOString(),
+    counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
+    countedBatches: [],
+    payloadSchema: {},
+    version: 0,
+    // Retention runs from when we received the run, as the bucket's lifecycle does for its files.
+    expiresAt: new Date(now.getTime() + retentionDays * 86_400_000).toISOString(),
+  };
+}
+
+const MAX_COMPLETE_ATTEMPTS = 10;
+
+export async function completeRun(deps: Deps, principal: Principal, runId: string, request: CompleteRunRequest) {
+  const orgId = requireOrgKey(principal, 'ingest');
+  for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; attempt += 1) {
+    const run = await loadLiveRun(deps, orgId, runId);
+    if (run.status !== 'running') {
+      await applyCompletion(deps, run);
+      return presentRun(run);
+    }
+    const outcome = finalOutcome(run.counts, request);
+    const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : await maxEventDateOfCounted(deps, run);
+    const fields: FinalRunFields = {
+      ...outcome,
+      executionDate: deps.clock.now().toISOString(),
+      ...(request.statusMessage ? { statusMessage: request.statusMessage } : summaryMessage(run.counts, outcome)),
+      ...(run.syncType === 'signal' && maxEventDate ? { maxEventDate } : {}),
+    };
+    if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
+      const finalRun: Run = { ...run, ...fields, version: run.version + 1 };
+      await applyCompletion(deps, finalRun);
+      return presentRun(finalRun);
+    }
+    // A batch was counted meanwhile: read the run again and recompute.
+  }
+  throw conflict(`run ${runId} keeps changing under completion; retry`);
+}
+
+function summaryMessage(counts: BatchCounts, outcome: RunOutcome) {
+  const message = summarizeFailures(counts, outcome);
+  return message ? { statusMessage: message } : {};
+}
+
+async function maxEventDateOfCounted(deps: Deps, run: Run): Promise<string | undefined> {
+  if (run.syncType !== 'signal') return undefined;
+  const counted = new Set(run.countedBatches);
+  let max: string | undefined;
+  for (const batch of await deps.runs.listBatches(run.orgId, run.runId)) {
+    if (counted.has(batch.batchKey) && batch.maxEventDate && (!max || batch.maxEventDate > max)) max = batch.maxEventDate;
+  }
+  return max;
+}
+
+/** What completion changes outside the run; idempotent, so a retried completion heals. */
+async function applyCompletion(deps: Deps, run: Run): Promise<void> {
+  if (run.dryRun || run.status === 'running') return;
+  const lastRun: LastRun = {
+    runId: run.runId,
+    status: run.status,
+    executionDate: run.executionDate!,
+    ...(run.statusMessage ? { statusMessage: run.statusMessage } : {}),
+  };
+  await deps.syncs.markRunFinished(run.orgId, run.syncId, run.runId, destinationStatusOf(run.status), lastRun);
+  const sync = await deps.syncs.get(run.orgId, run.syncId);
+  const watermark = nextWatermark(sync?.watermark, run);
+  if (watermark) await deps.syncs.advanceWatermark(run.orgId, run.syncId, watermark);
+}
+
+export async function getRun(deps: Deps, principal: Principal, runId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const run = await loadLiveRun(deps, orgId, runId);
+  const batches = await deps.runs.listBatches(orgId, runId);
+  const counted = new Set(run.countedBatches);
+  return {
+    ...presentRun(run),
+    batches: batches
+      .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
+      .map((b) => ({
+        batchType: b.batchType,
+        batchNumber: b.batchNumber,
+        state: counted.has(b.batchKey) ? 'done' : 'pending',
+        received: b.counts.received,
+        succeeded: b.counts.succeeded + b.counts.partial,
+        failed: b.counts.failed,
+        invalid: { null: b.counts.null, duplicate: b.counts.duplicate },
+        createdAt: b.createdAt,
+        ...(b.doneAt ? { doneAt: b.doneAt } : {}),
+      })),
+  };
+}
+
+export async function listRuns(deps: Deps, principal: Principal, query: RunQuery) {
+  const orgId = requireOrgKey(principal, 'read');
+  const page = await deps.runs.list(orgId, query, Math.floor(deps.clock.now().getTime() / 1000));
+  return { items: page.items.map(presentRun), nextCursor: page.nextCursor };
+}
+
+/** A Sync History row as the API shows it: seed 000's fields, plus ours. */
+export function presentRun(run: Run) {
+  const final = run.status !== 'running';
+  const processed = run.counts.succeeded + run.counts.partial;
+  const itemsTotal = final ? run.itemsTotal! : run.counts.received;
+  const itemsProcessed = final ? run.itemsProcessed! : processed;
+  return {
+    runId: run.runId,
+    syncId: run.syncId,
+    entityName: run.entityName,
+    syncType: run.syncType,
+    destinationId: run.destination.id,
+    destinationName: run.destination.name,
+    connectionType: run.destination.connectionType,
+    destinationObject: run.destinationObject ?? null,
+    instance: run.instance ?? null,
+    entityType: run.entityType ?? null,
+    workspaceId: run.workspaceId ?? null,
+    operation: run.operation,
+    status: run.status,
+    statusMessage: run.statusMessage ?? null,
+    dryRun: run.dryRun,
+    correlationId: run.correlationId ?? null,
+    startedAt: run.startedAt,
+    executionDate: run.executionDate ?? null,
+    itemsTotal,
+    itemsProcessed,
+    itemsFailed: final ? run.itemsFailed! : run.counts.failed,
+    coverageRate: final ? (run.coverageRate ?? null) : itemsTotal === 0 ? null : itemsProcessed / itemsTotal,
+    maxEventDate: run.maxEventDate ?? null,
+    records: {
+      received: run.counts.received,
+      succeeded: run.counts.succeeded,
+      partialSuccess: run.counts.partial,
+      failed: run.counts.failed,
+      null: run.counts.null,
+      duplicate: run.counts.duplicate,
+    },
+    batchCount: run.countedBatches.length,
+    expiresAt: run.expiresAt,
+  };
+}
+
+export type PresentedRun = ReturnType<typeof presentRun>;
+
+export const pageRequest = (query: { limit: number; cursor?: string | undefined }): PageRequest => ({
+  limit: query.limit,
+  ...(query.cursor ? { cursor: query.cursor } : {}),
+});
+

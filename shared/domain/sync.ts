@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { idSchema } from './ids.ts';
+import { SYNC_OPERATIONS, SYNC_TYPES, type DestinationStatus, type FinalRunStatus } from './statuses.ts';
+import { recordAudit } from './audit.ts';
+import { requireOrgKey } from './authz.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { conflict, notFound } from './errors.ts';
+import type { Principal } from './keys.ts';
+import type { Deps, PageRequest } from './ports.ts';
+
+const label = (max = 256) => z.string().trim().min(1).max(max);
+const optionalRef = z.string().min(1).max(256).nullable().optional();
+
+/** The body of `PUT /v1/syncs/{syncId}`: a sync's whole configuration. */
+export const syncConfigSchema = z.strictObject({
+  name: label(),
+  syncType: z.enum(SYNC_TYPES),
+  entityType: label(128).optional(),
+  instance: label().optional(),
+  workspaceId: idSchema.optional(),
+  operation: z.enum(SYNC_OPERATIONS),
+  enabled: z.boolean().default(true),
+  source: z.strictObject({
+    id: label(),
+    /** e.g. `DataWarehouse::Query` (a model) or `DataWarehouse::FilterSegmentSource` (a segment). */
+    type: label(),
+    name: label(),
+    modelId: optionalRef,
+    businessObjectId: optionalRef,
+    filterSegmentId: optionalRef,
+    cohortId: optionalRef,
+  }),
+  destination: z.strictObject({
+    id: label(),
+    name: label(),
+    connectionType: label(),
+    /** `<Destination name>::Connection`; derived from connectionType when left out. */
+    type: label().optional(),
+  }),
+  destinationObject: z
+    .strictObject({
+      id: label(),
+      /** `<Destination name>::ObjectTypes::<object name>`. */
+      type: label(),
+      name: label(),
+    })
+    .optional(),
+});
+export type SyncConfig = z.infer<typeof syncConfigSchema>;
+
+export interface Watermark {
+  maxEventDate: string;
+  runId: string;
+}
+
+export interface LastRun {
+  runId: string;
+  status: FinalRunStatus;
+  statusMessage?: string;
+  executionDate: string;
+}
+
+/** A sync as stored: its configuration plus the destination's current state. */
+export interface Sync extends SyncConfig {
+  orgId: string;
+  syncId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  destinationStatus: DestinationStatus;
+  /** The newest run started for this sync (dry runs excepted). */
+  currentRunId?: string;
+  lastRun?: LastRun;
+  watermark?: Watermark;
+}
+
+/** Fills what the configuration may leave out, so stored syncs are complete. */
+export function normalizeSyncConfig(config: SyncConfig): SyncConfig {
+  return {
+    ...config,
+    destination: { ...config.destination, type: config.destination.type ?? `${config.destination.connectionType}::Connection` },
+  };
+}
+
+export function configOf(sync: Sync): SyncConfig {
+  const { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark, ...config } = sync;
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as SyncConfig;
+}
+
+/** What the API shows of a sync. */
+export function presentSync(sync: Sync) {
+  const { orgId, version, ...rest } = sync;
+  return { ...rest, watermark: sync.watermark ?? null };
+}
+
+// ---- use cases ----
+
+const MAX_PUT_ATTEMPTS = 5;
+
+/**
+ * Creates or replaces a sync's configuration. Each real change appends an audit entry
+ * with before and after; a PUT that changes nothing writes nothing.
+ */
+export async function putSync(deps: Deps, principal: Principal, syncId: string, input: SyncConfig) {
+  const orgId = requireOrgKey(principal, 'ingest');
+  const config = normalizeSyncConfig(input);
+  const actor = principal.kind === 'key' ? principal.keyId : 'root';
+  for (let attempt = 0; attempt < MAX_PUT_ATTEMPTS; attempt += 1) {
+    const now = deps.clock.now().toISOString();
+    const existing = await deps.syncs.get(orgId, syncId);
+    if (!existing) {
+      const sync: Sync = { ...config, orgId, syncId, version: 1, createdAt: now, updatedAt: now, destinationStatus: 'ready' };
+      if (await deps.syncs.create(sync)) {
+        await recordAudit(deps, { orgId, actor, action: 'sync.created', target: { type: 'sync', id: syncId }, syncId, after: config });
+        return { created: true, sync: presentSync(sync) };
+      }
+      continue;
+    }
+    const before = configOf(existing);
+    if (canonicalJson(before) === canonicalJson(config)) return { created: false, sync: presentSync(existing) };
+    const updated: Sync = { ...stateOf(existing), ...config, version: existing.version + 1, updatedAt: now };
+    if (await deps.syncs.updateConfig(orgId, syncId, config, existing.version, now)) {
+      await recordAudit(deps, { orgId, actor, action: 'sync.updated', target: { type: 'sync', id: syncId }, syncId, before, after: config });
+      return { created: false, sync: presentSync(updated) };
+    }
+  }
+  throw conflict(`sync ${syncId} is being changed concurrently; retry`);
+}
+
+/** The parts of a stored sync that are not its configuration. */
+function stateOf(sync: Sync): Omit<Sync, keyof SyncConfig> {
+  const { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark } = sync;
+  return { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark };
+}
+
+export async function getSync(deps: Deps, principal: Principal, syncId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const sync = await deps.syncs.get(orgId, syncId);
+  if (!sync) throw notFound(`sync ${syncId}`);
+  return presentSync(sync);
+}
+
+export async function listSyncs(deps: Deps, principal: Principal, page: PageRequest) {
+  const orgId = requireOrgKey(principal, 'read');
+  const result = await deps.syncs.list(orgId, page);
+  return { items: result.items.map(presentSync), nextCursor: result.nextCursor };
+}
+
+/** Each sync's destination and its current status (seed 000's destination status). */
+export async function listDestinations(deps: Deps, principal: Principal, page: PageRequest) {
+  const orgId = requireOrgKey(principal, 'read');
+  const result = await deps.syncs.list(orgId, page);
+  return {
+    items: result.items.map((sync) => ({
+      syncId: sync.syncId,
+      entityName: sync.name,
+      syncType: sync.syncType,
+      enabled: sync.enabled,
+      destinationId: sync.destination.id,
+      destinationName: sync.destination.name,
+      connectionType: sync.destination.connectionType,
+      destinationObject: sync.destinationObject ?? null,
+      status: sync.destinationStatus,
+      currentRunId: sync.currentRunId ?? null,
+      lastRun: sync.lastRun ?? null,
+      lastStatusMessage: sync.lastRun?.statusMessage ?? null,
+    })),
+    nextCursor: result.nextCursor,
+  };
+}
+
+export async function getWatermark(deps: Deps, principal: Principal, syncId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const sync = await deps.syncs.get(orgId, syncId);
+  if (!sync) throw notFound(`sync ${syncId}`);
+  return { syncId, syncType: sync.syncType, maxEventDate: sync.watermark?.maxEventDate ?? null, runId: sync.watermark?.runId ?? null };
+}
