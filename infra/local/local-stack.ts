@@ -109,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deps = createDeps(settings, options.clock ?? systemClock);
   const routes: LocalRoute[] = await Promise.all(
     ROUTES.map(async (route) => {
-      const module = (await import(`../../functions/${route.fn}.ts`)) as { makeHandler: HandlerFactory };
+      const module = (await import(/* @vite-ignore */ new URL(`../../functions/${route.fn}.ts`, import.meta.url).href)) as { makeHandler: HandlerFactory };
       return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
     }),
   );

@@ -5,6 +5,8 @@ import { startLocalStack } from './local-stack.ts';
 
 /** `npm start`: SyncTrail's API on this machine, no AWS account needed. */
 async function main() {
+  // The SDK nags on Node 20 about Node 22; Lambda runs 22+, and local mode works on both.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 4300);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
   const dataDir = resolve(process.env.SYNCTRAIL_DATA_DIR ?? '.synctrail');
