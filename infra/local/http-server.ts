@@ -55,7 +55,7 @@ function lambdaContext(requestId: string, functionName: string): Context {
 const TEXT_TYPES = /json|text|xml|x-ndjson|javascript|x-www-form-urlencoded/i;
 
 /** Turns a Node request into the payload-v2 event API Gateway HTTP APIs send to Lambda. */
-export function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>, requestId: string): Event {
+export function toEvent(req: IncomingMessage, rawPath: string, url: URL, body: Buffer, routeKey: string, pathParameters: Record<string, string>, requestId: string): Event {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
@@ -70,7 +70,7 @@ export function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: 
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
+    rawPath,
     rawQueryString: url.search.slice(1),
     headers,
     ...(cookies.length ? { cookies } : {}),
@@ -83,7 +83,7 @@ export function toEvent(req: IncomingMessage, url: URL, body: Buffer, routeKey: 
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -124,27 +124,29 @@ export function createLocalServer({ routes, onRequest }: LocalServerOptions): Se
   const compiled = routes.map(compile);
   return createServer(async (req, res) => {
     const started = performance.now();
+    // Route on the path as sent, like API Gateway: URL() would collapse `%2E%2E` segments.
+    const rawPath = (req.url ?? '/').split('?')[0]!;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const finish = (status: number) => onRequest?.({ method, path: url.pathname, status, ms: Math.round(performance.now() - started) });
+    const finish = (status: number) => onRequest?.({ method, path: rawPath, status, ms: Math.round(performance.now() - started) });
     try {
       const body = await readBody(req, MAX_REQUEST_BYTES);
       if (!body) {
         sendJson(res, 413, errorBody('payload_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes`, { maxBytes: MAX_REQUEST_BYTES }));
         return finish(413);
       }
-      const onPath = compiled.filter((route) => route.pattern.test(url.pathname));
+      const onPath = compiled.filter((route) => route.pattern.test(rawPath));
       const route = onPath.find((candidate) => candidate.method === method);
       if (!route) {
         if (onPath.length) {
           const allow = onPath.map((r) => r.method).join(', ');
-          sendJson(res, 405, errorBody('method_not_allowed', `${method} is not allowed on ${url.pathname}`, { allow }), { allow });
+          sendJson(res, 405, errorBody('method_not_allowed', `${method} is not allowed on ${rawPath}`, { allow }), { allow });
           return finish(405);
         }
-        sendJson(res, 404, errorBody('not_found', `no route for ${method} ${url.pathname}`));
+        sendJson(res, 404, errorBody('not_found', `no route for ${method} ${rawPath}`));
         return finish(404);
       }
-      const match = route.pattern.exec(url.pathname)!;
+      const match = route.pattern.exec(rawPath)!;
       const pathParameters: Record<string, string> = {};
       try {
         route.names.forEach((name, i) => {
@@ -155,7 +157,7 @@ export function createLocalServer({ routes, onRequest }: LocalServerOptions): Se
         return finish(400);
       }
       const requestId = randomUUID();
-      const event = toEvent(req, url, body, `${route.method} ${route.path}`, pathParameters, requestId);
+      const event = toEvent(req, rawPath, url, body, `${route.method} ${route.path}`, pathParameters, requestId);
       const result = await route.handler(event, lambdaContext(requestId, route.path));
       const statusCode = result.statusCode ?? 200;
       const headers: Record<string, string> = { 'x-request-id': requestId };

@@ -1,0 +1,113 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createClients } from '#adapters/clients.ts';
+import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { batch, records, syncConfig } from '../support/fixtures.ts';
+
+let stack: TestStack;
+let api: Api;
+let key: string;
+
+/** Everything stored, table and bucket: a bad request must leave this unchanged. */
+async function snapshot() {
+  const { dynamo, s3 } = createClients(stack.settings);
+  const { Items = [] } = await dynamo.send(new ScanCommand({ TableName: stack.settings.table, ConsistentRead: true }));
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: stack.settings.bucket }));
+  return {
+    items: Items.map((i) => JSON.stringify(i, (_k, v) => (v instanceof Set ? [...v].sort() : v))).sort(),
+    objects: Contents.map((c) => `${c.Key}:${c.ETag}`).sort(),
+  };
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.url);
+  key = (await createOrgWithKeys(api, 'bad')).key;
+  await api.put('/v1/syncs/s', key, syncConfig());
+  await api.post('/v1/syncs/s/runs', key, { runId: 'r' });
+  await api.post('/v1/runs/r/batches', key, batch({}, records(3)));
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+/** Sends the path exactly as written: fetch would collapse `%2E%2E` before sending. */
+function rawPost(path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const url = new URL(stack.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+const good = batch({ batchNumber: 1 }, records(2));
+const withRecord = (record: object) => ({ ...good, records: [record] });
+
+const cases: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+  ['malformed JSON', () => api.call('POST', '/v1/runs/r/batches', key, '{"batchType": "records_updated",'), 400, 'invalid_json'],
+  ['an empty body', () => api.call('POST', '/v1/runs/r/batches', key, ''), 400, 'invalid_request'],
+  ['a JSON array body', () => api.post('/v1/runs/r/batches', key, [good]), 400, 'invalid_request'],
+  ['a non-JSON content type', () => api.call('POST', '/v1/runs/r/batches', key, JSON.stringify(good), { 'content-type': 'text/csv' }), 415, 'unsupported_media_type'],
+  ['batchNumber as a string', () => api.post('/v1/runs/r/batches', key, { ...good, batchNumber: '1' }), 400, 'invalid_request'],
+  ['records as an object', () => api.post('/v1/runs/r/batches', key, { ...good, records: {} }), 400, 'invalid_request'],
+  ['an unknown record status', () => api.post('/v1/runs/r/batches', key, withRecord({ identifier: 'a', status: 'kinda', payload: {} })), 400, 'invalid_request'],
+  ['a producer-sent DUPLICATE status', () => api.post('/v1/runs/r/batches', key, withRecord({ identifier: 'a', status: 'DUPLICATE' })), 400, 'invalid_request'],
+  ['a record without status', () => api.post('/v1/runs/r/batches', key, withRecord({ identifier: 'a' })), 400, 'invalid_request'],
+  ['an identifier that is an object', () => api.post('/v1/runs/r/batches', key, withRecord({ identifier: { id: 1 }, status: 'succeeded' })), 400, 'invalid_request'],
+  ['a batchType escaping its prefix', () => api.post('/v1/runs/r/batches', key, { ...good, batchType: '../../other-org/x' }), 400, 'invalid_request'],
+  ['a batchType with a slash', () => api.post('/v1/runs/r/batches', key, { ...good, batchType: 'a/b' }), 400, 'invalid_request'],
+  ['a runId of ".." in the path, sent raw', () => rawPost('/v1/runs/%2E%2E/batches', good), 400, 'invalid_request'],
+  ['a runId of ".." that a client collapses', () => api.post('/v1/runs/%2E%2E/batches', key, good), 404, 'not_found'],
+  ['a runId with an encoded slash', () => api.post('/v1/runs/r%2F..%2Fx/batches', key, good), 400, 'invalid_request'],
+  ['a syncId escaping its prefix', () => api.put('/v1/syncs/..%2Fx', key, syncConfig()), 400, 'invalid_request'],
+  ['a syncId starting with a dot', () => api.post('/v1/syncs/.hidden/runs', key, {}), 400, 'invalid_request'],
+  ['a runId in the start body escaping its prefix', () => api.post('/v1/syncs/s/runs', key, { runId: '../r2' }), 400, 'invalid_request'],
+  ['an inline batch over the limit', () => api.post('/v1/runs/r/batches', key, { ...good, records: [{ identifier: 'a', status: 'succeeded', payload: { blob: 'x'.repeat(5_300_000) } }] }), 413, 'payload_too_large'],
+  ['a body over the API limit', () => api.call('POST', '/v1/runs/r/batches', key, 'x'.repeat(11 * 1024 * 1024)), 413, 'payload_too_large'],
+  ['an oversized sync body', () => api.put('/v1/syncs/big', key, { ...syncConfig(), name: 'x'.repeat(300_000) }), 413, 'payload_too_large'],
+  ['a sync with an unknown sync type', () => api.put('/v1/syncs/s2', key, { ...syncConfig(), syncType: 'email' }), 400, 'invalid_request'],
+  ['a sync with an unknown field', () => api.put('/v1/syncs/s2', key, { ...syncConfig(), colour: 'blue' }), 400, 'invalid_request'],
+  ['a sync without a destination', () => api.put('/v1/syncs/s2', key, { ...syncConfig(), destination: undefined }), 400, 'invalid_request'],
+  ['a start with a bad date', () => api.post('/v1/syncs/s/runs', key, { startedAt: '23/11/2026' }), 400, 'invalid_request'],
+  ['a complete with a negative total', () => api.post('/v1/runs/r/complete', key, { itemsTotal: -1 }), 400, 'invalid_request'],
+  ['a complete with an unknown status', () => api.post('/v1/runs/r/complete', key, { status: 'complete' }), 400, 'invalid_request'],
+  ['a complete with a bad maxEventDate', () => api.post('/v1/runs/r/complete', key, { maxEventDate: 'soon' }), 400, 'invalid_request'],
+  ['an unknown route', () => api.get('/v1/nothing-here', key), 404, 'not_found'],
+  ['a wrong method', () => api.call('PATCH', '/v1/syncs/s', key, {}), 405, 'method_not_allowed'],
+];
+
+describe('bad input gets a clear 4xx JSON error and writes nothing', () => {
+  it.each(cases)('%s', async (_name, send, status, code) => {
+    // Arrange
+    const before = await snapshot();
+    // Act
+    const response = await send();
+    // Assert
+    expect(response.status).toBe(status);
+    expect(response.body.error).toMatchObject({ code, message: expect.any(String) });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('names the upload endpoint when a batch is too large to post inline', async () => {
+    const response = await api.post('/v1/runs/r/batches', key, { ...good, records: [{ identifier: 'a', status: 'succeeded', payload: { blob: 'x'.repeat(5_300_000) } }] });
+    expect(response.body.error.message).toContain('/v1/runs/r/uploads');
+    expect(response.body.error.details).toMatchObject({ uploadEndpoint: '/v1/runs/r/uploads', maxBytes: 5 * 1024 * 1024 });
+  });
+
+  it('points at the offending record and field', async () => {
+    const response = await api.post('/v1/runs/r/batches', key, { ...good, records: [...good.records, { identifier: 'x', status: 'maybe' }] });
+    expect(response.body.error.details).toEqual([{ path: 'records.2.status', message: expect.stringContaining('unknown status') }]);
+  });
+
+  it('checks the key before looking at the body', async () => {
+    const response = await api.call('POST', '/v1/runs/r/batches', undefined, '{not json');
+    expect(response.status).toBe(401);
+  });
+});

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { postBatch } from '#domain/batch.ts';
+import type { Deps, RunStore } from '#domain/ports.ts';
+import type { Principal } from '#domain/keys.ts';
+import { createClients } from '#adapters/clients.ts';
+import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { batch, records, syncConfig } from '../support/fixtures.ts';
+
+let stack: TestStack;
+let api: Api;
+let org: Awaited<ReturnType<typeof createOrgWithKeys>>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.url);
+  org = await createOrgWithKeys(api, 'once');
+  await api.put('/v1/syncs/s', org.key, syncConfig());
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const run = async (runId: string) => {
+  expect((await api.post('/v1/syncs/s/runs', org.key, { runId })).status).toBe(201);
+};
+const counters = async (runId: string) => (await api.get(`/v1/runs/${runId}`, org.key)).body;
+
+async function fileExists(key: string) {
+  const { s3 } = createClients(stack.settings);
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: stack.settings.bucket, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('exactly-once batches', () => {
+  it('answers a repeated batch with the same result and counts it once', async () => {
+    // Arrange
+    await run('r-repeat');
+    const body = batch({}, records(10, 3));
+    // Act
+    const first = await api.post('/v1/runs/r-repeat/batches', org.key, body);
+    const second = await api.post('/v1/runs/r-repeat/batches', org.key, body);
+    // Assert
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect((await counters('r-repeat')).records).toMatchObject({ received: 10, failed: 4 });
+  });
+
+  it('recognizes a retry whose JSON keys come in another order', async () => {
+    await run('r-order');
+    const body = batch({}, records(2));
+    await api.post('/v1/runs/r-order/batches', org.key, body);
+    const reordered = JSON.stringify({ records: body.records.map((r) => ({ status: r.status, payload: r.payload, identifier: r.identifier })), endedAt: body.endedAt, startedAt: body.startedAt, batchNumber: 0, batchType: 'records_updated' });
+    const retry = await api.post('/v1/runs/r-order/batches', org.key, reordered);
+    expect(retry.status).toBe(200);
+    expect((await counters('r-order')).records.received).toBe(2);
+  });
+
+  it('refuses the same batch key with other content (409) and changes nothing', async () => {
+    await run('r-conflict');
+    await api.post('/v1/runs/r-conflict/batches', org.key, batch({}, records(3)));
+    const other = await api.post('/v1/runs/r-conflict/batches', org.key, batch({}, records(4)));
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatchObject({ code: 'conflict', details: { batchType: 'records_updated', batchNumber: 0 } });
+    expect((await counters('r-conflict')).records.received).toBe(3);
+  });
+
+  it('counts 16 concurrent posts of one batch once, and all get the same answer', async () => {
+    // Arrange
+    await run('r-same16');
+    const body = batch({}, records(50, 7));
+    // Act
+    const answers = await Promise.all(Array.from({ length: 16 }, () => api.post('/v1/runs/r-same16/batches', org.key, body)));
+    // Assert
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
+    const run16 = await counters('r-same16');
+    expect(run16.records).toMatchObject({ received: 50, succeeded: 42, failed: 8 });
+    expect(run16.batchCount).toBe(1);
+  });
+
+  it('counts all of 16 concurrent distinct batches: no lost update', async () => {
+    // Arrange
+    await run('r-distinct16');
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, n) => api.post('/v1/runs/r-distinct16/batches', org.key, batch({ batchNumber: n }, records(25, 5, `b${n}`)))),
+    );
+    const completed = await api.post('/v1/runs/r-distinct16/complete', org.key);
+    // Assert
+    expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    expect(completed.body).toMatchObject({ itemsTotal: 400, itemsProcessed: 320, itemsFailed: 80, status: 'partial_complete' });
+    expect(completed.body.batchCount).toBe(16);
+  });
+
+  it('never loses a batch counted while the run is being completed', async () => {
+    // Arrange
+    await run('r-race');
+    // Act: batches and the completion race; each batch is either counted or refused.
+    const posts = Array.from({ length: 12 }, (_, n) => api.post('/v1/runs/r-race/batches', org.key, batch({ batchNumber: n }, records(10, 0, `x${n}`))));
+    const completion = api.post('/v1/runs/r-race/complete', org.key);
+    const [answers, completed] = await Promise.all([Promise.all(posts), completion]);
+    // Assert
+    const accepted = answers.filter((a) => a.status === 200).length;
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    expect(completed.body.itemsTotal).toBe(accepted * 10);
+    expect(completed.body.batchCount).toBe(accepted);
+    for (const [n, answer] of answers.entries()) {
+      expect(await fileExists(`sync_tracking_datasets/once/s/r-race/records_updated.${n}.parquet`), `batch ${n}`).toBe(answer.status === 200);
+    }
+  });
+
+  it('heals a crash between the parquet write and the count on retry, without double counting', async () => {
+    // Arrange: a store whose count fails once, as if the function died right after writing the file.
+    await run('r-crash');
+    const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest', 'read'] };
+    let failures = 1;
+    const crashingRuns: RunStore = Object.create(stack.deps.runs);
+    crashingRuns.countBatch = async (...args) => {
+      if (failures-- > 0) throw new Error('Lambda timed out');
+      return stack.deps.runs.countBatch(...args);
+    };
+    const crashing: Deps = { ...stack.deps, runs: crashingRuns };
+    const body = batch({}, records(8, 4));
+    // Act
+    await expect(postBatch(crashing, principal, 'r-crash', body)).rejects.toThrow('Lambda timed out');
+    const between = await counters('r-crash');
+    const retried = await api.post('/v1/runs/r-crash/batches', org.key, body);
+    const again = await api.post('/v1/runs/r-crash/batches', org.key, body);
+    // Assert
+    expect(between.records.received).toBe(0);
+    expect(between.batches).toMatchObject([{ batchNumber: 0, state: 'pending' }]);
+    expect(await fileExists('sync_tracking_datasets/once/s/r-crash/records_updated.0.parquet')).toBe(true);
+    expect(retried.status).toBe(200);
+    expect(again.body).toEqual(retried.body);
+    const after = await counters('r-crash');
+    expect(after.records).toMatchObject({ received: 8, failed: 2 });
+    expect(after.batches).toMatchObject([{ batchNumber: 0, state: 'done' }]);
+  });
+
+  it('heals a crash after the count but before the batch was marked done', async () => {
+    await run('r-crash2');
+    const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest'] };
+    const crashingRuns: RunStore = Object.create(stack.deps.runs);
+    crashingRuns.markBatchDone = async () => {
+      throw new Error('network reset');
+    };
+    const body = batch({}, records(5));
+    await expect(postBatch({ ...stack.deps, runs: crashingRuns }, principal, 'r-crash2', body)).rejects.toThrow('network reset');
+    const retried = await api.post('/v1/runs/r-crash2/batches', org.key, body);
+    expect(retried.body).toMatchObject({ received: 5, succeeded: 5 });
+    expect((await counters('r-crash2')).records.received).toBe(5);
+  });
+});
