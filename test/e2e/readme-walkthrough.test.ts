@@ -1,0 +1,115 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repo = resolve(import.meta.dirname, '../..');
+let dataDir: string;
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+}
+
+/** Runs `npm start` as a user would, on a free port, and waits for the line that says it listens. */
+function npmStart(): Promise<Started> {
+  const child = spawn('npm', ['start'], {
+    cwd: repo,
+    env: { ...process.env, PORT: '0', SYNCTRAIL_DATA_DIR: dataDir, SYNCTRAIL_ROOT_KEY: '' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not listen in time:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: match[1]!, output: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stop(started: Started): Promise<void> {
+  if (started.child.exitCode !== null) return;
+  const exited = new Promise((r) => started.child.once('exit', r));
+  process.kill(-started.child.pid!, 'SIGTERM');
+  await exited;
+}
+
+/** The README's walkthrough: every bash block between its markers, in order, verbatim. */
+function walkthroughScript(): string {
+  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- walkthrough:start -->'), readme.indexOf('<!-- walkthrough:end -->'));
+  const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
+  expect(blocks.length).toBeGreaterThanOrEqual(8);
+  return blocks.join('\n');
+}
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'synctrail-e2e-'));
+});
+afterAll(() => {
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start, as a new user runs it', () => {
+  it('serves the README walkthrough, prints the root key once, and keeps everything across a restart', async () => {
+    // Arrange
+    const first = await npmStart();
+    let key: string;
+    try {
+      const rootKey = readFileSync(join(dataDir, 'root-key'), 'utf8').trim();
+      expect(first.output()).toContain(rootKey);
+
+      // Act
+      // The last line hands the test the key the walkthrough made, to read history after a restart.
+      const run = spawnSync('bash', ['-c', `set -euo pipefail\n${walkthroughScript()}\necho "$KEY"`], {
+        cwd: repo,
+        env: { ...process.env, BASE: first.url, ROOT_KEY: rootKey },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+
+      // Assert
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines[0]).toBe('ready');
+      expect(lines[1]).toBe('running');
+      expect(JSON.parse(lines[2]!)).toMatchObject({ received: 3, succeeded: 1, failed: 2, invalid: { null: 1, duplicate: 0 } });
+      expect(lines[3]).toBe('partial_complete, 1/3 processed: 2 of 3 records failed: 1 rejected, 1 without identifier (NULL)');
+      expect(lines[4]).toMatch(/^High-value customers \| partial_complete \| 1\/3 \| \d{4}-\d\d-\d\dT/);
+      expect(lines[5]).toBe('Meta Ads — Main Account: partial_complete (2 of 3 records failed: 1 rejected, 1 without identifier (NULL))');
+      key = lines[6]!;
+    } finally {
+      await stop(first);
+    }
+
+    // Act: start again on the same data.
+    const second = await npmStart();
+    try {
+      const rootKey = readFileSync(join(dataDir, 'root-key'), 'utf8').trim();
+      expect(second.output()).not.toContain(rootKey);
+      const org = await fetch(`${second.url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${rootKey}`, 'content-type': 'application/json' }, body: '{"orgId":"acme"}' });
+      expect(org.status).toBe(409);
+      const runs = await (await fetch(`${second.url}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).json();
+      expect(runs.items).toEqual([expect.objectContaining({ runId: 'run-2026-11-23', status: 'partial_complete', itemsTotal: 3, itemsProcessed: 1 })]);
+      const destinations = await (await fetch(`${second.url}/v1/destinations`, { headers: { authorization: `Bearer ${key}` } })).json();
+      expect(destinations.items[0].status).toBe('partial_complete');
+    } finally {
+      await stop(second);
+    }
+  }, 120_000);
+});
