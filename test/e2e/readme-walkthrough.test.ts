@@ -104,10 +104,10 @@ describe('npm start, as a new user runs it', () => {
       expect(second.output()).not.toContain(rootKey);
       const org = await fetch(`${second.url}/v1/orgs`, { method: 'POST', headers: { authorization: `Bearer ${rootKey}`, 'content-type': 'application/json' }, body: '{"orgId":"acme"}' });
       expect(org.status).toBe(409);
-      const runs = await (await fetch(`${second.url}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).json();
+      const runs = (await (await fetch(`${second.url}/v1/runs`, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: unknown[] };
       expect(runs.items).toEqual([expect.objectContaining({ runId: 'run-2026-11-23', status: 'partial_complete', itemsTotal: 3, itemsProcessed: 1 })]);
-      const destinations = await (await fetch(`${second.url}/v1/destinations`, { headers: { authorization: `Bearer ${key}` } })).json();
-      expect(destinations.items[0].status).toBe('partial_complete');
+      const destinations = (await (await fetch(`${second.url}/v1/destinations`, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: Array<{ status: string }> };
+      expect(destinations.items[0]!.status).toBe('partial_complete');
     } finally {
       await stop(second);
     }
