@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import type { Org } from '#domain/org.ts';
 import type { KeyStore, OrgStore } from '#domain/ports.ts';
 import type { StoredKey } from '#domain/keys.ts';
-import { isConditionFailure, keyPk, orgPk } from './table.ts';
+import { conditionalWrite, keyPk, orgPk } from './table.ts';
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
@@ -11,19 +11,15 @@ export class DynamoOrgStore implements OrgStore {
   ) {}
 
   async createOrg(org: Org): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { pk: orgPk(org.orgId), sk: 'ORG', type: 'org', ...org },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
@@ -59,8 +55,8 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async revokeKey(orgId: string, keyId: string, at: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: keyPk(keyId), sk: 'KEY' },
@@ -69,11 +65,7 @@ export class DynamoKeyStore implements KeyStore {
           ConditionExpression: 'attribute_exists(pk) AND orgId = :org AND attribute_not_exists(revokedAt)',
           ExpressionAttributeValues: { ':at': at, ':org': orgId },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -11,7 +11,7 @@ import type { BatchCounts, BatchRecord } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, JsonType, Run, RunQuery } from '#domain/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
+import { conditionalWrite, epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
 
 const COUNT_FIELDS: Array<keyof BatchCounts> = ['received', 'succeeded', 'partial', 'failed', 'null', 'duplicate'];
 /** A filtered listing reads at most this many index pages per request, then hands back a cursor. */
@@ -158,33 +158,30 @@ export class DynamoRunStore implements RunStore {
   }
 
   async claimBatch(batch: BatchRecord): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...this.batchKey(batch.orgId, batch.runId, batch.batchKey), type: 'batch', ttl: epochSeconds(batch.expiresAt), ...batch },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async releaseBatch(orgId: string, runId: string, batchKey: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: this.batchKey(orgId, runId, batchKey),
-        ConditionExpression: '#state = :writing',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':writing': 'writing' },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    // Only a claim still being written is released; a done batch stays.
+    await conditionalWrite(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          ConditionExpression: '#state = :writing',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':writing': 'writing' },
+        }),
+      ),
+    );
   }
 
   async countBatch(orgId: string, runId: string, batchKey: string, counts: BatchCounts): Promise<'counted' | 'already_counted' | 'not_running'> {
@@ -284,8 +281,8 @@ export class DynamoRunStore implements RunStore {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.runKey(orgId, runId),
@@ -294,11 +291,7 @@ export class DynamoRunStore implements RunStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

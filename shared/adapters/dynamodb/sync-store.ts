@@ -3,7 +3,7 @@ import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { isConditionFailure, orgPk } from './table.ts';
+import { conditionalWrite, orgPk } from './table.ts';
 
 /** Configuration attributes a PUT may remove; the required ones are always set. */
 const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject'];
@@ -29,19 +29,15 @@ export class DynamoSyncStore implements SyncStore {
   }
 
   async create(sync: Sync): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...this.key(sync.orgId, sync.syncId), type: 'sync', ...sync },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async updateConfig(orgId: string, syncId: string, config: SyncConfig, expectedVersion: number, updatedAt: string): Promise<boolean> {
@@ -60,8 +56,8 @@ export class DynamoSyncStore implements SyncStore {
       names[`#${field}`] = field;
       removes.push(`#${field}`);
     }
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
@@ -70,12 +66,8 @@ export class DynamoSyncStore implements SyncStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<Sync>> {
@@ -96,8 +88,9 @@ export class DynamoSyncStore implements SyncStore {
   }
 
   async markRunStarted(orgId: string, syncId: string, runId: string, runOrderKey: string): Promise<void> {
-    try {
-      await this.client.send(
+    // A failed condition means a newer state is already there: nothing to do.
+    await conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
@@ -106,15 +99,14 @@ export class DynamoSyncStore implements SyncStore {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(currentRunKey) OR currentRunKey <= :key)',
           ExpressionAttributeValues: { ':running': 'running', ':runId': runId, ':key': runOrderKey },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async markRunFinished(orgId: string, syncId: string, runId: string, status: DestinationStatus, lastRun: LastRun): Promise<void> {
-    try {
-      await this.client.send(
+    // A failed condition means a newer state is already there: nothing to do.
+    await conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
@@ -123,15 +115,13 @@ export class DynamoSyncStore implements SyncStore {
           ConditionExpression: 'currentRunId = :runId',
           ExpressionAttributeValues: { ':status': status, ':lastRun': lastRun, ':runId': runId },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
@@ -139,11 +129,7 @@ export class DynamoSyncStore implements SyncStore {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(watermark) OR watermark.maxEventDate < :date)',
           ExpressionAttributeValues: { ':watermark': watermark, ':date': watermark.maxEventDate },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
