@@ -25,4 +25,12 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/runs', fn: 'query/list-runs', access: 'read' },
   { method: 'GET', path: '/v1/runs/{runId}', fn: 'query/get-run', access: 'read' },
   { method: 'GET', path: '/v1/destinations', fn: 'query/list-destinations', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/records', fn: 'query/list-records', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/records/export', fn: 'query/export-records', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/errors', fn: 'query/get-run-errors', access: 'read' },
+  { method: 'GET', path: '/v1/audit', fn: 'query/list-audit', access: 'read' },
+  { method: 'GET', path: '/v1/dlq', fn: 'dlq/list-dlq', access: 'read' },
+  { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', access: 'readWrite' },
+  { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', access: 'readWrite' },
+  { method: 'GET', path: '/v1/replays', fn: 'dlq/list-replays', access: 'read' },
 ];

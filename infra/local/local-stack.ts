@@ -20,6 +20,7 @@ export interface LocalStackOptions {
   host?: string;
   rootKey: string;
   retentionDays?: number;
+  historyRetentionDays?: number;
   clock?: Clock;
   onRequest?: Parameters<typeof createLocalServer>[0]['onRequest'];
 }
@@ -100,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
     localCredentials: LOCAL_CREDENTIALS,
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    historyRetentionDays: options.historyRetentionDays ?? options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     rootKey: options.rootKey,
   };
   const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { retentionFromEnv } from '#adapters/settings.ts';
 import { loadRootKey } from './root-key-file.ts';
 import { startLocalStack } from './local-stack.ts';
 
@@ -10,8 +11,7 @@ async function main() {
   const port = Number(process.env.PORT ?? 4300);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
   const dataDir = resolve(process.env.SYNCTRAIL_DATA_DIR ?? '.synctrail');
-  const retentionDays = process.env.SYNCTRAIL_RETENTION_DAYS ? Number(process.env.SYNCTRAIL_RETENTION_DAYS) : undefined;
-  if (retentionDays !== undefined && !(retentionDays > 0)) throw new Error('SYNCTRAIL_RETENTION_DAYS must be a positive number');
+  const retention = retentionFromEnv(process.env);
   mkdirSync(dataDir, { recursive: true });
 
   const root = loadRootKey(dataDir, process.env.SYNCTRAIL_ROOT_KEY);
@@ -19,7 +19,7 @@ async function main() {
     dataDir,
     port,
     rootKey: root.rootKey,
-    ...(retentionDays ? { retentionDays } : {}),
+    ...retention,
     onRequest: ({ method, path, status, ms }) => console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms`),
   });
 

@@ -1,4 +1,7 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDlqStore } from './dynamodb/dlq-store.ts';
+import { ReplayEvents } from './replay-events.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
 import { createClients } from './clients.ts';
 import { DynamoAuditLog } from './dynamodb/audit-log.ts';
@@ -25,10 +28,16 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
     syncs: new DynamoSyncStore(dynamo, settings.table),
     runs: new DynamoRunStore(dynamo, settings.table),
     audit: new DynamoAuditLog(dynamo, settings.table),
+    dlq: new DynamoDlqStore(dynamo, settings.table),
+    events: new ReplayEvents(
+      dynamo,
+      settings.table,
+      settings.eventBusName ? { client: new EventBridgeClient({ region: settings.region }), name: settings.eventBusName } : undefined,
+    ),
     files: new S3TrackingFiles(s3, settings.bucket),
     rootKey,
     clock,
-    config: { retentionDays: settings.retentionDays },
+    config: { retentionDays: settings.retentionDays, historyRetentionDays: settings.historyRetentionDays },
   };
 }
 

@@ -1,9 +1,52 @@
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parquetReadObjects } from 'hyparquet';
 import type { TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { encodeTrackingRows } from './parquet.ts';
 
+/** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
+const CACHE_BYTES = 96 * 1024 * 1024;
+
+/**
+ * A batch file never changes once written (a retried batch rewrites the same bytes), so
+ * its bytes can be cached by key for as long as the container lives.
+ */
+class FileCache {
+  private readonly entries = new Map<string, ArrayBuffer>();
+  private size = 0;
+
+  get(key: string): ArrayBuffer | undefined {
+    const value = this.entries.get(key);
+    if (value) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: ArrayBuffer): void {
+    if (value.byteLength > CACHE_BYTES) return;
+    this.delete(key);
+    this.entries.set(key, value);
+    this.size += value.byteLength;
+    for (const [oldest, buffer] of this.entries) {
+      if (this.size <= CACHE_BYTES) break;
+      this.entries.delete(oldest);
+      this.size -= buffer.byteLength;
+    }
+  }
+
+  delete(key: string): void {
+    const value = this.entries.get(key);
+    if (!value) return;
+    this.entries.delete(key);
+    this.size -= value.byteLength;
+  }
+}
+
 export class S3TrackingFiles implements TrackingFiles {
+  private readonly cache = new FileCache();
+
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -32,6 +75,25 @@ export class S3TrackingFiles implements TrackingFiles {
   }
 
   async delete(key: string): Promise<void> {
+    this.cache.delete(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  private async bytes(key: string): Promise<ArrayBuffer> {
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const array = await object.Body!.transformToByteArray();
+    const buffer = array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer;
+    this.cache.set(key, buffer);
+    return buffer;
+  }
+
+  async readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>> {
+    return (await parquetReadObjects({ file: await this.bytes(key), columns: columns as string[] })) as Array<Pick<TrackingRow, K>>;
+  }
+
+  async readRows(key: string, start: number, end: number): Promise<TrackingRow[]> {
+    return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end })) as TrackingRow[];
   }
 }

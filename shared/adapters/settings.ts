@@ -11,23 +11,43 @@ export interface Settings {
   /** Local stand-ins accept any credentials; s3rver wants its own pair. */
   localCredentials?: { accessKeyId: string; secretAccessKey: string };
   retentionDays: number;
+  historyRetentionDays: number;
   rootKey?: string;
   rootKeySecretArn?: string;
+  /** EventBridge bus for replay and run events (AWS); local mode keeps them in the table only. */
+  eventBusName?: string;
 }
 
 export const DEFAULT_RETENTION_DAYS = 14;
 
+/**
+ * `SYNCTRAIL_RETENTION_DAYS`: how long row-level records are browsable (default 14).
+ * `SYNCTRAIL_HISTORY_RETENTION_DAYS`: how long runs stay in Sync History (default: the same).
+ */
+export function retentionFromEnv(env: NodeJS.ProcessEnv): { retentionDays: number; historyRetentionDays: number } {
+  const positive = (name: string, fallback: number) => {
+    const value = Number(env[name] || fallback);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of days`);
+    return value;
+  };
+  const retentionDays = positive('SYNCTRAIL_RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
+  const historyRetentionDays = positive('SYNCTRAIL_HISTORY_RETENTION_DAYS', retentionDays);
+  if (historyRetentionDays < retentionDays) throw new Error('SYNCTRAIL_HISTORY_RETENTION_DAYS must be at least SYNCTRAIL_RETENTION_DAYS');
+  return { retentionDays, historyRetentionDays };
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
-  const retention = Number(env.SYNCTRAIL_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS);
-  if (!Number.isFinite(retention) || retention <= 0) throw new Error('SYNCTRAIL_RETENTION_DAYS must be a positive number');
+  const { retentionDays, historyRetentionDays } = retentionFromEnv(env);
   return {
     region: env.AWS_REGION ?? 'us-east-1',
     table: env.SYNCTRAIL_TABLE ?? 'synctrail',
     bucket: env.SYNCTRAIL_BUCKET ?? 'synctrail-tracking',
     ...(env.SYNCTRAIL_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.SYNCTRAIL_DYNAMODB_ENDPOINT } : {}),
     ...(env.SYNCTRAIL_S3_ENDPOINT ? { s3Endpoint: env.SYNCTRAIL_S3_ENDPOINT } : {}),
-    retentionDays: retention,
+    retentionDays,
+    historyRetentionDays,
     ...(env.SYNCTRAIL_ROOT_KEY ? { rootKey: env.SYNCTRAIL_ROOT_KEY } : {}),
     ...(env.SYNCTRAIL_ROOT_KEY_SECRET_ARN ? { rootKeySecretArn: env.SYNCTRAIL_ROOT_KEY_SECRET_ARN } : {}),
+    ...(env.SYNCTRAIL_EVENT_BUS ? { eventBusName: env.SYNCTRAIL_EVENT_BUS } : {}),
   };
 }

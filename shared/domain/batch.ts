@@ -9,9 +9,18 @@ import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, normalizeReportedStatus, outc
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
+import { dlqItemsOf } from './dlq.ts';
 
 /** Records in one inline batch; the body-size limit usually bites first. */
 export const MAX_RECORDS_PER_BATCH = 100_000;
+/** Distinct entity types in one batch: each gets its own counters on the run. */
+export const MAX_ENTITY_TYPES_PER_BATCH = 20;
+
+/** Constant, so that failures group by message (seed 001's query, `GET /errors`). */
+export const NULL_MESSAGE = 'record has no identifier';
+export const DUPLICATE_MESSAGE = 'identifier appears more than once in this batch';
+/** Entity-type counter key for records of no entity type. */
+export const NO_ENTITY_TYPE = '(none)';
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -38,7 +47,11 @@ export const batchRequestSchema = z
     endedAt: isoDate,
     records: z.array(batchRecordSchema).min(1).max(MAX_RECORDS_PER_BATCH),
   })
-  .refine((b) => Date.parse(b.endedAt) >= Date.parse(b.startedAt), { message: 'endedAt is before startedAt', path: ['endedAt'] });
+  .refine((b) => Date.parse(b.endedAt) >= Date.parse(b.startedAt), { message: 'endedAt is before startedAt', path: ['endedAt'] })
+  .refine((b) => new Set(b.records.map((r) => r.entityType)).size <= MAX_ENTITY_TYPES_PER_BATCH, {
+    message: `a batch may hold at most ${MAX_ENTITY_TYPES_PER_BATCH} distinct entity types`,
+    path: ['records'],
+  });
 export type BatchRequest = z.infer<typeof batchRequestSchema>;
 
 /** What a batch adds to its run. `failed` includes the NULL and DUPLICATE ones. */
@@ -50,6 +63,9 @@ export interface BatchCounts {
   null: number;
   duplicate: number;
 }
+
+/** Counts per entity type, keyed `type|received`, `type|succeeded`, `type|partial`, `type|failed`. */
+export type EntityCounts = Record<string, number>;
 
 /** The answer to `POST /v1/runs/{runId}/batches`, the same on every retry. */
 export interface BatchResult {
@@ -71,6 +87,7 @@ export interface BatchRecord {
   contentHash: string;
   state: 'writing' | 'done';
   counts: BatchCounts;
+  entityCounts: EntityCounts;
   maxEventDate?: string;
   fileKey?: string;
   createdAt: string;
@@ -83,6 +100,7 @@ export const batchKeyOf = (batchType: string, batchNumber: number) => `${batchTy
 export interface ClassifiedBatch {
   rows: TrackingRow[];
   counts: BatchCounts;
+  entityCounts: EntityCounts;
   payloadFields: Record<string, JsonType>;
   /** Latest event date among processed records: the run's max event date comes from these. */
   maxEventDate?: string;
@@ -95,6 +113,7 @@ export interface ClassifiedBatch {
  */
 export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
   const counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  const entityCounts: EntityCounts = {};
   const seen = new Set<string>();
   const rows: TrackingRow[] = [];
   let maxEventDate: string | undefined;
@@ -107,20 +126,22 @@ export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
     let statusMessage = record.statusMessage ?? null;
     if (identifier === null || identifier.trim() === '') {
       status = 'NULL';
-      statusMessage = statusMessage ?? 'record has no identifier';
+      statusMessage = statusMessage ?? NULL_MESSAGE;
       counts.null += 1;
     } else if (seen.has(identifier)) {
       status = 'DUPLICATE';
-      statusMessage = statusMessage ?? `identifier ${identifier} appears more than once in batch ${batch.batchType}.${batch.batchNumber}`;
+      statusMessage = statusMessage ?? DUPLICATE_MESSAGE;
       counts.duplicate += 1;
     } else {
       seen.add(identifier);
     }
     counts.received += 1;
     const outcome = outcomeOf(status);
-    if (outcome === 'success') counts.succeeded += 1;
-    else if (outcome === 'partial') counts.partial += 1;
-    else counts.failed += 1;
+    const field = outcome === 'success' ? 'succeeded' : outcome;
+    counts[field] += 1;
+    const entityType = record.entityType ?? run.entityType ?? NO_ENTITY_TYPE;
+    entityCounts[`${entityType}|received`] = (entityCounts[`${entityType}|received`] ?? 0) + 1;
+    entityCounts[`${entityType}|${field}`] = (entityCounts[`${entityType}|${field}`] ?? 0) + 1;
 
     const eventDate = record.eventDate ? new Date(record.eventDate) : null;
     if (eventDate && outcome !== 'failed') {
@@ -155,7 +176,7 @@ export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
     });
   });
 
-  return { rows, counts, payloadFields: payloadFieldTypes(batch.records.map((r) => r.payload)), ...(maxEventDate ? { maxEventDate } : {}) };
+  return { rows, counts, entityCounts, payloadFields: payloadFieldTypes(batch.records.map((r) => r.payload)), ...(maxEventDate ? { maxEventDate } : {}) };
 }
 
 export const resultOf = (batch: Pick<BatchRecord, 'batchType' | 'batchNumber' | 'counts'>): BatchResult => ({
@@ -210,6 +231,7 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
       contentHash: hash,
       state: 'writing',
       counts: classified.counts,
+      entityCounts: classified.entityCounts,
       ...(classified.maxEventDate ? { maxEventDate: classified.maxEventDate } : {}),
       ...(fileKey ? { fileKey } : {}),
       createdAt: now,
@@ -233,13 +255,15 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
     }
   }
 
-  const outcome = await deps.runs.countBatch(orgId, runId, batchKey, classified.counts);
+  const outcome = await deps.runs.countBatch(orgId, runId, batchKey, classified.counts, classified.entityCounts);
   if (outcome === 'not_running') {
     // The run was completed between our read and our count: take back what we wrote.
     if (fileKey) await deps.files.delete(fileKey);
     await deps.runs.releaseBatch(orgId, runId, batchKey);
     throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
   }
+  // After the count, before done: a crash in between re-adds the same items on retry (same ids).
+  if (!run.dryRun) await deps.dlq.addItems(dlqItemsOf(classified.rows, run, now));
   await deps.runs.markBatchDone(orgId, runId, batchKey, deps.clock.now().toISOString());
   return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: classified.counts });
 }

@@ -2,8 +2,9 @@
  * What the use cases need from the outside world. Adapters in `shared/adapters/` speak
  * DynamoDB and S3 (AWS, or dynalite and s3rver locally); the domain never imports an SDK.
  */
-import type { AuditEntry } from './audit.ts';
-import type { BatchRecord, BatchCounts } from './batch.ts';
+import type { AuditEntry, AuditQuery } from './audit.ts';
+import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
+import type { BatchRecord, BatchCounts, EntityCounts } from './batch.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
 import type { JsonType, Run, RunQuery, FinalRunFields } from './run.ts';
@@ -65,7 +66,13 @@ export interface RunStore {
    * Adds a batch's counts to the run and remembers its key, in one conditional write:
    * a batch is counted once or not at all, and never while the run is not running.
    */
-  countBatch(orgId: string, runId: string, batchKey: string, counts: BatchCounts): Promise<'counted' | 'already_counted' | 'not_running'>;
+  countBatch(
+    orgId: string,
+    runId: string,
+    batchKey: string,
+    counts: BatchCounts,
+    entityCounts: EntityCounts,
+  ): Promise<'counted' | 'already_counted' | 'not_running'>;
   markBatchDone(orgId: string, runId: string, batchKey: string, at: string): Promise<void>;
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
   /** Adds payload fields not yet known (first type seen wins); returns the whole schema. */
@@ -76,10 +83,30 @@ export interface RunStore {
 
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
+  list(orgId: string, query: AuditQuery): Promise<Page<AuditEntry>>;
+}
+
+export interface DlqStore {
+  /** Adds items not yet there; an item already present (any state) is left alone. */
+  addItems(items: DlqItem[]): Promise<void>;
+  get(orgId: string, itemId: string): Promise<DlqItem | undefined>;
+  list(orgId: string, query: DlqQuery, nowEpochSeconds: number): Promise<Page<DlqItem>>;
+  /** Moves an item from one state to another; false when it was not in `from`. */
+  transition(orgId: string, itemId: string, from: DlqState, to: DlqState, at: string, by: string): Promise<boolean>;
+}
+
+export interface EventPublisher {
+  /** Sends a replay to the producer (EventBridge in AWS) and keeps it for `GET /v1/replays`. */
+  publishReplay(event: ReplayEvent, expiresAt: string): Promise<void>;
+  listReplays(orgId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<ReplayEvent>>;
 }
 
 export interface TrackingFiles {
   writeRows(key: string, rows: TrackingRow[]): Promise<void>;
+  /** Some columns of every row of a batch file, in row order. */
+  readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>>;
+  /** Whole rows `start` (inclusive) to `end` (exclusive) of a batch file. */
+  readRows(key: string, start: number, end: number): Promise<TrackingRow[]>;
   writeJson(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
 }
@@ -94,8 +121,10 @@ export interface Clock {
 }
 
 export interface Config {
-  /** Days a run, its batches and its row-level files are kept. */
+  /** Days a run's row-level records are browsable (and its managed files kept). */
   retentionDays: number;
+  /** Days a run stays in Sync History; at least `retentionDays`. */
+  historyRetentionDays: number;
 }
 
 export interface Deps {
@@ -104,6 +133,8 @@ export interface Deps {
   syncs: SyncStore;
   runs: RunStore;
   audit: AuditLog;
+  dlq: DlqStore;
+  events: EventPublisher;
   files: TrackingFiles;
   rootKey: RootKeyVerifier;
   clock: Clock;

@@ -4,11 +4,14 @@ import { conflict, notFound } from './errors.ts';
 import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import { metadataDocument } from './metadata.ts';
-import type { Deps, PageRequest } from './ports.ts';
+import type { Config, Deps, PageRequest } from './ports.ts';
 import { RUN_STATUSES, SYNC_TYPES, type DestinationStatus, type FinalRunStatus, type RunStatus } from './statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from './sync.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
+import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
+
+export { limitSchema };
 
 export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
 
@@ -44,7 +47,12 @@ export interface Run {
   payloadSchema: Record<string, JsonType>;
   /** Bumped by every counted batch and by completion: completion's optimistic lock. */
   version: number;
+  /** When the run leaves Sync History (the store's TTL follows it). */
   expiresAt: string;
+  /** When its row-level records stop being browsable (the managed bucket expires them then). */
+  recordsExpireAt: string;
+  /** Per entity type: `type|received` etc., for stats filtered by entity type. */
+  entityCounts: Record<string, number>;
 }
 
 export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed'>> &
@@ -68,18 +76,6 @@ export const completeRunRequestSchema = z.strictObject({
 });
 export type CompleteRunRequest = z.infer<typeof completeRunRequestSchema>;
 
-/** `2026-11-20` or a full ISO timestamp; a bare date means the whole day (UTC). */
-const dateBound = (edge: 'start' | 'end') =>
-  z
-    .string()
-    .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || isoDate.safeParse(v).success, 'must be a date (YYYY-MM-DD) or an ISO-8601 timestamp')
-    .transform((v) => {
-      if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return edge === 'start' ? `${v}T00:00:00.000Z` : `${v}T23:59:59.999Z`;
-      return new Date(v).toISOString();
-    });
-
-export const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
-
 export const runQuerySchema = z
   .strictObject({
     syncType: z.enum(SYNC_TYPES).optional(),
@@ -91,9 +87,9 @@ export const runQuerySchema = z
     from: dateBound('start').optional(),
     to: dateBound('end').optional(),
     limit: limitSchema,
-    cursor: z.string().max(2048).optional(),
+    cursor: cursorSchema,
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from is after to', path: ['from'] });
+  .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
 export type RunQuery = z.infer<typeof runQuerySchema>;
 
 /** JSON types of a batch's payload fields; null values say nothing about a field's type. */
@@ -182,7 +178,7 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
 
   const now = deps.clock.now();
   const runId = request.runId ?? newId('run', now);
-  const candidate = newRun(sync, runId, request, now, deps.config.retentionDays);
+  const candidate = newRun(sync, runId, request, now, deps.config);
   const { created, run } = await deps.runs.create(candidate);
   if (!created) {
     if (run.syncId !== syncId) throw conflict(`run ${runId} already belongs to another sync`);
@@ -193,10 +189,10 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
     await deps.syncs.markRunStarted(orgId, syncId, runId, runOrderKey(run));
     await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
   }
-  return { created, run: presentRun(run), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
+  return { created, run: presentRun(run, now), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
 }
 
-function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, retentionDays: number): Run {
+function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, retention: Config): Run {
   return {
     orgId: sync.orgId,
     runId,
@@ -219,8 +215,10 @@ function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, 
     countedBatches: [],
     payloadSchema: {},
     version: 0,
+    entityCounts: {},
     // Retention runs from when we received the run, as the bucket's lifecycle does for its files.
-    expiresAt: new Date(now.getTime() + retentionDays * 86_400_000).toISOString(),
+    expiresAt: new Date(now.getTime() + retention.historyRetentionDays * 86_400_000).toISOString(),
+    recordsExpireAt: new Date(now.getTime() + retention.retentionDays * 86_400_000).toISOString(),
   };
 }
 
@@ -232,7 +230,7 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
       await applyCompletion(deps, run);
-      return presentRun(run);
+      return presentRun(run, deps.clock.now());
     }
     const outcome = finalOutcome(run.counts, request);
     const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : await maxEventDateOfCounted(deps, run);
@@ -245,7 +243,7 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
     if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
       const finalRun: Run = { ...run, ...fields, version: run.version + 1 };
       await applyCompletion(deps, finalRun);
-      return presentRun(finalRun);
+      return presentRun(finalRun, deps.clock.now());
     }
     // A batch was counted meanwhile: read the run again and recompute.
   }
@@ -288,7 +286,7 @@ export async function getRun(deps: Deps, principal: Principal, runId: string) {
   const batches = await deps.runs.listBatches(orgId, runId);
   const counted = new Set(run.countedBatches);
   return {
-    ...presentRun(run),
+    ...presentRun(run, deps.clock.now()),
     batches: batches
       .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
       .map((b) => ({
@@ -307,12 +305,13 @@ export async function getRun(deps: Deps, principal: Principal, runId: string) {
 
 export async function listRuns(deps: Deps, principal: Principal, query: RunQuery) {
   const orgId = requireOrgKey(principal, 'read');
-  const page = await deps.runs.list(orgId, query, Math.floor(deps.clock.now().getTime() / 1000));
-  return { items: page.items.map(presentRun), nextCursor: page.nextCursor };
+  const now = deps.clock.now();
+  const page = await deps.runs.list(orgId, query, Math.floor(now.getTime() / 1000));
+  return { items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }
 
 /** A Sync History row as the API shows it: seed 000's fields, plus ours. */
-export function presentRun(run: Run) {
+export function presentRun(run: Run, now: Date) {
   const final = run.status !== 'running';
   const processed = run.counts.succeeded + run.counts.partial;
   const itemsTotal = final ? run.itemsTotal! : run.counts.received;
@@ -351,6 +350,8 @@ export function presentRun(run: Run) {
     },
     batchCount: run.countedBatches.length,
     expiresAt: run.expiresAt,
+    recordsExpireAt: run.recordsExpireAt,
+    recordsAvailable: !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime(),
   };
 }
 

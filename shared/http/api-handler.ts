@@ -39,6 +39,8 @@ export interface ApiResponse {
   statusCode: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent as it is with this content type, instead of as JSON. */
+  contentType?: string;
 }
 
 export const ok = (body: unknown): ApiResponse => ({ statusCode: 200, body });
@@ -154,6 +156,13 @@ export function apiHandler<B extends z.ZodType | undefined = undefined, Q extend
     .handler(async (event) => {
       const request = prepared.get(event)!;
       const response = await handle(request);
+      if (response.contentType) {
+        return {
+          statusCode: response.statusCode,
+          headers: { 'content-type': response.contentType, 'cache-control': 'no-store', ...response.headers },
+          body: String(response.body),
+        };
+      }
       return {
         statusCode: response.statusCode,
         headers: { ...JSON_HEADERS, ...response.headers },

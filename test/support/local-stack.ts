@@ -33,10 +33,17 @@ export interface TestStack extends LocalStack {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestStack(options: { dataDir?: string; retentionDays?: number } = {}): Promise<TestStack> {
+export async function startTestStack(options: { dataDir?: string; retentionDays?: number; historyRetentionDays?: number } = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'synctrail-test-'));
   const clock = new TestClock();
-  const stack = await startLocalStack({ dataDir, port: 0, rootKey: ROOT_KEY, clock, ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}) });
+  const stack = await startLocalStack({
+    dataDir,
+    port: 0,
+    rootKey: ROOT_KEY,
+    clock,
+    ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
+    ...(options.historyRetentionDays ? { historyRetentionDays: options.historyRetentionDays } : {}),
+  });
   return {
     ...stack,
     clock,

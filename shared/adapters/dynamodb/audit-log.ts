@@ -1,6 +1,8 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '#domain/audit.ts';
-import type { AuditLog } from '#domain/ports.ts';
+import type { AuditEntry, AuditQuery } from '#domain/audit.ts';
+import type { AuditLog, Page } from '#domain/ports.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPaged } from './paged-query.ts';
 import { auditPk } from './table.ts';
 
 export class DynamoAuditLog implements AuditLog {
@@ -17,5 +19,27 @@ export class DynamoAuditLog implements AuditLog {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+  }
+
+  async list(orgId: string, query: AuditQuery): Promise<Page<AuditEntry>> {
+    const values: Record<string, unknown> = { ':pk': auditPk(orgId), ':from': query.from ?? '0', ':to': `${query.to ?? '9999'}#\uffff` };
+    if (query.syncId) values[':syncId'] = query.syncId;
+    const start = query.cursor ? { pk: auditPk(orgId), sk: decodeCursor(query.cursor).k } : undefined;
+    const { items, lastKey } = await queryPaged(
+      this.client,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ...(query.syncId ? { FilterExpression: 'syncId = :syncId' } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+      },
+      query.limit,
+      start,
+    );
+    return {
+      items: items.map(({ pk, sk, type, ...entry }) => entry as unknown as AuditEntry),
+      nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null,
+    };
   }
 }

@@ -5,17 +5,15 @@ import {
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { BatchCounts, BatchRecord } from '#domain/batch.ts';
+import type { BatchCounts, BatchRecord, EntityCounts } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, JsonType, Run, RunQuery } from '#domain/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
 
 const COUNT_FIELDS: Array<keyof BatchCounts> = ['received', 'succeeded', 'partial', 'failed', 'null', 'duplicate'];
-/** A filtered listing reads at most this many index pages per request, then hands back a cursor. */
-const MAX_PAGES_PER_LIST = 20;
 /** DynamoDB allows 4 KB of update expression; 40 fields stay well inside it. */
 const FIELDS_PER_SCHEMA_UPDATE = 40;
 
@@ -121,15 +119,15 @@ export class DynamoRunStore implements RunStore {
       );
     }
 
-    const items: Run[] = [];
     let startKey: Record<string, unknown> | undefined;
     if (query.cursor) {
       const { k } = decodeCursor(query.cursor);
       const runId = k.slice(k.lastIndexOf('#') + 1);
       startKey = { ...this.runKey(orgId, runId), [index.partitionKey]: partition, [index.sortKey]: k };
     }
-    for (let page = 0; page < MAX_PAGES_PER_LIST; page += 1) {
-      const input: QueryCommandInput = {
+    const { items, lastKey } = await queryPaged(
+      this.client,
+      {
         TableName: this.table,
         IndexName: index.name,
         KeyConditionExpression: keyCondition,
@@ -137,17 +135,11 @@ export class DynamoRunStore implements RunStore {
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
-        // Never more matches than still wanted: every match read is returned, so the
-        // cursor can simply be where this read stopped.
-        Limit: query.limit - items.length,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      };
-      const { Items = [], LastEvaluatedKey } = await this.client.send(new QueryCommand(input));
-      items.push(...Items.map(fromItem));
-      startKey = LastEvaluatedKey;
-      if (!startKey || items.length >= query.limit) break;
-    }
-    return { items, nextCursor: startKey ? encodeCursor({ k: String(startKey[index.sortKey]) }) : null };
+      },
+      query.limit,
+      startKey,
+    );
+    return { items: items.map(fromItem), nextCursor: lastKey ? encodeCursor({ k: String(lastKey[index.sortKey]) }) : null };
   }
 
   async getBatch(orgId: string, runId: string, batchKey: string): Promise<BatchRecord | undefined> {
@@ -184,13 +176,27 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async countBatch(orgId: string, runId: string, batchKey: string, counts: BatchCounts): Promise<'counted' | 'already_counted' | 'not_running'> {
+  async countBatch(
+    orgId: string,
+    runId: string,
+    batchKey: string,
+    counts: BatchCounts,
+    entityCounts: EntityCounts,
+  ): Promise<'counted' | 'already_counted' | 'not_running'> {
     const names: Record<string, string> = { '#counts': 'counts', '#status': 'status', '#version': 'version', '#counted': 'countedBatches' };
     const values: Record<string, unknown> = { ':running': 'running', ':one': 1, ':key': batchKey, ':keySet': new Set([batchKey]) };
     const sets = COUNT_FIELDS.map((field) => {
       names[`#${field}`] = field;
       values[`:${field}`] = counts[field];
       return `#counts.#${field} = #counts.#${field} + :${field}`;
+    });
+    Object.entries(entityCounts).forEach(([key, value], i) => {
+      // Flat keys (`type|field`) under one map: no parent map to create first.
+      names['#entityCounts'] = 'entityCounts';
+      names[`#e${i}`] = key;
+      values[`:e${i}`] = value;
+      values[':zero'] = 0;
+      sets.push(`#entityCounts.#e${i} = if_not_exists(#entityCounts.#e${i}, :zero) + :e${i}`);
     });
     try {
       await this.client.send(

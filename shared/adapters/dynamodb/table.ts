@@ -10,8 +10,10 @@
  * | run   | ORG#o#RUN#r                 | RUN              | ORG#o#RUNS, startedAt#r   | ORG#o#SYNC#s#RUNS, startedAt#r  |
  * | batch | ORG#o#RUN#r                 | BATCH#type.n     |                           |                                 |
  * | audit | ORG#o#AUDIT                 | at#auditId       |                           |                                 |
+ * | dlq   | ORG#o#DLQ                   | ITEM#itemId      | ORG#o#DLQ, createdAt#id   |                                 |
+ * | replay| ORG#o#REPLAYS               | at#eventId       |                           |                                 |
  *
- * Run and batch items carry `ttl` (epoch seconds) for the retention.
+ * Run, batch, dead-letter and replay items carry `ttl` (epoch seconds) for the retention.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
@@ -26,6 +28,8 @@ export const runPk = (orgId: string, runId: string) => `ORG#${orgId}#RUN#${runId
 export const runsByOrgPk = (orgId: string) => `ORG#${orgId}#RUNS`;
 export const runsBySyncPk = (orgId: string, syncId: string) => `ORG#${orgId}#SYNC#${syncId}#RUNS`;
 export const auditPk = (orgId: string) => `ORG#${orgId}#AUDIT`;
+export const dlqPk = (orgId: string) => `ORG#${orgId}#DLQ`;
+export const replaysPk = (orgId: string) => `ORG#${orgId}#REPLAYS`;
 
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

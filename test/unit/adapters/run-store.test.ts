@@ -20,7 +20,7 @@ describe('DynamoRunStore.countBatch', () => {
     // Arrange
     dynamo.on(UpdateCommand).resolves({});
     // Act
-    const outcome = await store.countBatch('acme', 'run-1', 'records_updated.0', counts);
+    const outcome = await store.countBatch('acme', 'run-1', 'records_updated.0', counts, { 'item|received': 3, 'item|succeeded': 1 });
     // Assert
     expect(outcome).toBe('counted');
     const calls = dynamo.commandCalls(UpdateCommand);
@@ -30,24 +30,26 @@ describe('DynamoRunStore.countBatch', () => {
     expect(input.ConditionExpression).toBe('#status = :running AND NOT contains(#counted, :key)');
     expect(input.UpdateExpression).toContain('ADD #counted :keySet');
     expect(input.UpdateExpression).toContain('#version = #version + :one');
+    expect(input.UpdateExpression).toContain('#entityCounts.#e0 = if_not_exists(#entityCounts.#e0, :zero) + :e0');
+    expect(input.ExpressionAttributeNames).toMatchObject({ '#e0': 'item|received', '#e1': 'item|succeeded' });
     expect(input.ExpressionAttributeValues).toMatchObject({ ':received': 3, ':succeeded': 1, ':partial': 1, ':failed': 1, ':null': 1, ':duplicate': 0, ':key': 'records_updated.0', ':keySet': new Set(['records_updated.0']) });
   });
 
   it('reports an already-counted batch when the condition fails and the key is in the set', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     dynamo.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'RUN', status: 'running', countedBatches: new Set(['records_updated.0']) } });
-    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts)).toBe('already_counted');
+    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).toBe('already_counted');
   });
 
   it('reports a run that is no longer running when the condition fails otherwise', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     dynamo.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'RUN', status: 'complete' } });
-    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts)).toBe('not_running');
+    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).toBe('not_running');
   });
 
   it('lets other failures through rather than guessing', async () => {
     dynamo.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceeded'));
-    await expect(store.countBatch('acme', 'run-1', 'records_updated.0', counts)).rejects.toThrow('ProvisionedThroughputExceeded');
+    await expect(store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).rejects.toThrow('ProvisionedThroughputExceeded');
   });
 });
 

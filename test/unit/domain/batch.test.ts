@@ -23,6 +23,8 @@ function run(overrides: Partial<Run> = {}): Run {
     payloadSchema: {},
     version: 0,
     expiresAt: '2026-12-04T10:00:00.000Z',
+    recordsExpireAt: '2026-12-04T10:00:00.000Z',
+    entityCounts: {},
     ...overrides,
   };
 }
@@ -44,7 +46,7 @@ describe('classifyBatch', () => {
     expect(rows.map((r) => r.status)).toEqual(['succeeded', 'NULL', 'NULL', 'DUPLICATE', 'rejected', 'partial_success']);
     expect(counts).toEqual({ received: 6, succeeded: 1, partial: 1, failed: 4, null: 2, duplicate: 1 });
     expect(rows[1]!.identifier).toBeNull();
-    expect(rows[3]!.status_message).toMatch(/more than once/);
+    expect(rows[3]!.status_message).toBe('identifier appears more than once in this batch');
   });
 
   it('keeps the first occurrence of an identifier as reported, numbers and strings alike', () => {

@@ -1,0 +1,19 @@
+import type { Deps } from '#domain/ports.ts';
+import { exportQuerySchema, exportRecords } from '#domain/records.ts';
+import { apiHandler } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+import { runPath } from '#http/schemas.ts';
+
+/** GET /v1/runs/{runId}/records/export — a CSV or NDJSON sample, as a download. */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(deps, { auth: 'read', params: runPath, query: exportQuerySchema }, async ({ principal, params, query }) => {
+    const file = await exportRecords(deps, principal, params.runId, query);
+    return {
+      statusCode: 200,
+      body: file.body,
+      contentType: file.contentType,
+      headers: { 'content-disposition': `attachment; filename="${file.filename}"`, 'x-synctrail-rows': String(file.rows) },
+    };
+  });
+
+export const handler = lambdaHandler(makeHandler);

@@ -1,0 +1,104 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DlqItem, DlqQuery, DlqState } from '#domain/dlq.ts';
+import type { DlqStore, Page } from '#domain/ports.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPaged } from './paged-query.ts';
+import { conditionalWrite, dlqPk, epochSeconds, RUNS_BY_ORG_INDEX } from './table.ts';
+
+/** Puts of one batch's dead-letter items run this many at a time. */
+const PUT_CONCURRENCY = 8;
+const INDEX = RUNS_BY_ORG_INDEX; // gsi1 serves every "newest first" listing; its partition keys never collide.
+
+const toItem = ({ pk, sk, type, ttl, gsi1pk, gsi1sk, ...item }: Record<string, unknown>) => item as unknown as DlqItem;
+
+export class DynamoDlqStore implements DlqStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private key(orgId: string, itemId: string) {
+    return { pk: dlqPk(orgId), sk: `ITEM#${itemId}` };
+  }
+
+  async addItems(items: DlqItem[]): Promise<void> {
+    for (let i = 0; i < items.length; i += PUT_CONCURRENCY) {
+      await Promise.all(
+        items.slice(i, i + PUT_CONCURRENCY).map((item) =>
+          // An item already there keeps its state: a retried batch must not revive a discarded one.
+          conditionalWrite(
+            this.client.send(
+              new PutCommand({
+                TableName: this.table,
+                Item: {
+                  ...this.key(item.orgId, item.itemId),
+                  type: 'dlq',
+                  [INDEX.partitionKey]: dlqPk(item.orgId),
+                  [INDEX.sortKey]: `${item.createdAt}#${item.itemId}`,
+                  ttl: epochSeconds(item.expiresAt),
+                  ...item,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            ),
+          ),
+        ),
+      );
+    }
+  }
+
+  async get(orgId: string, itemId: string): Promise<DlqItem | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: this.key(orgId, itemId), ConsistentRead: true }));
+    return Item ? toItem(Item) : undefined;
+  }
+
+  async list(orgId: string, query: DlqQuery, nowEpochSeconds: number): Promise<Page<DlqItem>> {
+    const names: Record<string, string> = { '#gpk': INDEX.partitionKey, '#ttl': 'ttl' };
+    const values: Record<string, unknown> = { ':gpk': dlqPk(orgId), ':now': nowEpochSeconds };
+    const filters = ['#ttl > :now'];
+    if (query.syncId) {
+      values[':syncId'] = query.syncId;
+      filters.push('syncId = :syncId');
+    }
+    if (query.state) {
+      names['#state'] = 'state';
+      values[':state'] = query.state;
+      filters.push('#state = :state');
+    }
+    let start: Record<string, unknown> | undefined;
+    if (query.cursor) {
+      const { k } = decodeCursor(query.cursor);
+      start = { ...this.key(orgId, k.slice(k.lastIndexOf('#') + 1)), [INDEX.partitionKey]: dlqPk(orgId), [INDEX.sortKey]: k };
+    }
+    const { items, lastKey } = await queryPaged(
+      this.client,
+      {
+        TableName: this.table,
+        IndexName: INDEX.name,
+        KeyConditionExpression: '#gpk = :gpk',
+        FilterExpression: filters.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+      },
+      query.limit,
+      start,
+    );
+    return { items: items.map(toItem), nextCursor: lastKey ? encodeCursor({ k: String(lastKey[INDEX.sortKey]) }) : null };
+  }
+
+  async transition(orgId: string, itemId: string, from: DlqState, to: DlqState, at: string, by: string): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, itemId),
+          UpdateExpression: 'SET #state = :to, stateChangedAt = :at, stateChangedBy = :by',
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':from': from, ':to': to, ':at': at, ':by': by },
+        }),
+      ),
+    );
+  }
+}

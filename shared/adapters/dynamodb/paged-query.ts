@@ -1,0 +1,28 @@
+import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+
+/** A filtered listing reads at most this many pages per request, then hands back a cursor. */
+const MAX_PAGES_PER_LIST = 20;
+
+/**
+ * Reads a query until `limit` items matched, or it ran out, or it read its page budget.
+ * Each read asks for no more items than are still wanted, so every item read is returned
+ * and the position where the reading stopped is a correct cursor.
+ */
+export async function queryPaged(
+  client: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ items: Record<string, unknown>[]; lastKey?: Record<string, unknown> }> {
+  const items: Record<string, unknown>[] = [];
+  let key = startKey;
+  for (let page = 0; page < MAX_PAGES_PER_LIST; page += 1) {
+    const { Items = [], LastEvaluatedKey } = await client.send(
+      new QueryCommand({ ...input, Limit: limit - items.length, ...(key ? { ExclusiveStartKey: key } : {}) }),
+    );
+    items.push(...Items);
+    key = LastEvaluatedKey;
+    if (!key || items.length >= limit) break;
+  }
+  return { items, ...(key ? { lastKey: key } : {}) };
+}

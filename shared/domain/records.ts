@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { requireOrgKey } from './authz.ts';
+import type { BatchRecord } from './batch.ts';
+import { DomainError, conflict, invalid } from './errors.ts';
+import { classifyError } from './error-catalogue.ts';
+import type { Principal } from './keys.ts';
+import type { Deps } from './ports.ts';
+import { cursorSchema, limitSchema } from './query-params.ts';
+import { loadLiveRun, type Run } from './run.ts';
+import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.ts';
+import type { TrackingRow } from './tracking-row.ts';
+
+/** `status=rejected,NULL` (any stored status or producer word) or `status=invalid` (NULL and DUPLICATE). */
+const statusFilter = z
+  .string()
+  .min(1)
+  .transform((value, ctx) => {
+    const statuses = new Set<RecordStatus>();
+    for (const word of value.split(',')) {
+      if (word.trim().toLowerCase() === 'invalid') {
+        statuses.add('NULL');
+        statuses.add('DUPLICATE');
+        continue;
+      }
+      const status = normalizeStatusFilter(word);
+      if (!status) {
+        ctx.addIssue({ code: 'custom', message: `unknown status '${word}'` });
+        return z.NEVER;
+      }
+      statuses.add(status);
+    }
+    return statuses;
+  });
+
+/** `identifier=ana@example.com` matches exactly; `identifier=ana*` matches the prefix. */
+const identifierFilter = z
+  .string()
+  .min(1)
+  .max(1024)
+  .transform((value) => (value.endsWith('*') ? { prefix: value.slice(0, -1) } : { exact: value }));
+
+export const recordsQuerySchema = z.strictObject({
+  status: statusFilter.optional(),
+  identifier: identifierFilter.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema,
+});
+export type RecordsQuery = z.infer<typeof recordsQuerySchema>;
+
+export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+export const MAX_EXPORT_ROWS = 10_000;
+
+export const exportQuerySchema = z.strictObject({
+  status: statusFilter.optional(),
+  identifier: identifierFilter.optional(),
+  format: z.enum(EXPORT_FORMATS).default('csv'),
+  limit: z.coerce.number().int().min(1).max(MAX_EXPORT_ROWS).default(1000),
+});
+export type ExportQuery = z.infer<typeof exportQuerySchema>;
+
+export interface RecordFilter {
+  status?: Set<RecordStatus>;
+  identifier?: { exact: string } | { prefix: string };
+}
+
+export function matchesFilter(row: Pick<TrackingRow, 'identifier' | 'status'>, filter: RecordFilter): boolean {
+  if (filter.status && !filter.status.has(row.status as RecordStatus)) return false;
+  if (filter.identifier) {
+    if (row.identifier === null) return false;
+    if ('exact' in filter.identifier) return row.identifier === filter.identifier.exact;
+    return row.identifier.startsWith(filter.identifier.prefix);
+  }
+  return true;
+}
+
+/** A record as the API shows it (seed 001's View Records, plus our columns). */
+export function presentRecord(row: TrackingRow) {
+  return {
+    identifier: row.identifier,
+    status: row.status,
+    statusMessage: row.status_message,
+    operation: row.operation,
+    reportedStatus: row.reported_status,
+    targetId: row.target_id,
+    entityType: row.entity_type,
+    instance: row.instance,
+    eventDate: row.event_date ? new Date(row.event_date).toISOString() : null,
+    final: row.is_final,
+    batchType: row.batch_type,
+    batchNumber: row.batch_number,
+    rowNumber: row.row_number,
+    batchStartedAt: new Date(row.batch_started_at).toISOString(),
+    batchEndedAt: new Date(row.batch_ended_at).toISOString(),
+    syncId: row.sync_configuration_id,
+    runId: row.sync_run_id,
+    payload: JSON.parse(row.record_payload) as unknown,
+  };
+}
+export type PresentedRecord = ReturnType<typeof presentRecord>;
+
+const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
+
+/** Counted batches with files, newest first (seed 001: records appear batch by batch). */
+async function readableBatches(deps: Deps, run: Run): Promise<Array<BatchRecord & { fileKey: string }>> {
+  const counted = new Set(run.countedBatches);
+  const batches = await deps.runs.listBatches(run.orgId, run.runId);
+  return batches
+    .filter((b): b is BatchRecord & { fileKey: string } => counted.has(b.batchKey) && Boolean(b.fileKey))
+    .sort((a, b) => (batchOrderKey(a) < batchOrderKey(b) ? 1 : -1));
+}
+
+/** A run whose row-level records may be read now: not a dry run, inside the retention window. */
+async function loadTrackedRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
+  const run = await loadLiveRun(deps, orgId, runId);
+  if (run.dryRun) throw conflict(`run ${runId} is a dry run: Sync Tracking keeps no row-level records for dry runs`);
+  if (Date.parse(run.recordsExpireAt) <= deps.clock.now().getTime()) {
+    throw new DomainError('gone', `row-level records of run ${runId} were kept until ${run.recordsExpireAt} and are past the retention window`, {
+      recordsExpireAt: run.recordsExpireAt,
+    });
+  }
+  return run;
+}
+
+function decodeRecordsCursor(cursor: string): { batch: string; row: number } {
+  try {
+    const { b, r } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { b: unknown; r: unknown };
+    if (typeof b === 'string' && Number.isInteger(r)) return { batch: b, row: r as number };
+  } catch {
+    // fall through
+  }
+  throw invalid('cursor is not one this API issued', { cursor });
+}
+
+const encodeRecordsCursor = (batch: string, row: number) => Buffer.from(JSON.stringify({ b: batch, r: row })).toString('base64url');
+
+/**
+ * Walks a run's records newest batch first, in row order within a batch, reading only
+ * the identifier and status columns to filter and whole rows only for what it returns.
+ */
+async function walkRecords(deps: Deps, run: Run, filter: RecordFilter, limit: number, cursor?: string) {
+  const batches = await readableBatches(deps, run);
+  const from = cursor ? decodeRecordsCursor(cursor) : undefined;
+  const rows: TrackingRow[] = [];
+  for (const [index, batch] of batches.entries()) {
+    const order = batchOrderKey(batch);
+    if (from && order > from.batch) continue;
+    const afterRow = from && order === from.batch ? from.row : -1;
+    const keys = await deps.files.readColumns(batch.fileKey, ['identifier', 'status']);
+    const matches: number[] = [];
+    keys.forEach((row, i) => {
+      if (i > afterRow && matchesFilter(row, filter)) matches.push(i);
+    });
+    const take = matches.slice(0, limit - rows.length);
+    if (take.length) {
+      const window = await deps.files.readRows(batch.fileKey, take[0]!, take.at(-1)! + 1);
+      rows.push(...take.map((i) => window[i - take[0]!]!));
+    }
+    if (rows.length >= limit) {
+      const more = take.length < matches.length || index < batches.length - 1;
+      return { rows, nextCursor: more ? encodeRecordsCursor(order, take.at(-1)!) : null };
+    }
+  }
+  return { rows, nextCursor: null };
+}
+
+const toFilter = (query: Pick<RecordsQuery, 'status' | 'identifier'>): RecordFilter => ({
+  ...(query.status ? { status: query.status } : {}),
+  ...(query.identifier ? { identifier: query.identifier } : {}),
+});
+
+/** `GET /v1/runs/{runId}/records`: read from the run's parquet files, not from a copy. */
+export async function listRecords(deps: Deps, principal: Principal, runId: string, query: RecordsQuery) {
+  const orgId = requireOrgKey(principal, 'read');
+  const run = await loadTrackedRun(deps, orgId, runId);
+  const { rows, nextCursor } = await walkRecords(deps, run, toFilter(query), query.limit, query.cursor);
+  return { items: rows.map(presentRecord), nextCursor };
+}
+
+const CSV_COLUMNS: Array<keyof TrackingRow> = [
+  'identifier',
+  'status',
+  'status_message',
+  'operation',
+  'reported_status',
+  'target_id',
+  'entity_type',
+  'event_date',
+  'batch_type',
+  'batch_number',
+  'row_number',
+  'batch_started_at',
+  'batch_ended_at',
+  'record_payload',
+];
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = value instanceof Date ? value.toISOString() : String(value);
+  // A leading = + - @ makes spreadsheets evaluate the cell: defuse it (OWASP CSV injection).
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(rows: TrackingRow[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const row of rows) lines.push(CSV_COLUMNS.map((c) => csvCell(row[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** `GET /v1/runs/{runId}/records/export`: a sample file of the filtered records. */
+export async function exportRecords(deps: Deps, principal: Principal, runId: string, query: ExportQuery) {
+  const orgId = requireOrgKey(principal, 'read');
+  const run = await loadTrackedRun(deps, orgId, runId);
+  const { rows } = await walkRecords(deps, run, toFilter(query), query.limit);
+  const body = query.format === 'csv' ? toCsv(rows) : rows.map((row) => `${JSON.stringify(presentRecord(row))}\n`).join('');
+  return {
+    body,
+    rows: rows.length,
+    contentType: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    filename: `${run.syncId}-${run.runId}-records.${query.format}`,
+  };
+}
+
+const SAMPLE_IDENTIFIERS = 5;
+
+/** `GET /v1/runs/{runId}/errors`: failures grouped by message, each classified (seed 002). */
+export async function groupErrors(deps: Deps, principal: Principal, runId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const run = await loadTrackedRun(deps, orgId, runId);
+  const groups = new Map<string, { statusMessage: string | null; statuses: Set<string>; count: number; sampleIdentifiers: string[] }>();
+  for (const batch of await readableBatches(deps, run)) {
+    const rows = await deps.files.readColumns(batch.fileKey, ['identifier', 'status', 'status_message']);
+    for (const row of rows) {
+      if (outcomeOf(row.status as RecordStatus) !== 'failed') continue;
+      const key = row.status_message ?? `\u0000${row.status}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { statusMessage: row.status_message, statuses: new Set(), count: 0, sampleIdentifiers: [] };
+        groups.set(key, group);
+      }
+      group.count += 1;
+      group.statuses.add(row.status);
+      if (row.identifier !== null && group.sampleIdentifiers.length < SAMPLE_IDENTIFIERS) group.sampleIdentifiers.push(row.identifier);
+    }
+  }
+  const items = [...groups.values()]
+    .sort((a, b) => b.count - a.count || String(a.statusMessage).localeCompare(String(b.statusMessage)))
+    .map((group) => {
+      const classification = classifyError(group.statusMessage);
+      return {
+        statusMessage: group.statusMessage,
+        statuses: [...group.statuses].sort(),
+        count: group.count,
+        sampleIdentifiers: group.sampleIdentifiers,
+        category: classification.category,
+        resolutionKey: classification.resolutionKey,
+        resolutionTitle: classification.title,
+        resolutionDoc: classification.resolutionKey ? `docs/errors.md#${classification.resolutionKey}` : null,
+      };
+    });
+  return { runId, failed: items.reduce((sum, item) => sum + item.count, 0), items };
+}
