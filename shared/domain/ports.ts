@@ -58,6 +58,8 @@ export interface RunStore {
   create(run: Run): Promise<{ created: boolean; run: Run }>;
   get(orgId: string, runId: string): Promise<Run | undefined>;
   list(orgId: string, query: RunQuery, nowEpochSeconds: number): Promise<Page<Run>>;
+  /** A `list` cursor that continues right after this run. */
+  cursorAfter(run: Run): string;
   getBatch(orgId: string, runId: string, batchKey: string): Promise<BatchRecord | undefined>;
   /** Claims a batch key; false when somebody claimed it first. */
   claimBatch(batch: BatchRecord): Promise<boolean>;

@@ -11,7 +11,7 @@ import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.
 import type { TrackingRow } from './tracking-row.ts';
 
 /** `status=rejected,NULL` (any stored status or producer word) or `status=invalid` (NULL and DUPLICATE). */
-const statusFilter = z
+export const statusFilter = z
   .string()
   .min(1)
   .transform((value, ctx) => {
@@ -98,7 +98,7 @@ export function presentRecord(row: TrackingRow) {
 }
 export type PresentedRecord = ReturnType<typeof presentRecord>;
 
-const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
+export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
 
 /** Counted batches with files, newest first (seed 001: records appear batch by batch). */
 async function readableBatches(deps: Deps, run: Run): Promise<Array<BatchRecord & { fileKey: string }>> {
@@ -110,7 +110,7 @@ async function readableBatches(deps: Deps, run: Run): Promise<Array<BatchRecord 
 }
 
 /** A run whose row-level records may be read now: not a dry run, inside the retention window. */
-async function loadTrackedRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
+export async function loadTrackedRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
   const run = await loadLiveRun(deps, orgId, runId);
   if (run.dryRun) throw conflict(`run ${runId} is a dry run: Sync Tracking keeps no row-level records for dry runs`);
   if (Date.parse(run.recordsExpireAt) <= deps.clock.now().getTime()) {
@@ -121,34 +121,42 @@ async function loadTrackedRun(deps: Deps, orgId: string, runId: string): Promise
   return run;
 }
 
-function decodeRecordsCursor(cursor: string): { batch: string; row: number } {
-  try {
-    const { b, r } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { b: unknown; r: unknown };
-    if (typeof b === 'string' && Number.isInteger(r)) return { batch: b, row: r as number };
-  } catch {
-    // fall through
-  }
-  throw invalid('cursor is not one this API issued', { cursor });
+/** Where a walk stopped: a batch (by its order key) and the last row returned from it. */
+export interface Position {
+  batch: string;
+  row: number;
 }
 
-const encodeRecordsCursor = (batch: string, row: number) => Buffer.from(JSON.stringify({ b: batch, r: row })).toString('base64url');
+export const encodePosition = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export function decodePosition<T extends z.ZodType>(cursor: string, schema: T): z.output<T> {
+  try {
+    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw invalid('cursor is not one this API issued', { cursor });
+  }
+}
+
+export const positionSchema = z.strictObject({ batch: z.string().min(1).max(512), row: z.number().int().min(-1) });
+
+export type WalkColumns = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>;
 
 /**
- * Walks a run's records newest batch first, in row order within a batch, reading only
- * the identifier and status columns to filter and whole rows only for what it returns.
+ * Walks one run's records newest batch first, in row order within a batch, reading only
+ * the few columns a filter needs and whole rows only for what it returns. `next` is where
+ * to go on when it stopped at `limit` with more possibly left in this run.
  */
-async function walkRecords(deps: Deps, run: Run, filter: RecordFilter, limit: number, cursor?: string) {
+export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => boolean, limit: number, from?: Position) {
   const batches = await readableBatches(deps, run);
-  const from = cursor ? decodeRecordsCursor(cursor) : undefined;
   const rows: TrackingRow[] = [];
   for (const [index, batch] of batches.entries()) {
     const order = batchOrderKey(batch);
     if (from && order > from.batch) continue;
     const afterRow = from && order === from.batch ? from.row : -1;
-    const keys = await deps.files.readColumns(batch.fileKey, ['identifier', 'status']);
+    const keys = await deps.files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']);
     const matches: number[] = [];
     keys.forEach((row, i) => {
-      if (i > afterRow && matchesFilter(row, filter)) matches.push(i);
+      if (i > afterRow && keep(row)) matches.push(i);
     });
     const take = matches.slice(0, limit - rows.length);
     if (take.length) {
@@ -157,10 +165,10 @@ async function walkRecords(deps: Deps, run: Run, filter: RecordFilter, limit: nu
     }
     if (rows.length >= limit) {
       const more = take.length < matches.length || index < batches.length - 1;
-      return { rows, nextCursor: more ? encodeRecordsCursor(order, take.at(-1)!) : null };
+      return { rows, ...(more ? { next: { batch: order, row: take.at(-1)! } } : {}) };
     }
   }
-  return { rows, nextCursor: null };
+  return { rows };
 }
 
 const toFilter = (query: Pick<RecordsQuery, 'status' | 'identifier'>): RecordFilter => ({
@@ -172,8 +180,10 @@ const toFilter = (query: Pick<RecordsQuery, 'status' | 'identifier'>): RecordFil
 export async function listRecords(deps: Deps, principal: Principal, runId: string, query: RecordsQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);
-  const { rows, nextCursor } = await walkRecords(deps, run, toFilter(query), query.limit, query.cursor);
-  return { items: rows.map(presentRecord), nextCursor };
+  const from = query.cursor ? decodePosition(query.cursor, positionSchema) : undefined;
+  const filter = toFilter(query);
+  const { rows, next } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, from);
+  return { items: rows.map(presentRecord), nextCursor: next ? encodePosition(next) : null };
 }
 
 const CSV_COLUMNS: Array<keyof TrackingRow> = [
@@ -211,7 +221,8 @@ export function toCsv(rows: TrackingRow[]): string {
 export async function exportRecords(deps: Deps, principal: Principal, runId: string, query: ExportQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);
-  const { rows } = await walkRecords(deps, run, toFilter(query), query.limit);
+  const filter = toFilter(query);
+  const { rows } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit);
   const body = query.format === 'csv' ? toCsv(rows) : rows.map((row) => `${JSON.stringify(presentRecord(row))}\n`).join('');
   return {
     body,

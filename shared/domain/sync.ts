@@ -37,6 +37,10 @@ export const syncConfigSchema = z.strictObject({
     /** `<Destination name>::Connection`; derived from connectionType when left out. */
     type: label().optional(),
   }),
+  /** Coverage (processed / total) below this, run after run, flags the sync (default 0.9). */
+  coverageThreshold: z.number().min(0).max(1).optional(),
+  /** How many finished runs in a row must be below the threshold (default 3). */
+  coverageWindow: z.number().int().min(1).max(50).optional(),
   destinationObject: z
     .strictObject({
       id: label(),

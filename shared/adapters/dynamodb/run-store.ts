@@ -142,6 +142,10 @@ export class DynamoRunStore implements RunStore {
     return { items: items.map(fromItem), nextCursor: lastKey ? encodeCursor({ k: String(lastKey[index.sortKey]) }) : null };
   }
 
+  cursorAfter(run: Run): string {
+    return encodeCursor({ k: runSortKey(run) });
+  }
+
   async getBatch(orgId: string, runId: string, batchKey: string): Promise<BatchRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: this.batchKey(orgId, runId, batchKey), ConsistentRead: true }),

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conditionalWrite, orgPk } from './table.ts';
 
 /** Configuration attributes a PUT may remove; the required ones are always set. */
-const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject'];
+const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject', 'coverageThreshold', 'coverageWindow'];
 
 const toSync = (item: Record<string, unknown>): Sync => {
   const { pk, sk, type, currentRunKey, ...sync } = item;

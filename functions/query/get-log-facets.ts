@@ -1,0 +1,10 @@
+import type { Deps } from '#domain/ports.ts';
+import { facetsQuerySchema, getLogFacets } from '#domain/rollups.ts';
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+
+/** GET /v1/logs/facets?instance= — instances, and the entity types that follow the chosen one. */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(deps, { auth: 'read', query: facetsQuerySchema }, async ({ principal, query }) => ok(await getLogFacets(deps, principal, query)));
+
+export const handler = lambdaHandler(makeHandler);

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { requireOrgKey } from './authz.ts';
+import { NO_ENTITY_TYPE } from './batch.ts';
+import { notFound } from './errors.ts';
+import type { Principal } from './keys.ts';
+import type { Deps } from './ports.ts';
+import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
+import { presentRun, runQuerySchema, type Run, type RunQuery } from './run.ts';
+
+/**
+ * Stats, facets and instances add up run items (their counters), never parquet files.
+ * One request reads at most this many runs; beyond it the answer says `truncated`.
+ */
+export const MAX_RUNS_PER_ROLLUP = 5000;
+const RUNS_PER_READ = 1000;
+
+async function scanRuns(deps: Deps, orgId: string, filter: Partial<RunQuery>, visit: (run: Run) => void): Promise<{ truncated: boolean }> {
+  let cursor: string | undefined;
+  let seen = 0;
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  do {
+    const page = await deps.runs.list(orgId, runQuerySchema.parse({ ...filter, limit: RUNS_PER_READ, ...(cursor ? { cursor } : {}) }), now);
+    for (const run of page.items) visit(run);
+    seen += page.items.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && seen < MAX_RUNS_PER_ROLLUP);
+  return { truncated: Boolean(cursor) };
+}
+
+const text = z.string().min(1).max(256);
+
+export const statsQuerySchema = z
+  .strictObject({
+    from: dateBound('start').optional(),
+    to: dateBound('end').optional(),
+    syncId: text.optional(),
+    instance: text.optional(),
+    entityType: text.optional(),
+  })
+  .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
+export type StatsQuery = z.infer<typeof statsQuerySchema>;
+
+/** A run's record counts, for one entity type or all; an error run pushed nothing (seed 000). */
+function countsOf(run: Run, entityType: string | undefined) {
+  const pick = (field: string) => (entityType ? (run.entityCounts[`${entityType}|${field}`] ?? 0) : 0);
+  const received = entityType ? pick('received') : run.counts.received;
+  if (run.status === 'error') return { received, success: 0, partial: 0, failed: received };
+  return entityType
+    ? { received, success: pick('succeeded'), partial: pick('partial'), failed: pick('failed') }
+    : { received, success: run.counts.succeeded, partial: run.counts.partial, failed: run.counts.failed };
+}
+
+/** `GET /v1/stats`: seed 002's five cards, over non-dry runs matching the filters. */
+export async function getStats(deps: Deps, principal: Principal, query: StatsQuery) {
+  const orgId = requireOrgKey(principal, 'read');
+  const totals = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, runs: 0 };
+  const { entityType, ...runFilter } = query;
+  const { truncated } = await scanRuns(deps, orgId, runFilter, (run) => {
+    if (run.dryRun) return;
+    const counts = countsOf(run, entityType);
+    if (entityType && counts.received === 0) return;
+    totals.runs += 1;
+    totals.totalOperations += counts.received;
+    totals.success += counts.success;
+    totals.partialSuccess += counts.partial;
+    totals.failed += counts.failed;
+  });
+  const processed = totals.success + totals.partialSuccess;
+  return { ...totals, successRate: totals.totalOperations === 0 ? null : processed / totals.totalOperations, truncated };
+}
+
+export const facetsQuerySchema = z.strictObject({ instance: text.optional() });
+
+const entityTypesOf = (run: Run) =>
+  Object.keys(run.entityCounts)
+    .map((key) => key.slice(0, key.lastIndexOf('|')))
+    .filter((type) => type !== NO_ENTITY_TYPE);
+
+/** `GET /v1/logs/facets`: the instances, and the entity types of one (seed 002's filter lists). */
+export async function getLogFacets(deps: Deps, principal: Principal, query: z.infer<typeof facetsQuerySchema>) {
+  const orgId = requireOrgKey(principal, 'read');
+  const instances = new Set<string>();
+  const entityTypes = new Set<string>();
+  const { truncated } = await scanRuns(deps, orgId, {}, (run) => {
+    if (run.instance) instances.add(run.instance);
+    if (query.instance && run.instance !== query.instance) return;
+    for (const type of entityTypesOf(run)) entityTypes.add(type);
+  });
+  return { instances: [...instances].sort(), entityTypes: [...entityTypes].sort(), truncated };
+}
+
+interface InstanceTotals {
+  instance: string;
+  /** Real runs; dry runs are counted apart and add nothing to the totals. */
+  runs: number;
+  dryRuns: number;
+  lastRunAt: string | null;
+  lastStatus: Run['status'] | null;
+  itemsTotal: number;
+  itemsProcessed: number;
+  itemsFailed: number;
+  statuses: Record<Run['status'], number>;
+  syncIds: string[];
+  entityTypes: string[];
+  correlationIds: string[];
+}
+
+const MAX_CORRELATION_IDS = 20;
+
+/** Adds a run to its instance's totals; runs arrive newest first. */
+function addToInstance(totals: InstanceTotals | undefined, run: Run, now: Date): InstanceTotals {
+  const next: InstanceTotals = totals ?? {
+    instance: run.instance!,
+    runs: 0,
+    dryRuns: 0,
+    lastRunAt: null,
+    lastStatus: null,
+    itemsTotal: 0,
+    itemsProcessed: 0,
+    itemsFailed: 0,
+    statuses: { running: 0, complete: 0, partial_complete: 0, error: 0 },
+    syncIds: [],
+    entityTypes: [],
+    correlationIds: [],
+  };
+  if (run.dryRun) {
+    next.dryRuns += 1;
+    return next;
+  }
+  const shown = presentRun(run, now);
+  if (next.runs === 0) {
+    next.lastRunAt = run.startedAt;
+    next.lastStatus = run.status;
+  }
+  next.runs += 1;
+  next.itemsTotal += shown.itemsTotal;
+  next.itemsProcessed += shown.itemsProcessed;
+  next.itemsFailed += shown.itemsFailed;
+  next.statuses[run.status] += 1;
+  if (!next.syncIds.includes(run.syncId)) next.syncIds.push(run.syncId);
+  for (const type of entityTypesOf(run)) if (!next.entityTypes.includes(type)) next.entityTypes.push(type);
+  if (run.correlationId && next.correlationIds.length < MAX_CORRELATION_IDS && !next.correlationIds.includes(run.correlationId)) {
+    next.correlationIds.push(run.correlationId);
+  }
+  return next;
+}
+
+/** `GET /v1/instances`: runs grouped per instance (integration job), newest activity first. */
+export async function listInstances(deps: Deps, principal: Principal) {
+  const orgId = requireOrgKey(principal, 'read');
+  const now = deps.clock.now();
+  const byInstance = new Map<string, InstanceTotals>();
+  const { truncated } = await scanRuns(deps, orgId, {}, (run) => {
+    if (!run.instance) return;
+    byInstance.set(run.instance, addToInstance(byInstance.get(run.instance), run, now));
+  });
+  const items = [...byInstance.values()].sort((a, b) => String(b.lastRunAt).localeCompare(String(a.lastRunAt)));
+  return { items, truncated };
+}
+
+export const instancePath = z.strictObject({ instance: text });
+export const instanceRunsQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
+
+/** `GET /v1/instances/{instance}`: an instance's totals and its runs with correlation ids. */
+export async function getInstance(deps: Deps, principal: Principal, instance: string, query: z.infer<typeof instanceRunsQuerySchema>) {
+  const orgId = requireOrgKey(principal, 'read');
+  const now = deps.clock.now();
+  let totals: InstanceTotals | undefined;
+  await scanRuns(deps, orgId, { instance }, (run) => {
+    totals = addToInstance(totals, run, now);
+  });
+  if (!totals) throw notFound(`instance ${instance}`);
+  const page = await deps.runs.list(orgId, runQuerySchema.parse({ instance, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }), Math.floor(now.getTime() / 1000));
+  return { ...totals, items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
+}
