@@ -53,7 +53,7 @@ function walkthroughScript(): string {
   const readme = readFileSync(join(repo, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('<!-- walkthrough:start -->'), readme.indexOf('<!-- walkthrough:end -->'));
   const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
-  expect(blocks.length).toBeGreaterThanOrEqual(8);
+  expect(blocks.length).toBeGreaterThanOrEqual(12);
   return blocks.join('\n');
 }
 
@@ -92,7 +92,15 @@ describe('npm start, as a new user runs it', () => {
       expect(lines[3]).toBe('partial_complete, 1/3 processed: 2 of 3 records failed: 1 rejected, 1 without identifier (NULL)');
       expect(lines[4]).toMatch(/^High-value customers \| partial_complete \| 1\/3 \| \d{4}-\d\d-\d\dT/);
       expect(lines[5]).toBe('Meta Ads — Main Account: partial_complete (2 of 3 records failed: 1 rejected, 1 without identifier (NULL))');
-      key = lines[6]!;
+      expect(lines.slice(6, 8)).toEqual(['rejected bob@example: Invalid email format', 'NULL null: record has no identifier']);
+      expect(lines.slice(8, 10)).toEqual([
+        '1 × Invalid email format [data, see docs/errors.md#invalid-format]',
+        '1 × record has no identifier [data, see docs/errors.md#missing-identifier]',
+      ]);
+      expect(lines[10]).toMatch(/^identifier,status,status_message,operation,/);
+      expect(lines[11]).toMatch(/^bob@example,rejected,Invalid email format,upsert,/);
+      expect(lines.slice(12, 14)).toEqual(['bob@example replayed', 'dlq.replay bob@example']);
+      key = lines[14]!;
     } finally {
       await stop(first);
     }
