@@ -9,6 +9,8 @@ export interface Route {
   /** Handler module under `functions/`, without extension. */
   fn: string;
   access: 'read' | 'readWrite';
+  /** Beyond table and bucket: registering Glue partitions, putting events on the bus. */
+  needs?: ReadonlyArray<'partitions' | 'events'>;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -16,7 +18,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/keys', fn: 'admin/create-key', access: 'readWrite' },
   { method: 'DELETE', path: '/v1/keys/{keyId}', fn: 'admin/revoke-key', access: 'readWrite' },
   { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', access: 'readWrite' },
-  { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', access: 'readWrite' },
+  { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', access: 'readWrite', needs: ['partitions'] },
   { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', access: 'readWrite' },
   { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', access: 'readWrite' },
   { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', access: 'read' },
@@ -36,7 +38,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/instances/{instance}', fn: 'query/get-instance', access: 'read' },
   { method: 'GET', path: '/v1/audit', fn: 'query/list-audit', access: 'read' },
   { method: 'GET', path: '/v1/dlq', fn: 'dlq/list-dlq', access: 'read' },
-  { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', access: 'readWrite' },
+  { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', access: 'readWrite', needs: ['events'] },
   { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', access: 'readWrite' },
   { method: 'GET', path: '/v1/replays', fn: 'dlq/list-replays', access: 'read' },
 ];

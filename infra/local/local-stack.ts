@@ -10,6 +10,9 @@ import { DEFAULT_RETENTION_DAYS, type Settings } from '#adapters/settings.ts';
 import { INDEXES, TABLE_KEYS } from '#adapters/dynamodb/table.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
 import type { HandlerFactory } from '#http/lambda.ts';
+import { errorBody } from '#http/api-handler.ts';
+import { bearerToken } from '#domain/keys.ts';
+import { refreshFactTables } from '#domain/facts.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
 
@@ -31,6 +34,24 @@ export interface LocalStack {
   settings: Settings;
   deps: Deps;
   close(): Promise<void>;
+}
+
+const FACTS_INTERVAL_MS = 6 * 60 * 60 * 1000;
+export const LOCAL_FACTS_PATH = '/_local/facts/refresh';
+
+/** Local mode only: `npm run facts` asks the running server to refresh fact tables now. */
+function localFactsRoute(deps: Deps): LocalRoute {
+  return {
+    method: 'POST',
+    path: LOCAL_FACTS_PATH,
+    handler: async (event) => {
+      const token = bearerToken(event.headers.authorization);
+      if (!token || !(await deps.rootKey.isRootKey(token))) {
+        return { statusCode: 401, headers: { 'content-type': 'application/json' }, body: errorBody('unauthorized', 'the root key is required') };
+      }
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(await refreshFactTables(deps)) };
+    },
+  };
 }
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -115,8 +136,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
     }),
   );
+  routes.push(localFactsRoute(deps));
   const server = createLocalServer({ routes, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const port = await listen(server, options.port, host);
+  // Seed 001: fact tables are rewritten every six hours, as the AWS schedule does.
+  const factsTimer = setInterval(() => {
+    refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));
+  }, FACTS_INTERVAL_MS);
+  factsTimer.unref();
 
   return {
     url: `http://${host}:${port}`,
@@ -124,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     settings,
     deps,
     async close() {
+      clearInterval(factsTimer);
       server.closeAllConnections?.();
       await closeServer(server);
       await s3.close();

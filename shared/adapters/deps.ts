@@ -1,6 +1,8 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GlueClient } from '@aws-sdk/client-glue';
 import { DynamoDlqStore } from './dynamodb/dlq-store.ts';
+import { GluePartitions, NO_PARTITION_REGISTRY } from './glue-partitions.ts';
 import { ReplayEvents } from './replay-events.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
 import { createClients } from './clients.ts';
@@ -35,6 +37,9 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
       settings.eventBusName ? { client: new EventBridgeClient({ region: settings.region }), name: settings.eventBusName } : undefined,
     ),
     files: new S3TrackingFiles(s3, settings.bucket),
+    partitions: settings.glue
+      ? new GluePartitions(new GlueClient({ region: settings.region }), settings.glue.database, settings.glue.table, settings.bucket)
+      : NO_PARTITION_REGISTRY,
     rootKey,
     clock,
     config: { retentionDays: settings.retentionDays, historyRetentionDays: settings.historyRetentionDays },

@@ -2,7 +2,8 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { parquetReadObjects } from 'hyparquet';
 import type { TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
-import { encodeTrackingRows } from './parquet.ts';
+import { encodeStringTable, encodeTrackingRows } from './parquet.ts';
+import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
@@ -71,6 +72,21 @@ export class S3TrackingFiles implements TrackingFiles {
         Body: `${JSON.stringify(value, null, 2)}\n`,
         ContentType: 'application/json',
       }),
+    );
+  }
+
+  async writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void> {
+    const key = factFileKey(orgId, table);
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: encodeStringTable(FACT_COLUMNS[table] as readonly string[], rows as unknown as Array<Record<string, string | null>>),
+        ContentType: 'application/vnd.apache.parquet',
+      }),
+    );
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: factManifestKey(orgId, table), Body: `s3://${this.bucket}/${key}\n`, ContentType: 'text/plain' }),
     );
   }
 

@@ -16,6 +16,8 @@ export interface Settings {
   rootKeySecretArn?: string;
   /** EventBridge bus for replay and run events (AWS); local mode keeps them in the table only. */
   eventBusName?: string;
+  /** Glue database and table whose partitions each run registers (AWS). */
+  glue?: { database: string; table: string };
 }
 
 export const DEFAULT_RETENTION_DAYS = 14;
@@ -49,5 +51,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(env.SYNCTRAIL_ROOT_KEY ? { rootKey: env.SYNCTRAIL_ROOT_KEY } : {}),
     ...(env.SYNCTRAIL_ROOT_KEY_SECRET_ARN ? { rootKeySecretArn: env.SYNCTRAIL_ROOT_KEY_SECRET_ARN } : {}),
     ...(env.SYNCTRAIL_EVENT_BUS ? { eventBusName: env.SYNCTRAIL_EVENT_BUS } : {}),
+    ...(env.SYNCTRAIL_GLUE_DATABASE ? { glue: { database: env.SYNCTRAIL_GLUE_DATABASE, table: env.SYNCTRAIL_GLUE_TABLE ?? 'sync_log' } } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
 import type { BatchRecord, BatchCounts, EntityCounts } from './batch.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
+import type { FactTableName, FactTables } from './facts.ts';
 import type { JsonType, Run, RunQuery, FinalRunFields } from './run.ts';
 import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
 import type { DestinationStatus } from './statuses.ts';
@@ -26,6 +27,13 @@ export interface OrgStore {
   /** false when the org already exists. */
   createOrg(org: Org): Promise<boolean>;
   getOrg(orgId: string): Promise<Org | undefined>;
+  listOrgIds(): Promise<string[]>;
+}
+
+/** Where the query engine learns about a run's folder: Glue partitions in AWS. */
+export interface PartitionRegistry {
+  /** Idempotent: registering a known run does nothing. */
+  registerRun(orgId: string, syncId: string, runId: string): Promise<void>;
 }
 
 export interface KeyStore {
@@ -110,6 +118,8 @@ export interface TrackingFiles {
   /** Whole rows `start` (inclusive) to `end` (exclusive) of a batch file. */
   readRows(key: string, start: number, end: number): Promise<TrackingRow[]>;
   writeJson(key: string, value: unknown): Promise<void>;
+  /** Rewrites `metadata/ORG/<table>.parquet` (and the manifest Athena reads it through). */
+  writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
@@ -138,6 +148,7 @@ export interface Deps {
   dlq: DlqStore;
   events: EventPublisher;
   files: TrackingFiles;
+  partitions: PartitionRegistry;
   rootKey: RootKeyVerifier;
   clock: Clock;
   config: Config;

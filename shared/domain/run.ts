@@ -186,6 +186,7 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
   }
   // Repeated on an idempotent re-post too, so a start that crashed half-way heals.
   if (!run.dryRun && run.status === 'running') {
+    await deps.partitions.registerRun(orgId, syncId, runId);
     await deps.syncs.markRunStarted(orgId, syncId, runId, runOrderKey(run));
     await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
   }

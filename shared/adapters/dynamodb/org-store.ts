@@ -1,8 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Org } from '#domain/org.ts';
 import type { KeyStore, OrgStore } from '#domain/ports.ts';
 import type { StoredKey } from '#domain/keys.ts';
-import { conditionalWrite, keyPk, orgPk } from './table.ts';
+import { conditionalWrite, keyPk, orgPk, RUNS_BY_ORG_INDEX } from './table.ts';
+
+const ORGS_PARTITION = 'ORGS';
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
@@ -15,11 +17,32 @@ export class DynamoOrgStore implements OrgStore {
       this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: orgPk(org.orgId), sk: 'ORG', type: 'org', ...org },
+          // Every org also sits in one index partition, for jobs that visit them all.
+          Item: { pk: orgPk(org.orgId), sk: 'ORG', type: 'org', [RUNS_BY_ORG_INDEX.partitionKey]: ORGS_PARTITION, [RUNS_BY_ORG_INDEX.sortKey]: org.orgId, ...org },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
     );
+  }
+
+  async listOrgIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: RUNS_BY_ORG_INDEX.name,
+          KeyConditionExpression: '#pk = :orgs',
+          ExpressionAttributeNames: { '#pk': RUNS_BY_ORG_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':orgs': ORGS_PARTITION },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      ids.push(...Items.map((item) => String(item.orgId)));
+      startKey = LastEvaluatedKey;
+    } while (startKey);
+    return ids;
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {

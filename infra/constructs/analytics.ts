@@ -1,0 +1,143 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
+import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
+import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { syncLogStorage } from '#adapters/glue-partitions.ts';
+import { FACT_COLUMNS, FACT_TABLES } from '#domain/facts.ts';
+
+export const SQL_DIR = join(import.meta.dirname, '..', 'sql');
+export const SYNC_LOG_TABLE = 'sync_log';
+/** Partition keys of `sync_log`: the run folder's path segments (not column names: those exist in the files). */
+export const SYNC_LOG_PARTITION_KEYS = ['org', 'sync_id', 'run_id'] as const;
+
+export interface AnalyticsProps {
+  readonly bucket: IBucket;
+  readonly accessLogs?: IBucket;
+  /** Athena cancels a query of this workgroup once it has scanned this much. */
+  readonly bytesScannedCutoffPerQuery: number;
+}
+
+/**
+ * Athena over the tracking data: a Glue database with `sync_log` (partitioned by org, sync
+ * and run, registered as runs start) and seed 001's three fact tables, a workgroup that
+ * enforces its result location, encryption and a scan cutoff, and the named queries kept
+ * as `.sql` files in `infra/sql/`.
+ */
+export class Analytics extends Construct {
+  readonly databaseName: string;
+  readonly workGroupName: string;
+  readonly results: Bucket;
+  private readonly stack: Stack;
+
+  constructor(scope: Construct, id: string, props: AnalyticsProps) {
+    super(scope, id);
+    this.stack = Stack.of(this);
+    this.databaseName = `synctrail_${this.stack.stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+    const database = new CfnDatabase(this, 'Database', {
+      catalogId: this.stack.account,
+      databaseInput: { name: this.databaseName, description: 'SyncTrail row-level sync logs and fact tables' },
+    });
+    const bucketUrl = `s3://${props.bucket.bucketName}`;
+
+    const syncLog = new CfnTable(this, 'SyncLogTable', {
+      catalogId: this.stack.account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: SYNC_LOG_TABLE,
+        description: 'One row per record per run (seed 001 Synced Records Logs); partitions are registered as runs start',
+        tableType: 'EXTERNAL_TABLE',
+        parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+        partitionKeys: SYNC_LOG_PARTITION_KEYS.map((name) => ({ name, type: 'string' })),
+        storageDescriptor: lowerKeys(syncLogStorage(`${bucketUrl}/sync_tracking_datasets/`)),
+      },
+    });
+    syncLog.addResourceDependency(database);
+
+    for (const table of FACT_TABLES) {
+      const fact = new CfnTable(this, `${table}Table`, {
+        catalogId: this.stack.account,
+        databaseName: this.databaseName,
+        tableInput: {
+          name: table,
+          description: `Seed 001 fact table, rewritten every six hours from metadata/ORG/${table}.parquet`,
+          tableType: 'EXTERNAL_TABLE',
+          parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+          storageDescriptor: {
+            // Each org's file sits beside the other fact files, so the table reads it through a
+            // symlink manifest (written with the file) instead of a folder of its own.
+            location: `${bucketUrl}/athena/fact-manifests/${table}/`,
+            inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+            columns: (FACT_COLUMNS[table] as readonly string[]).map((name) => ({ name, type: 'string' })),
+          },
+        },
+      });
+      fact.addResourceDependency(database);
+    }
+
+    this.results = new Bucket(this, 'Results', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      ...(props.accessLogs ? { serverAccessLogsBucket: props.accessLogs, serverAccessLogsPrefix: 'athena-results/' } : {}),
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    this.workGroupName = `synctrail-${this.stack.stackName}`.toLowerCase();
+    const workGroup = new CfnWorkGroup(this, 'WorkGroup', {
+      name: this.workGroupName,
+      description: 'SyncTrail analysts: results and encryption enforced, scans capped',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
+        resultConfiguration: {
+          outputLocation: `s3://${this.results.bucketName}/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+      },
+    });
+
+    for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+      const sql = readFileSync(join(SQL_DIR, file), 'utf8');
+      const query = new CfnNamedQuery(this, `Query-${file}`, {
+        name: `synctrail: ${file.replace(/\.sql$/, '').replace(/-/g, ' ')}`,
+        description: sql.split('\n').find((l) => l.startsWith('--'))?.replace(/^--\s*/, '') ?? file,
+        database: this.databaseName,
+        workGroup: this.workGroupName,
+        queryString: sql,
+      });
+      query.addResourceDependency(workGroup);
+      query.addResourceDependency(database);
+    }
+  }
+
+  /** Lets a function register `sync_log` partitions (the functions that start runs). */
+  grantRegisterPartitions(grantee: IGrantable): void {
+    const arn = (resource: string) => this.stack.formatArn({ service: 'glue', resource, resourceName: resource === 'catalog' ? undefined : resource === 'database' ? this.databaseName : `${this.databaseName}/${SYNC_LOG_TABLE}` });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['glue:CreatePartition', 'glue:GetTable', 'glue:GetPartition'],
+        resources: [`arn:${this.stack.partition}:glue:${this.stack.region}:${this.stack.account}:catalog`, arn('database'), arn('table')],
+      }),
+    );
+  }
+}
+
+/** Glue's SDK shape (PascalCase) as CloudFormation's (camelCase), so both share one definition. */
+function lowerKeys(value: unknown): any {
+  if (Array.isArray(value)) return value.map(lowerKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), lowerKeys(v)]));
+  }
+  return value;
+}

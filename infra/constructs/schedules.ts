@@ -1,0 +1,42 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Storage } from './storage.ts';
+import { bindBucket } from './grants.ts';
+import { SyncTrailFunction } from './synctrail-function.ts';
+
+export interface SchedulesProps {
+  readonly storage: Storage;
+  readonly environment: Record<string, string>;
+}
+
+/** Seed 001: fact tables are refreshed every six hours, separate from sync runs. */
+export class Schedules extends Construct {
+  readonly refreshFacts: SyncTrailFunction;
+  /** Invocations that failed after the retries: failed asynchronous work, alarmed on. */
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: SchedulesProps) {
+    super(scope, id);
+    this.refreshFacts = new SyncTrailFunction(this, 'RefreshFacts', {
+      fn: 'jobs/refresh-facts',
+      environment: props.environment,
+      timeout: Duration.minutes(5),
+    });
+    props.storage.table.grantReadData(this.refreshFacts);
+    bindBucket(this.refreshFacts, props.storage.bucket, 'metadata/', 'write');
+    bindBucket(this.refreshFacts, props.storage.bucket, 'athena/fact-manifests/', 'write');
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    new Rule(this, 'Every6Hours', {
+      description: 'Rewrite SyncTrail fact tables (source objects, destinations, destination objects)',
+      schedule: Schedule.rate(Duration.hours(6)),
+      targets: [new LambdaFunction(this.refreshFacts, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: this.deadLetters })],
+    });
+  }
+}

@@ -1,0 +1,70 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { DEFAULT_RETENTION_DAYS } from '#adapters/settings.ts';
+import { Analytics, SYNC_LOG_TABLE } from './constructs/analytics.ts';
+import { IngestApi, QueryApi } from './constructs/api-routes.ts';
+import { SyncTrailHttpApi } from './constructs/http-api.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { Schedules } from './constructs/schedules.ts';
+import { Storage } from './constructs/storage.ts';
+
+export interface SyncTrailStackProps extends StackProps {
+  readonly retentionDays?: number;
+  readonly historyRetentionDays?: number;
+  /** Bring your own bucket: its name. SyncTrail then adds no lifecycle rule to it. */
+  readonly existingBucketName?: string;
+  readonly consoleOrigin?: string;
+  readonly deletionProtection?: boolean;
+  readonly alarmEmail?: string;
+  readonly throttle?: { rateLimit: number; burstLimit: number };
+  readonly bytesScannedCutoffPerQuery?: number;
+}
+
+/** SyncTrail in one stack: storage, ingest and query APIs, analytics, schedules, monitoring. */
+export class SyncTrailStack extends Stack {
+  readonly storage: Storage;
+
+  constructor(scope: Construct, id: string, props: SyncTrailStackProps = {}) {
+    super(scope, id, props);
+    const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    const storage = (this.storage = new Storage(this, 'Storage', {
+      retentionDays,
+      deletionProtection: props.deletionProtection ?? true,
+      ...(props.existingBucketName ? { existingBucketName: props.existingBucketName } : {}),
+    }));
+    const analytics = new Analytics(this, 'Analytics', {
+      bucket: storage.bucket,
+      ...(storage.accessLogs ? { accessLogs: storage.accessLogs } : {}),
+      bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? 100 * 1024 ** 3,
+    });
+    const http = new SyncTrailHttpApi(this, 'Http', {
+      ...(props.consoleOrigin ? { consoleOrigin: props.consoleOrigin } : {}),
+      throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
+    });
+    const eventBus = new EventBus(this, 'Events', { description: 'SyncTrail replay and run events for producers' });
+
+    const environment = {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      SYNCTRAIL_TABLE: storage.table.tableName,
+      SYNCTRAIL_BUCKET: storage.bucket.bucketName,
+      SYNCTRAIL_RETENTION_DAYS: String(retentionDays),
+      SYNCTRAIL_HISTORY_RETENTION_DAYS: String(props.historyRetentionDays ?? retentionDays),
+      SYNCTRAIL_ROOT_KEY_SECRET_ARN: http.rootKey.secretArn,
+      SYNCTRAIL_EVENT_BUS: eventBus.eventBusName,
+      SYNCTRAIL_GLUE_DATABASE: analytics.databaseName,
+      SYNCTRAIL_GLUE_TABLE: SYNC_LOG_TABLE,
+    };
+    const routes = { api: http.api, storage, rootKey: http.rootKey, eventBus, environment, grantPartitions: (fn: Parameters<Analytics['grantRegisterPartitions']>[0]) => analytics.grantRegisterPartitions(fn) };
+    const ingest = new IngestApi(this, 'IngestApi', routes);
+    const query = new QueryApi(this, 'QueryApi', routes);
+    const schedules = new Schedules(this, 'Schedules', { storage, environment });
+
+    new Monitoring(this, 'Monitoring', {
+      api: http.api,
+      functions: new Map([...ingest.functions, ...query.functions, ['jobs/refresh-facts', schedules.refreshFacts]]),
+      deadLetters: schedules.deadLetters,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+  }
+}
