@@ -86,8 +86,7 @@ export class Analytics extends Construct {
       enforceSSL: true,
       ...(props.accessLogs ? { serverAccessLogsBucket: props.accessLogs, serverAccessLogsPrefix: 'athena-results/' } : {}),
       lifecycleRules: [{ expiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.workGroupName = `synctrail-${this.stack.stackName}`.toLowerCase();
     const workGroup = new CfnWorkGroup(this, 'WorkGroup', {
