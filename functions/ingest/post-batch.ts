@@ -2,6 +2,7 @@ import { batchRequestSchema, postBatch } from '#domain/batch.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
+import { emitMetrics } from '#http/metrics.ts';
 import { runPath } from '#http/schemas.ts';
 
 /**
@@ -27,7 +28,11 @@ export const makeHandler = (deps: Deps) =>
         };
       },
     },
-    async ({ principal, body, params }) => ok(await postBatch(deps, principal, params.runId, body)),
+    async ({ principal, body, params }) => {
+      const result = await postBatch(deps, principal, params.runId, body);
+      emitMetrics({ RecordsReceived: result.received, RecordsFailed: result.failed, Batches: 1 });
+      return ok(result);
+    },
   );
 
 export const handler = lambdaHandler(makeHandler);

@@ -6,10 +6,9 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '#http/metrics.ts';
 import type { SyncTrailFunction } from './synctrail-function.ts';
 
-/** Custom metrics the ingest handler emits (CloudWatch embedded metric format). */
-export const METRICS_NAMESPACE = 'SyncTrail';
 
 export interface MonitoringProps {
   readonly api: HttpApi;

@@ -101,6 +101,18 @@ describe('npm start, as a new user runs it', () => {
       expect(lines[11]).toMatch(/^bob@example,rejected,Invalid email format,upsert,/);
       expect(lines.slice(12, 14)).toEqual(['bob@example replayed', 'dlq.replay bob@example']);
       key = lines[14]!;
+
+      // The analyst's tools, against the running server's data.
+      const env = { ...process.env, PORT: new URL(first.url).port, SYNCTRAIL_DATA_DIR: dataDir };
+      const facts = spawnSync('npm', ['run', '-s', 'facts'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+      expect(facts.status, facts.stderr).toBe(0);
+      expect(facts.stdout).toContain('fact tables refreshed by the server');
+      expect(facts.stdout).toContain('"destinations":1');
+      const query = spawnSync('npm', ['run', '-s', 'sql', '--', '--file', 'infra/sql/rejected-records-by-error.sql', 'acme', 'hv-customers-meta', 'run-2026-11-23'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+      expect(query.status, query.stderr).toBe(0);
+      expect(query.stdout).toMatch(/Invalid email format \| \["bob@example"\]/);
+      const joined = spawnSync('npm', ['run', '-s', 'sql', '--', 'SELECT d.name FROM sync_log l JOIN destinations d ON d.id = l.destination_id GROUP BY 1', '--json'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+      expect(joined.stdout.trim()).toBe('{"name":"Meta Ads — Main Account"}');
     } finally {
       await stop(first);
     }
