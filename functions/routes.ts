@@ -9,8 +9,8 @@ export interface Route {
   /** Handler module under `functions/`, without extension. */
   fn: string;
   access: 'read' | 'readWrite';
-  /** Beyond table and bucket: registering Glue partitions, putting events on the bus. */
-  needs?: ReadonlyArray<'partitions' | 'events'>;
+  /** Beyond table and bucket: registering Glue partitions, putting events on the bus, signing upload URLs. */
+  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads'>;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -21,6 +21,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', access: 'readWrite', needs: ['partitions'] },
   { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', access: 'readWrite' },
   { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', access: 'readWrite' },
+  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', access: 'readWrite', needs: ['uploads'] },
+  { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', access: 'read' },
   { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', access: 'read' },
   { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', access: 'read' },
   { method: 'GET', path: '/v1/syncs/{syncId}/watermark', fn: 'query/get-watermark', access: 'read' },

@@ -13,6 +13,7 @@ import type { HandlerFactory } from '#http/lambda.ts';
 import { errorBody } from '#http/api-handler.ts';
 import { bearerToken } from '#domain/keys.ts';
 import { refreshFactTables } from '#domain/facts.ts';
+import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
 
@@ -26,6 +27,20 @@ export interface LocalStackOptions {
   historyRetentionDays?: number;
   clock?: Clock;
   onRequest?: Parameters<typeof createLocalServer>[0]['onRequest'];
+  onConversionError?: (error: unknown) => void;
+}
+
+/** Lambda retries a failed asynchronous invocation twice; local mode does the same. */
+async function convertWithRetries(convert: () => Promise<unknown>, onError = (error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'upload conversion failed', error: String(error) }))) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await convert();
+      return;
+    } catch (error) {
+      if (attempt === 3) return onError(error);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 export interface LocalStack {
@@ -137,6 +152,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }),
   );
   routes.push(localFactsRoute(deps));
+  // s3rver announces each object like an S3 notification: the same converter AWS runs.
+  const convert = convertHandler(deps);
+  s3.on('event', (event: ObjectCreatedEvent) => {
+    if (!uploadKeysOf(event).some((key) => key.startsWith('uploads/'))) return;
+    void convertWithRetries(() => convert(event), options.onConversionError);
+  });
   const server = createLocalServer({ routes, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const port = await listen(server, options.port, host);
   // Seed 001: fact tables are rewritten every six hours, as the AWS schedule does.

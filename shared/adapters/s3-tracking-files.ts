@@ -1,8 +1,15 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
-import type { TrackingFiles } from '#domain/ports.ts';
+import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
-import { encodeStringTable, encodeTrackingRows } from './parquet.ts';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { encodeStringTable, encodeTrackingRows, TrackingParquetFile } from './parquet.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
@@ -105,6 +112,34 @@ export class S3TrackingFiles implements TrackingFiles {
     return buffer;
   }
 
+  async presignUpload(key: string, seconds: number): Promise<string> {
+    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: seconds });
+  }
+
+  async *readUploadLines(key: string, maxBytes: number): AsyncIterable<string> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const body = object.Body as Readable;
+    const source = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
+    yield* splitLines(source, maxBytes);
+  }
+
+  async stageRows(): Promise<StagedRows> {
+    const dir = await mkdtemp(join(tmpdir(), 'synctrail-batch-'));
+    const path = join(dir, 'batch.parquet');
+    const file = new TrackingParquetFile(path);
+    return {
+      push: (row) => file.push(row),
+      commit: async (key) => {
+        await file.finish();
+        const { size } = await stat(path);
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
+        );
+      },
+      discard: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
   async readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>> {
     return (await parquetReadObjects({ file: await this.bytes(key), columns: columns as string[] })) as Array<Pick<TrackingRow, K>>;
   }
@@ -112,4 +147,44 @@ export class S3TrackingFiles implements TrackingFiles {
   async readRows(key: string, start: number, end: number): Promise<TrackingRow[]> {
     return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end })) as TrackingRow[];
   }
+}
+
+/**
+ * Splits a byte stream into UTF-8 lines without holding more than one line. A line longer
+ * than `maxBytes` is cut at `maxBytes + 1` bytes (so the caller can tell) and the rest of
+ * it skipped.
+ */
+export async function* splitLines(source: AsyncIterable<Buffer | Uint8Array | string>, maxBytes: number): AsyncIterable<string> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  let overflow = false;
+  const take = (chunk: Buffer) => {
+    if (overflow) return;
+    const room = maxBytes + 1 - length;
+    if (chunk.length > room) {
+      parts.push(chunk.subarray(0, room));
+      length += room;
+      overflow = true;
+    } else {
+      parts.push(chunk);
+      length += chunk.length;
+    }
+  };
+  for await (const raw of source) {
+    let chunk = typeof raw === 'string' ? Buffer.from(raw) : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    let newline = chunk.indexOf(10);
+    while (newline !== -1) {
+      take(chunk.subarray(0, newline));
+      let line = Buffer.concat(parts, length).toString('utf8');
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      yield line;
+      parts = [];
+      length = 0;
+      overflow = false;
+      chunk = chunk.subarray(newline + 1);
+      newline = chunk.indexOf(10);
+    }
+    if (chunk.length) take(Buffer.from(chunk));
+  }
+  if (length > 0) yield Buffer.concat(parts, length).toString('utf8');
 }

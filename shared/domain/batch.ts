@@ -4,12 +4,12 @@ import { conflict, DomainError } from './errors.ts';
 import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { loadLiveRun, payloadFieldTypes, type JsonType, type Run } from './run.ts';
+import { addPayloadFieldTypes, loadLiveRun, type JsonType, type Run } from './run.ts';
 import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
-import { dlqItemsOf } from './dlq.ts';
+import { dlqItemsOf, type DlqItem } from './dlq.ts';
 
 /** Records in one inline batch; the body-size limit usually bites first. */
 export const MAX_RECORDS_PER_BATCH = 100_000;
@@ -78,14 +78,34 @@ export interface BatchResult {
   invalid: { null: number; duplicate: number };
 }
 
+export interface BatchError {
+  reason: string;
+  /** The first bad lines of an upload, 1-based, with what is wrong with each. */
+  badLines: Array<{ line: number; message: string }>;
+  invalidLines: number;
+}
+
 export interface BatchRecord {
   orgId: string;
   runId: string;
   batchKey: string;
   batchType: string;
   batchNumber: number;
-  contentHash: string;
-  state: 'writing' | 'done';
+  /** Absent while an upload has not been converted. */
+  contentHash?: string;
+  /**
+   * `writing` — claimed, file and count in progress (inline, or an upload being converted);
+   * `pending` — waiting for its upload; `done` — counted; `failed` — an upload that did not convert.
+   */
+  state: 'writing' | 'pending' | 'done' | 'failed';
+  source?: 'inline' | 'upload';
+  /** The object key of the upload this batch expects: a later upload replaces it. */
+  uploadKey?: string;
+  uploadExpiresAt?: string;
+  conversionStartedAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  error?: BatchError;
   counts: BatchCounts;
   entityCounts: EntityCounts;
   maxEventDate?: string;
@@ -107,56 +127,68 @@ export interface ClassifiedBatch {
 }
 
 /**
- * Assigns SyncTrail's own checks before counting (seed 001): a record without an
- * identifier is `NULL`; a record whose identifier already appeared in this batch is
- * `DUPLICATE` (the first occurrence keeps its reported status).
+ * Assigns SyncTrail's own checks before counting (seed 001), one record at a time so that a
+ * million-record upload streams through it: a record without an identifier is `NULL`; a
+ * record whose identifier already appeared in this batch is `DUPLICATE` (the first
+ * occurrence keeps its reported status).
  */
-export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
-  const counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
-  const entityCounts: EntityCounts = {};
-  const seen = new Set<string>();
-  const rows: TrackingRow[] = [];
-  let maxEventDate: string | undefined;
-  const startedAt = new Date(batch.startedAt);
-  const endedAt = new Date(batch.endedAt);
+export class BatchClassifier {
+  readonly counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  readonly entityCounts: EntityCounts = {};
+  readonly payloadFields: Record<string, JsonType> = {};
+  maxEventDate: string | undefined;
+  private readonly seen = new Set<string>();
+  private readonly startedAt: Date;
+  private readonly endedAt: Date;
 
-  batch.records.forEach((record, index) => {
-    const identifier = record.identifier === undefined || record.identifier === null ? null : String(record.identifier);
+  constructor(
+    private readonly batch: Pick<BatchRequest, 'batchType' | 'batchNumber' | 'startedAt' | 'endedAt'>,
+    private readonly run: Run,
+  ) {
+    this.startedAt = new Date(batch.startedAt);
+    this.endedAt = new Date(batch.endedAt);
+  }
+
+  add(record: BatchRecordInput, index: number): TrackingRow {
+    const run = this.run;
+    const raw = record.identifier === undefined || record.identifier === null ? null : String(record.identifier);
+    const identifier = raw === null || raw.trim() === '' ? null : raw;
     let status: RecordStatus = normalizeReportedStatus(record.status)!;
     let statusMessage = record.statusMessage ?? null;
-    if (identifier === null || identifier.trim() === '') {
+    if (identifier === null) {
       status = 'NULL';
       statusMessage = statusMessage ?? NULL_MESSAGE;
-      counts.null += 1;
-    } else if (seen.has(identifier)) {
+      this.counts.null += 1;
+    } else if (this.seen.has(identifier)) {
       status = 'DUPLICATE';
       statusMessage = statusMessage ?? DUPLICATE_MESSAGE;
-      counts.duplicate += 1;
+      this.counts.duplicate += 1;
     } else {
-      seen.add(identifier);
+      this.seen.add(identifier);
     }
-    counts.received += 1;
+    this.counts.received += 1;
     const outcome = outcomeOf(status);
     const field = outcome === 'success' ? 'succeeded' : outcome;
-    counts[field] += 1;
+    this.counts[field] += 1;
     const entityType = record.entityType ?? run.entityType ?? NO_ENTITY_TYPE;
-    entityCounts[`${entityType}|received`] = (entityCounts[`${entityType}|received`] ?? 0) + 1;
-    entityCounts[`${entityType}|${field}`] = (entityCounts[`${entityType}|${field}`] ?? 0) + 1;
+    this.entityCounts[`${entityType}|received`] = (this.entityCounts[`${entityType}|received`] ?? 0) + 1;
+    this.entityCounts[`${entityType}|${field}`] = (this.entityCounts[`${entityType}|${field}`] ?? 0) + 1;
+    addPayloadFieldTypes(this.payloadFields, record.payload);
 
     const eventDate = record.eventDate ? new Date(record.eventDate) : null;
     if (eventDate && outcome !== 'failed') {
       const iso = eventDate.toISOString();
-      if (!maxEventDate || iso > maxEventDate) maxEventDate = iso;
+      if (!this.maxEventDate || iso > this.maxEventDate) this.maxEventDate = iso;
     }
 
-    rows.push({
-      identifier: identifier === null || identifier.trim() === '' ? null : identifier,
+    return {
+      identifier,
       record_payload: JSON.stringify(record.payload),
       operation: record.operation ?? run.operation,
       status,
       status_message: statusMessage,
-      batch_started_at: startedAt,
-      batch_ended_at: endedAt,
+      batch_started_at: this.startedAt,
+      batch_ended_at: this.endedAt,
       sync_configuration_id: run.syncId,
       sync_run_id: run.runId,
       org_id: run.orgId,
@@ -170,13 +202,26 @@ export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
       reported_status: record.status,
       event_date: eventDate,
       is_final: record.final ?? false,
-      batch_type: batch.batchType,
-      batch_number: batch.batchNumber,
+      batch_type: this.batch.batchType,
+      batch_number: this.batch.batchNumber,
       row_number: index,
-    });
-  });
+    };
+  }
 
-  return { rows, counts, entityCounts, payloadFields: payloadFieldTypes(batch.records.map((r) => r.payload)), ...(maxEventDate ? { maxEventDate } : {}) };
+  summary(): Omit<ClassifiedBatch, 'rows'> {
+    return {
+      counts: this.counts,
+      entityCounts: this.entityCounts,
+      payloadFields: this.payloadFields,
+      ...(this.maxEventDate ? { maxEventDate: this.maxEventDate } : {}),
+    };
+  }
+}
+
+export function classifyBatch(batch: BatchRequest, run: Run): ClassifiedBatch {
+  const classifier = new BatchClassifier(batch, run);
+  const rows = batch.records.map((record, index) => classifier.add(record, index));
+  return { rows, ...classifier.summary() };
 }
 
 export const resultOf = (batch: Pick<BatchRecord, 'batchType' | 'batchNumber' | 'counts'>): BatchResult => ({
@@ -210,6 +255,9 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
   const hash = contentHash(batch);
 
   let existing = await deps.runs.getBatch(orgId, runId, batchKey);
+  if (existing?.source === 'upload' && existing.state !== 'done') {
+    throw conflict(`batch ${batchKey} is expected as an upload (${existing.state}); post it there or use another batch number`);
+  }
   if (existing) {
     sameContentOrConflict(existing, hash);
     if (existing.state === 'done') return resultOf(existing);
@@ -230,6 +278,7 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
       batchNumber: batch.batchNumber,
       contentHash: hash,
       state: 'writing',
+      source: 'inline',
       counts: classified.counts,
       entityCounts: classified.entityCounts,
       ...(classified.maxEventDate ? { maxEventDate: classified.maxEventDate } : {}),
@@ -245,25 +294,44 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
     }
   }
 
+  return commitBatch(deps, run, { batchKey, batchType: batch.batchType, batchNumber: batch.batchNumber, ...(fileKey ? { fileKey } : {}) }, classified, {
+    writeFile: (key) => deps.files.writeRows(key, classified.rows),
+    dlqItems: () => dlqItemsOf(classified.rows, run, now),
+  });
+}
+
+/**
+ * The steps after a batch is validated, classified and its key claimed, shared by inline
+ * batches and converted uploads: write the parquet file (same bytes on every retry), keep
+ * the payload schema current, count the batch in one conditional write on the run,
+ * dead-letter its final failures, and mark it done. A crash anywhere heals on retry.
+ */
+export async function commitBatch(
+  deps: Deps,
+  run: Run,
+  batch: { batchKey: string; batchType: string; batchNumber: number; fileKey?: string },
+  summary: Omit<ClassifiedBatch, 'rows'>,
+  io: { writeFile: (key: string) => Promise<void>; dlqItems: () => DlqItem[] },
+): Promise<BatchResult> {
   // Dry runs count but keep no row-level data (seed 001).
-  if (fileKey) {
-    await deps.files.writeRows(fileKey, classified.rows);
-    const newFields = Object.fromEntries(Object.entries(classified.payloadFields).filter(([field]) => !(field in run.payloadSchema)));
+  if (batch.fileKey) {
+    await io.writeFile(batch.fileKey);
+    const newFields = Object.fromEntries(Object.entries(summary.payloadFields).filter(([field]) => !(field in run.payloadSchema)));
     if (Object.keys(newFields).length > 0) {
-      const schema = await deps.runs.addPayloadFields(orgId, runId, newFields);
-      await deps.files.writeJson(metadataKey(orgId, run.syncId, runId), metadataDocument({ ...run, payloadSchema: schema }));
+      const schema = await deps.runs.addPayloadFields(run.orgId, run.runId, newFields);
+      await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument({ ...run, payloadSchema: schema }));
     }
   }
 
-  const outcome = await deps.runs.countBatch(orgId, runId, batchKey, classified.counts, classified.entityCounts);
+  const outcome = await deps.runs.countBatch(run.orgId, run.runId, batch.batchKey, summary.counts, summary.entityCounts);
   if (outcome === 'not_running') {
     // The run was completed between our read and our count: take back what we wrote.
-    if (fileKey) await deps.files.delete(fileKey);
-    await deps.runs.releaseBatch(orgId, runId, batchKey);
-    throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
+    if (batch.fileKey) await deps.files.delete(batch.fileKey);
+    await deps.runs.releaseBatch(run.orgId, run.runId, batch.batchKey);
+    throw conflict(`run ${run.runId} was completed before this batch was counted; it takes no more batches`);
   }
   // After the count, before done: a crash in between re-adds the same items on retry (same ids).
-  if (!run.dryRun) await deps.dlq.addItems(dlqItemsOf(classified.rows, run, now));
-  await deps.runs.markBatchDone(orgId, runId, batchKey, deps.clock.now().toISOString());
-  return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: classified.counts });
+  if (!run.dryRun) await deps.dlq.addItems(io.dlqItems());
+  await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, deps.clock.now().toISOString());
+  return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: summary.counts });
 }

@@ -4,7 +4,7 @@
  */
 import type { AuditEntry, AuditQuery } from './audit.ts';
 import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
-import type { BatchRecord, BatchCounts, EntityCounts } from './batch.ts';
+import type { BatchError, BatchRecord, BatchCounts, EntityCounts } from './batch.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
 import type { FactTableName, FactTables } from './facts.ts';
@@ -87,6 +87,18 @@ export interface RunStore {
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
   /** Adds payload fields not yet known (first type seen wins); returns the whole schema. */
   addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<Record<string, JsonType>>;
+  /** Creates an upload batch, or replaces one still pending or failed; false when it is in another state. */
+  putUploadBatch(batch: BatchRecord): Promise<boolean>;
+  /** Claims an upload's conversion: only for the batch's current upload, once (or again with the same content). */
+  beginConversion(
+    orgId: string,
+    runId: string,
+    batchKey: string,
+    uploadKey: string,
+    fields: Pick<BatchRecord, 'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt'>,
+  ): Promise<boolean>;
+  /** Marks the current upload of a batch failed, with why. */
+  failUpload(orgId: string, runId: string, batchKey: string, uploadKey: string, error: BatchError): Promise<void>;
   /** Makes the run final; false when its version moved (a batch was counted meanwhile). */
   finalize(orgId: string, runId: string, expectedVersion: number, fields: FinalRunFields): Promise<boolean>;
 }
@@ -113,6 +125,12 @@ export interface EventPublisher {
 
 export interface TrackingFiles {
   writeRows(key: string, rows: TrackingRow[]): Promise<void>;
+  /** A pre-signed PUT URL for an upload object. */
+  presignUpload(key: string, seconds: number): Promise<string>;
+  /** An uploaded NDJSON object's lines, gunzipped when its key ends in `.gz`; a line over `maxBytes` comes cut at maxBytes + 1. */
+  readUploadLines(key: string, maxBytes: number): AsyncIterable<string>;
+  /** A parquet file written a row group at a time to local disk, then put at a key. */
+  stageRows(): Promise<StagedRows>;
   /** Some columns of every row of a batch file, in row order. */
   readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>>;
   /** Whole rows `start` (inclusive) to `end` (exclusive) of a batch file. */
@@ -121,6 +139,14 @@ export interface TrackingFiles {
   /** Rewrites `metadata/ORG/<table>.parquet` (and the manifest Athena reads it through). */
   writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void>;
   delete(key: string): Promise<void>;
+}
+
+export interface StagedRows {
+  push(row: TrackingRow): Promise<void>;
+  /** Finishes the file and puts it at `key`. */
+  commit(key: string): Promise<void>;
+  /** Removes the local file; harmless after commit. */
+  discard(): Promise<void>;
 }
 
 export interface RootKeyVerifier {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { BatchCounts } from './batch.ts';
+import type { BatchCounts, BatchRecord } from './batch.ts';
+import { inFlightUploads, presentBatch } from './uploads.ts';
 import { conflict, notFound } from './errors.ts';
 import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';
@@ -92,16 +93,13 @@ export const runQuerySchema = z
   .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
 export type RunQuery = z.infer<typeof runQuerySchema>;
 
-/** JSON types of a batch's payload fields; null values say nothing about a field's type. */
-export function payloadFieldTypes(payloads: Array<Record<string, unknown>>): Record<string, JsonType> {
-  const types: Record<string, JsonType> = {};
-  for (const payload of payloads) {
-    for (const [field, value] of Object.entries(payload)) {
-      if (field === '' || field in types || value === null || value === undefined) continue;
-      types[field] = Array.isArray(value) ? 'array' : (typeof value as JsonType);
-    }
+/** Adds a payload's field types to `types`; the first type seen wins, null says nothing. */
+export function addPayloadFieldTypes(types: Record<string, JsonType>, payload: Record<string, unknown>): void {
+  for (const field in payload) {
+    const value = payload[field];
+    if (field === '' || field in types || value === null || value === undefined) continue;
+    types[field] = Array.isArray(value) ? 'array' : (typeof value as JsonType);
   }
-  return types;
 }
 
 export interface RunOutcome {
@@ -233,8 +231,15 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
       await applyCompletion(deps, run);
       return presentRun(run, deps.clock.now());
     }
+    const batches = await deps.runs.listBatches(orgId, runId);
+    const waiting = inFlightUploads(batches, new Set(run.countedBatches), deps.clock.now());
+    if (waiting.length) {
+      throw conflict(`run ${runId} has uploads not converted yet; complete it once they are done (GET /v1/runs/${runId}/batches)`, {
+        batches: waiting.map((b) => ({ batchType: b.batchType, batchNumber: b.batchNumber, state: b.state })),
+      });
+    }
     const outcome = finalOutcome(run.counts, request);
-    const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : await maxEventDateOfCounted(deps, run);
+    const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : maxEventDateOfCounted(run, batches);
     const fields: FinalRunFields = {
       ...outcome,
       executionDate: deps.clock.now().toISOString(),
@@ -256,11 +261,11 @@ function summaryMessage(counts: BatchCounts, outcome: RunOutcome) {
   return message ? { statusMessage: message } : {};
 }
 
-async function maxEventDateOfCounted(deps: Deps, run: Run): Promise<string | undefined> {
+function maxEventDateOfCounted(run: Run, batches: BatchRecord[]): string | undefined {
   if (run.syncType !== 'signal') return undefined;
   const counted = new Set(run.countedBatches);
   let max: string | undefined;
-  for (const batch of await deps.runs.listBatches(run.orgId, run.runId)) {
+  for (const batch of batches) {
     if (counted.has(batch.batchKey) && batch.maxEventDate && (!max || batch.maxEventDate > max)) max = batch.maxEventDate;
   }
   return max;
@@ -286,21 +291,12 @@ export async function getRun(deps: Deps, principal: Principal, runId: string) {
   const run = await loadLiveRun(deps, orgId, runId);
   const batches = await deps.runs.listBatches(orgId, runId);
   const counted = new Set(run.countedBatches);
+  const now = deps.clock.now();
   return {
-    ...presentRun(run, deps.clock.now()),
+    ...presentRun(run, now),
     batches: batches
       .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
-      .map((b) => ({
-        batchType: b.batchType,
-        batchNumber: b.batchNumber,
-        state: counted.has(b.batchKey) ? 'done' : 'pending',
-        received: b.counts.received,
-        succeeded: b.counts.succeeded + b.counts.partial,
-        failed: b.counts.failed,
-        invalid: { null: b.counts.null, duplicate: b.counts.duplicate },
-        createdAt: b.createdAt,
-        ...(b.doneAt ? { doneAt: b.doneAt } : {}),
-      })),
+      .map((b) => presentBatch(b, counted.has(b.batchKey), now)),
   };
 }
 

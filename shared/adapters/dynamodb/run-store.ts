@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { BatchCounts, BatchRecord, EntityCounts } from '#domain/batch.ts';
+import type { BatchCounts, BatchError, BatchRecord, EntityCounts } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, JsonType, Run, RunQuery } from '#domain/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -160,6 +160,68 @@ export class DynamoRunStore implements RunStore {
           TableName: this.table,
           Item: { ...this.batchKey(batch.orgId, batch.runId, batch.batchKey), type: 'batch', ttl: epochSeconds(batch.expiresAt), ...batch },
           ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async putUploadBatch(batch: BatchRecord): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...this.batchKey(batch.orgId, batch.runId, batch.batchKey), type: 'batch', ttl: epochSeconds(batch.expiresAt), ...batch },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#source = :upload AND #state IN (:pending, :failed))',
+          ExpressionAttributeNames: { '#source': 'source', '#state': 'state' },
+          ExpressionAttributeValues: { ':upload': 'upload', ':pending': 'pending', ':failed': 'failed' },
+        }),
+      ),
+    );
+  }
+
+  async beginConversion(
+    orgId: string,
+    runId: string,
+    batchKey: string,
+    uploadKey: string,
+    fields: Pick<BatchRecord, 'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt'>,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state', '#uploadKey': 'uploadKey', '#contentHash': 'contentHash' };
+    const values: Record<string, unknown> = { ':writing': 'writing', ':pending': 'pending', ':key': uploadKey, ':hash': fields.contentHash };
+    const sets = ['#state = :writing'];
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined || field === 'contentHash') continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    sets.push('#contentHash = :hash');
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // A retried conversion of the same upload may go on where the first stopped.
+          ConditionExpression: '#uploadKey = :key AND (#state = :pending OR (#state = :writing AND #contentHash = :hash))',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async failUpload(orgId: string, runId: string, batchKey: string, uploadKey: string, error: BatchError): Promise<void> {
+    // Only the batch's current upload, and only while not done: a later upload has the last word.
+    await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: 'SET #state = :failed, #error = :error',
+          ConditionExpression: '#uploadKey = :key AND #state IN (:pending, :writing)',
+          ExpressionAttributeNames: { '#state': 'state', '#error': 'error', '#uploadKey': 'uploadKey' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':error': error, ':key': uploadKey, ':pending': 'pending', ':writing': 'writing' },
         }),
       ),
     );

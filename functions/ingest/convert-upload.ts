@@ -1,0 +1,33 @@
+import { depsFromEnv } from '#adapters/deps.ts';
+import type { Deps } from '#domain/ports.ts';
+import { convertUpload } from '#domain/uploads.ts';
+import { log } from '#http/log.ts';
+
+/** An S3 notification (local mode's s3rver) or an EventBridge "Object Created" event (AWS). */
+export interface ObjectCreatedEvent {
+  Records?: Array<{ s3: { object: { key: string } } }>;
+  detail?: { object?: { key?: string } };
+}
+
+/** S3 notification keys are URL-encoded with `+` for spaces; EventBridge keys are not. */
+export function uploadKeysOf(event: ObjectCreatedEvent): string[] {
+  if (event.Records) return event.Records.map((r) => decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')));
+  return event.detail?.object?.key ? [event.detail.object.key] : [];
+}
+
+/**
+ * Converts uploaded NDJSON batches into parquet and counts. Errors propagate, so the
+ * platform retries (Lambda's asynchronous retries, then the dead-letter queue).
+ */
+export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => {
+  const outcomes: Record<string, string> = {};
+  for (const key of uploadKeysOf(event)) {
+    const started = Date.now();
+    outcomes[key] = await convertUpload(deps, key);
+    log('info', 'upload converted', { key, outcome: outcomes[key], ms: Date.now() - started });
+  }
+  return outcomes;
+};
+
+let handle: ReturnType<typeof makeHandler> | undefined;
+export const handler = (event: ObjectCreatedEvent) => (handle ??= makeHandler(depsFromEnv()))(event);

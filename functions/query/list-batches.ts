@@ -1,0 +1,11 @@
+import type { Deps } from '#domain/ports.ts';
+import { listRunBatches } from '#domain/uploads.ts';
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+import { runPath } from '#http/schemas.ts';
+
+/** GET /v1/runs/{runId}/batches — every batch: pending, done or failed (with the bad lines of a failed upload). */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(deps, { auth: 'read', params: runPath }, async ({ principal, params }) => ok(await listRunBatches(deps, principal, params.runId)));
+
+export const handler = lambdaHandler(makeHandler);

@@ -1,0 +1,263 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { requireOrgKey } from './authz.ts';
+import {
+  BatchClassifier,
+  batchKeyOf,
+  batchRecordSchema,
+  commitBatch,
+  MAX_ENTITY_TYPES_PER_BATCH,
+  resultOf,
+  type BatchError,
+  type BatchRecord,
+} from './batch.ts';
+import { DomainError, conflict } from './errors.ts';
+import { dlqItemsOf } from './dlq.ts';
+import { idSchema, isSafeId } from './ids.ts';
+import type { Principal } from './keys.ts';
+import type { Deps } from './ports.ts';
+import { isExpired, loadLiveRun } from './run.ts';
+import { outcomeOf, type RecordStatus } from './statuses.ts';
+import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
+
+/** A pre-signed upload URL works for this long. */
+export const UPLOAD_URL_SECONDS = 15 * 60;
+/** A conversion that has not finished after this long no longer holds up the run's completion. */
+export const CONVERSION_GRACE_MS = 15 * 60 * 1000;
+export const MAX_LINES_PER_UPLOAD = 2_000_000;
+/** One NDJSON line (one record) may be at most this long. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+const BAD_LINES_REPORTED = 20;
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const uploadRequestSchema = z
+  .strictObject({
+    batchType: idSchema,
+    batchNumber: z.number().int().min(0).max(1_000_000_000),
+    contentEncoding: z.literal('gzip').optional(),
+    startedAt: isoDate.optional(),
+    endedAt: isoDate.optional(),
+  })
+  .refine((b) => !b.startedAt || !b.endedAt || Date.parse(b.endedAt) >= Date.parse(b.startedAt), { message: 'endedAt is before startedAt', path: ['endedAt'] });
+export type UploadRequest = z.infer<typeof uploadRequestSchema>;
+
+const UPLOAD_KEY = /^uploads\/([^/]+)\/([^/]+)\/([^/]+)\.(\d+)\.([a-z0-9]+)\.ndjson(\.gz)?$/;
+
+export const uploadKeyOf = (orgId: string, runId: string, batchType: string, batchNumber: number, nonce: string, gzip: boolean) =>
+  `uploads/${orgId}/${runId}/${batchType}.${batchNumber}.${nonce}.ndjson${gzip ? '.gz' : ''}`;
+
+export function parseUploadKey(key: string) {
+  const match = UPLOAD_KEY.exec(key);
+  if (!match) return undefined;
+  const [, orgId, runId, batchType, number, , gz] = match;
+  if (![orgId, runId, batchType].every((id) => isSafeId(id!))) return undefined;
+  return { orgId: orgId!, runId: runId!, batchType: batchType!, batchNumber: Number(number), gzip: Boolean(gz) };
+}
+
+/** A batch as `GET /v1/runs/{runId}/batches` shows it. */
+export function presentBatch(batch: BatchRecord, counted: boolean, now: Date) {
+  const state = counted ? 'done' : batch.state === 'failed' ? 'failed' : 'pending';
+  const phase =
+    state !== 'pending'
+      ? null
+      : batch.source === 'upload' && batch.state === 'pending'
+        ? Date.parse(batch.uploadExpiresAt ?? '') > now.getTime()
+          ? 'awaiting_upload'
+          : 'upload_url_expired'
+        : batch.source === 'upload'
+          ? 'converting'
+          : 'writing';
+  return {
+    batchType: batch.batchType,
+    batchNumber: batch.batchNumber,
+    source: batch.source ?? 'inline',
+    state,
+    phase,
+    received: batch.counts.received,
+    succeeded: batch.counts.succeeded + batch.counts.partial,
+    failed: batch.counts.failed,
+    invalid: { null: batch.counts.null, duplicate: batch.counts.duplicate },
+    error: batch.error ?? null,
+    createdAt: batch.createdAt,
+    doneAt: batch.doneAt ?? null,
+    uploadExpiresAt: batch.uploadExpiresAt ?? null,
+  };
+}
+
+/** Upload batches still able to arrive or finish: completing the run now would miss them. */
+export function inFlightUploads(batches: BatchRecord[], counted: Set<string>, now: Date): BatchRecord[] {
+  return batches.filter(
+    (b) =>
+      b.source === 'upload' &&
+      !counted.has(b.batchKey) &&
+      ((b.state === 'pending' && Date.parse(b.uploadExpiresAt ?? '') > now.getTime()) ||
+        (b.state === 'writing' && Date.parse(b.conversionStartedAt ?? '') + CONVERSION_GRACE_MS > now.getTime())),
+  );
+}
+
+/**
+ * `POST /v1/runs/{runId}/uploads`: a pre-signed PUT for one batch as NDJSON (optionally
+ * gzip). Asking again for a batch still pending or failed gives a fresh URL (the older
+ * upload is then ignored); for a batch already counted it answers the result and no URL.
+ */
+export async function requestUpload(deps: Deps, principal: Principal, runId: string, request: UploadRequest) {
+  const orgId = requireOrgKey(principal, 'ingest');
+  const run = await loadLiveRun(deps, orgId, runId);
+  const batchKey = batchKeyOf(request.batchType, request.batchNumber);
+  const existing = await deps.runs.getBatch(orgId, runId, batchKey);
+  if (existing?.state === 'done') return { created: false, body: { batchType: request.batchType, batchNumber: request.batchNumber, state: 'done', result: resultOf(existing) } };
+  if (existing && existing.source !== 'upload') throw conflict(`batch ${batchKey} was posted inline; it cannot be uploaded`);
+  if (existing?.state === 'writing') throw conflict(`batch ${batchKey} is being converted; wait for it (GET /v1/runs/${runId}/batches)`);
+  if (run.status !== 'running') throw conflict(`run ${runId} is ${run.status}; it takes no more batches`, { status: run.status });
+
+  const now = deps.clock.now();
+  const gzip = request.contentEncoding === 'gzip';
+  const uploadKey = uploadKeyOf(orgId, runId, request.batchType, request.batchNumber, randomBytes(8).toString('hex'), gzip);
+  const uploadExpiresAt = new Date(now.getTime() + UPLOAD_URL_SECONDS * 1000).toISOString();
+  const batch: BatchRecord = {
+    orgId,
+    runId,
+    batchKey,
+    batchType: request.batchType,
+    batchNumber: request.batchNumber,
+    state: 'pending',
+    source: 'upload',
+    uploadKey,
+    uploadExpiresAt,
+    startedAt: request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString(),
+    endedAt: request.endedAt ? new Date(request.endedAt).toISOString() : (request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString()),
+    counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
+    entityCounts: {},
+    createdAt: now.toISOString(),
+    expiresAt: run.expiresAt,
+  };
+  if (!(await deps.runs.putUploadBatch(batch))) throw conflict(`batch ${batchKey} changed meanwhile; ask again`);
+  const uploadUrl = await deps.files.presignUpload(uploadKey, UPLOAD_URL_SECONDS);
+  return {
+    created: true,
+    body: {
+      batchType: request.batchType,
+      batchNumber: request.batchNumber,
+      state: 'pending',
+      uploadUrl,
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-ndjson', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+      expiresAt: uploadExpiresAt,
+    },
+  };
+}
+
+export type ConversionOutcome = 'done' | 'failed' | 'stale';
+
+/**
+ * Converts one uploaded object into the batch's parquet file and counts, exactly like an
+ * inline batch. It streams: lines are validated and classified one by one into a parquet
+ * file written a row group at a time. Any invalid line fails the whole batch, reported by
+ * line number, and nothing is written or counted. Safe to run again on the same object.
+ */
+export async function convertUpload(deps: Deps, uploadKey: string): Promise<ConversionOutcome> {
+  const parsed = parseUploadKey(uploadKey);
+  if (!parsed) return 'stale';
+  const { orgId, runId, batchType, batchNumber } = parsed;
+  const batchKey = batchKeyOf(batchType, batchNumber);
+  const batch = await deps.runs.getBatch(orgId, runId, batchKey);
+  // Only the newest upload of a batch counts; a batch already done stays as it is.
+  if (!batch || batch.uploadKey !== uploadKey || batch.state === 'done' || batch.state === 'failed') return batch?.state === 'done' ? 'done' : 'stale';
+  const now = deps.clock.now();
+  const run = await deps.runs.get(orgId, runId);
+  const fail = async (error: BatchError): Promise<ConversionOutcome> => {
+    await deps.runs.failUpload(orgId, runId, batchKey, uploadKey, error);
+    return 'failed';
+  };
+  if (!run || isExpired(run, now)) return fail({ reason: `run ${runId} no longer exists`, badLines: [], invalidLines: 0 });
+  if (run.status !== 'running') return fail({ reason: `run ${runId} was ${run.status} before this upload was converted`, badLines: [], invalidLines: 0 });
+
+  const classifier = new BatchClassifier({ batchType, batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
+  const hash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`);
+  const staged = run.dryRun ? undefined : await deps.files.stageRows();
+  const finalFailures: TrackingRow[] = [];
+  const badLines: BatchError['badLines'] = [];
+  let invalid = 0;
+  let line = 0;
+  let rows = 0;
+  try {
+    for await (const text of deps.files.readUploadLines(uploadKey, MAX_LINE_BYTES)) {
+      line += 1;
+      hash.update(text).update('\n');
+      if (text.trim() === '') continue;
+      if (line > MAX_LINES_PER_UPLOAD) return await fail({ reason: `an upload may hold at most ${MAX_LINES_PER_UPLOAD} lines`, badLines, invalidLines: invalid });
+      const problem = lineProblem(text);
+      if (typeof problem === 'string') {
+        invalid += 1;
+        if (badLines.length < BAD_LINES_REPORTED) badLines.push({ line, message: problem });
+        continue;
+      }
+      if (invalid > 0) continue; // still validating, to report every bad line; nothing more is written
+      const row = classifier.add(problem.record, rows);
+      rows += 1;
+      await staged?.push(row);
+      if (row.is_final && outcomeOf(row.status as RecordStatus) === 'failed') finalFailures.push(row);
+    }
+    if (invalid > 0) return await fail({ reason: `${invalid} invalid line${invalid === 1 ? '' : 's'}; nothing of this batch was recorded`, badLines, invalidLines: invalid });
+    if (rows === 0) return await fail({ reason: 'the upload holds no records', badLines: [], invalidLines: 0 });
+    const entityTypes = new Set(Object.keys(classifier.entityCounts).map((k) => k.slice(0, k.lastIndexOf('|'))));
+    if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return await fail({ reason: `a batch may hold at most ${MAX_ENTITY_TYPES_PER_BATCH} distinct entity types`, badLines: [], invalidLines: 0 });
+
+    const summary = classifier.summary();
+    const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batchType, batchNumber);
+    const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, {
+      contentHash: hash.digest('hex'),
+      counts: summary.counts,
+      entityCounts: summary.entityCounts,
+      ...(summary.maxEventDate ? { maxEventDate: summary.maxEventDate } : {}),
+      ...(fileKey ? { fileKey } : {}),
+      conversionStartedAt: now.toISOString(),
+    });
+    if (!began) return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
+    try {
+      await commitBatch(deps, run, { batchKey, batchType, batchNumber, ...(fileKey ? { fileKey } : {}) }, summary, {
+        writeFile: (key) => staged!.commit(key),
+        dlqItems: () => dlqItemsOf(finalFailures, run, now.toISOString()),
+      });
+    } catch (error) {
+      // The run completed between the read and the count: the batch was taken back; say so.
+      if (error instanceof DomainError && error.code === 'conflict') {
+        await deps.runs.putUploadBatch({ ...batch, state: 'failed', error: { reason: error.message, badLines: [], invalidLines: 0 } });
+        return 'failed';
+      }
+      throw error;
+    }
+    return 'done';
+  } finally {
+    await staged?.discard();
+  }
+}
+
+/** What is wrong with one NDJSON line, or the record it holds. */
+function lineProblem(text: string): string | { record: z.output<typeof batchRecordSchema> } {
+  if (Buffer.byteLength(text) > MAX_LINE_BYTES) return `line is longer than ${MAX_LINE_BYTES} bytes`;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return `not valid JSON: ${(error as Error).message}`;
+  }
+  const result = batchRecordSchema.safeParse(json);
+  if (!result.success) return result.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
+  return { record: result.data };
+}
+
+/** `GET /v1/runs/{runId}/batches`: every batch with its state. */
+export async function listRunBatches(deps: Deps, principal: Principal, runId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const run = await loadLiveRun(deps, orgId, runId);
+  const counted = new Set(run.countedBatches);
+  const now = deps.clock.now();
+  const batches = await deps.runs.listBatches(orgId, runId);
+  return {
+    items: batches
+      .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
+      .map((b) => presentBatch(b, counted.has(b.batchKey), now)),
+  };
+}
