@@ -22,12 +22,12 @@ export function applyNagSuppressions(stack: Stack, storage: Storage): void {
   );
   const bucket = storage.managedBucket ? stack.resolve(ref(storage.bucket as never)) : undefined;
   const objects = (prefix: string) => (bucket ? `<${bucket}.Arn>/${prefix}*` : `arn:<AWS::Partition>:s3:::${storage.bucket.bucketName}/${prefix}*`);
-  for (const prefix of ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/']) {
+  for (const prefix of ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', 'uploads/']) {
     accept(`AwsSolutions-IAM5[Resource::${objects(prefix)}]`, `Objects are named per org, sync, run and batch; the grant is limited to exact actions under ${prefix}.`);
   }
   accept(
     'AwsSolutions-SMG4',
     'The root key only creates orgs and is handed to an operator by hand; rotating it automatically would lock that operator out. Rotate it deliberately (README).',
   );
-  accept('AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the fact-table schedule.');
+  accept('AwsSolutions-SQS3', 'These queues are themselves dead-letter queues (fact-table schedule, upload conversion).');
 }

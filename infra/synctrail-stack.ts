@@ -8,6 +8,7 @@ import { SyncTrailHttpApi } from './constructs/http-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { Storage } from './constructs/storage.ts';
+import { UploadConversion } from './constructs/upload-conversion.ts';
 
 export interface SyncTrailStackProps extends StackProps {
   readonly retentionDays?: number;
@@ -59,11 +60,12 @@ export class SyncTrailStack extends Stack {
     const ingest = new IngestApi(this, 'IngestApi', routes);
     const query = new QueryApi(this, 'QueryApi', routes);
     const schedules = new Schedules(this, 'Schedules', { storage, environment });
+    const uploads = new UploadConversion(this, 'Uploads', { storage, environment });
 
     new Monitoring(this, 'Monitoring', {
       api: http.api,
-      functions: new Map([...ingest.functions, ...query.functions, ['jobs/refresh-facts', schedules.refreshFacts]]),
-      deadLetters: schedules.deadLetters,
+      functions: new Map([...ingest.functions, ...query.functions, ['jobs/refresh-facts', schedules.refreshFacts], ['ingest/convert-upload', uploads.converter]]),
+      deadLetters: [schedules.deadLetters, uploads.deadLetters],
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
   }

@@ -45,6 +45,8 @@ abstract class ApiRoutes extends Construct {
       props.rootKey.grantRead(fn);
       if (route.needs?.includes('partitions')) props.grantPartitions(fn);
       if (route.needs?.includes('events')) props.eventBus.grantPutEventsTo(fn);
+      // A pre-signed PUT carries its signer's permissions: exactly uploads/, nothing else.
+      if (route.needs?.includes('uploads')) bindBucket(fn, props.storage.bucket, 'uploads/', 'write');
       props.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

@@ -13,7 +13,8 @@ import type { SyncTrailFunction } from './synctrail-function.ts';
 export interface MonitoringProps {
   readonly api: HttpApi;
   readonly functions: ReadonlyMap<string, SyncTrailFunction>;
-  readonly deadLetters: Queue;
+  /** Dead-letter queues of asynchronous work (schedules, upload conversion). */
+  readonly deadLetters: readonly Queue[];
   readonly alarmEmail?: string;
 }
 
@@ -46,11 +47,13 @@ export class Monitoring extends Construct {
       alarm(`Throttles ${label}`, handler.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), `SyncTrail ${fn} was throttled`);
     }
     alarm('Api5xx', props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), 'The SyncTrail API answered 5xx');
-    alarm(
-      'FailedAsyncWork',
-      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      'A scheduled job failed after its retries (see the dead-letter queue)',
-    );
+    for (const queue of props.deadLetters) {
+      alarm(
+        `FailedAsyncWork ${queue.node.scope!.node.id}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        `Asynchronous work (${queue.node.scope!.node.id}) failed after its retries: see its dead-letter queue`,
+      );
+    }
 
     const records = (name: string, label: string) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName: name, statistic: 'Sum', period: Duration.minutes(5), label });

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/dynamodb/table.ts';
 
@@ -59,9 +59,13 @@ export class Storage extends Construct {
       lifecycleRules: [
         // Row-level data is browsable for the retention window; the bucket keeps it no longer.
         { id: 'expire-row-level-data', prefix: 'sync_tracking_datasets/', expiration: Duration.days(props.retentionDays) },
-        { id: 'expire-query-results', prefix: 'athena-results/', expiration: Duration.days(7) },
+        // Uploads are converted within minutes; what stays is a failed or abandoned one.
+        { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(2) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+    // Object-created events go to EventBridge (a native bucket setting, no custom resource):
+    // the upload converter listens there.
+    (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
   }
 }

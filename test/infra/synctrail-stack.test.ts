@@ -22,7 +22,7 @@ function synth(props: SyncTrailStackProps = {}) {
 }
 
 let template: Template;
-const FUNCTIONS = ROUTES.length + 1; // one per route, plus the fact-table job
+const FUNCTIONS = ROUTES.length + 2; // one per route, plus the fact-table job and the upload converter
 
 beforeAll(() => {
   template = synth({ consoleOrigin: 'https://console.example.com', alarmEmail: 'ops@example.com' }).template;
@@ -169,6 +169,29 @@ describe('Analytics', () => {
   });
 });
 
+describe('Upload conversion', () => {
+  it('sends object-created events to EventBridge and converts uploads/ with retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: Match.objectLike({ object: { key: [{ prefix: 'uploads/' }] } }) },
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 }, DeadLetterConfig: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-uploads', Prefix: 'uploads/', ExpirationInDays: 2 })]) },
+    });
+    const converter = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('UploadsConvertUpload'));
+    expect(JSON.stringify(converter)).toMatch(/uploads\/\*/);
+  });
+
+  it('lets only the upload request sign PUTs to uploads/', () => {
+    const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
+    const putsUploads = (statement: any) =>
+      [statement.Action].flat().includes('s3:PutObject') && JSON.stringify(statement.Resource).includes('/uploads/*');
+    const writers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(putsUploads));
+    expect(writers.map(([id]) => id)).toEqual([expect.stringMatching(/^IngestApiIngestRequestUpload/)]);
+  });
+});
+
 describe('Schedules and monitoring', () => {
   it('refreshes fact tables every six hours, with retries and a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -179,7 +202,7 @@ describe('Schedules and monitoring', () => {
 
   it('alarms on every function\'s errors and throttles, API 5xx and failed async work, to a topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(FUNCTIONS * 2 + 2);
+    expect(alarms).toHaveLength(FUNCTIONS * 2 + 3);
     const metrics = alarms.map((a) => a.Properties.MetricName);
     expect(metrics.filter((m) => m === 'Errors')).toHaveLength(FUNCTIONS);
     expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(FUNCTIONS);

@@ -1,0 +1,47 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { bindBucket } from './grants.ts';
+import type { Storage } from './storage.ts';
+import { SyncTrailFunction } from './synctrail-function.ts';
+
+export interface UploadConversionProps {
+  readonly storage: Storage;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * Large batches: an object created under `uploads/` (S3 → EventBridge) runs the converter,
+ * which streams the NDJSON into the batch's parquet file and counts. Failed invocations are
+ * retried, then land in a dead-letter queue that the monitoring alarms on.
+ */
+export class UploadConversion extends Construct {
+  readonly converter: SyncTrailFunction;
+  readonly deadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: UploadConversionProps) {
+    super(scope, id);
+    this.converter = new SyncTrailFunction(this, 'ConvertUpload', {
+      fn: 'ingest/convert-upload',
+      environment: props.environment,
+      timeout: Duration.minutes(10),
+      // A million-record upload converts under 512 MB; the rest is headroom and CPU.
+      memorySize: 2048,
+    });
+    props.storage.table.grantReadWriteData(this.converter);
+    bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');
+    bindBucket(this.converter, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
+    this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    new Rule(this, 'UploadCreated', {
+      description: 'Convert uploaded NDJSON batches',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.storage.bucket.bucketName] }, object: { key: [{ prefix: 'uploads/' }] } },
+      },
+      targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],
+    });
+  }
+}
