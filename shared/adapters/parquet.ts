@@ -5,7 +5,12 @@ import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
  * Rows per row group in every tracking file. A row group is the unit a lookup skips (by its
  * identifier bloom filter) and the unit a streaming conversion holds in memory.
  */
-export const ROW_GROUP_ROWS = 50_000;
+export const ROW_GROUP_ROWS = 10_000;
+/**
+ * Small pages: reading one record (an identifier lookup) decompresses one page per column,
+ * found through the offset index, instead of a megabyte of payloads.
+ */
+export const PAGE_BYTES = 64 * 1024;
 
 /** Column data of a set of rows in contract order; `identifier` carries a bloom filter. */
 function trackingColumns(rows: TrackingRow[]) {
@@ -25,7 +30,7 @@ const WRITER_OPTIONS = { createdBy: 'synctrail' } as const;
  * contract order. Same rows in, same bytes out: a retried batch rewrites an identical file.
  */
 export function encodeTrackingRows(rows: TrackingRow[]): Uint8Array {
-  const buffer = parquetWriteBuffer({ columnData: trackingColumns(rows), rowGroupSize: ROW_GROUP_ROWS, ...WRITER_OPTIONS });
+  const buffer = parquetWriteBuffer({ columnData: trackingColumns(rows), rowGroupSize: ROW_GROUP_ROWS, pageSize: PAGE_BYTES, ...WRITER_OPTIONS });
   return new Uint8Array(buffer);
 }
 
@@ -51,7 +56,7 @@ export class TrackingParquetFile {
     if (this.rows.length === 0) return;
     const rows = this.rows;
     this.rows = [];
-    await this.writer.write({ columnData: trackingColumns(rows), rowGroupSize: rows.length });
+    await this.writer.write({ columnData: trackingColumns(rows), rowGroupSize: rows.length, pageSize: PAGE_BYTES });
   }
 
   async finish(): Promise<void> {

@@ -1,5 +1,5 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parquetReadObjects } from 'hyparquet';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { cachedAsyncBuffer, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { createReadStream } from 'node:fs';
@@ -14,6 +14,8 @@ import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type Fa
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
+/** Files whose ranges are cached for lookups; each holds little (footer, a few pages). */
+const MAX_RANGED_FILES = 2000;
 
 /**
  * A batch file never changes once written (a retried batch rewrites the same bytes), so
@@ -54,21 +56,50 @@ class FileCache {
 
 export class S3TrackingFiles implements TrackingFiles {
   private readonly cache = new FileCache();
+  /** Files read by ranges (lookups): their fetched ranges stay cached with them. */
+  private readonly ranged = new Map<string, AsyncBuffer>();
 
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
 
-  async writeRows(key: string, rows: TrackingRow[]): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: encodeTrackingRows(rows),
-        ContentType: 'application/vnd.apache.parquet',
-      }),
-    );
+  async writeRows(key: string, rows: TrackingRow[]): Promise<number> {
+    const body = encodeTrackingRows(rows);
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+    this.ranged.delete(key);
+    return body.byteLength;
+  }
+
+  async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
+    const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
+    // Two steps: find the rows by their identifier (bloom filters skip whole row groups),
+    // then read just those rows (the offset index finds their pages).
+    const hits = (await parquetReadObjects({ file, columns: ['row_number'], filter: { identifier: { $eq: identifier } }, useBloomFilters: true })) as Array<{ row_number: number }>;
+    const rows: TrackingRow[] = [];
+    for (const { row_number } of hits) {
+      rows.push(...((await parquetReadObjects({ file, rowStart: row_number, rowEnd: row_number + 1 })) as TrackingRow[]));
+    }
+    return rows;
+  }
+
+  /** A file read by byte ranges, each range fetched once per container. */
+  private async rangedFile(key: string, bytes?: number): Promise<AsyncBuffer> {
+    const known = this.ranged.get(key);
+    if (known) return known;
+    const byteLength = bytes ?? (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength!;
+    const file = cachedAsyncBuffer({
+      byteLength,
+      slice: async (start: number, end?: number) => {
+        const last = (end ?? byteLength) - 1;
+        const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${last}` }));
+        const array = await object.Body!.transformToByteArray();
+        return array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer;
+      },
+    });
+    this.ranged.set(key, file);
+    if (this.ranged.size > MAX_RANGED_FILES) this.ranged.delete(this.ranged.keys().next().value!);
+    return file;
   }
 
   async writeJson(key: string, value: unknown): Promise<void> {
@@ -99,6 +130,7 @@ export class S3TrackingFiles implements TrackingFiles {
 
   async delete(key: string): Promise<void> {
     this.cache.delete(key);
+    this.ranged.delete(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
@@ -135,6 +167,8 @@ export class S3TrackingFiles implements TrackingFiles {
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
         );
+        this.ranged.delete(key);
+        return size;
       },
       discard: () => rm(dir, { recursive: true, force: true }),
     };

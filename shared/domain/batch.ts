@@ -110,6 +110,8 @@ export interface BatchRecord {
   entityCounts: EntityCounts;
   maxEventDate?: string;
   fileKey?: string;
+  /** Size of the parquet file, so readers can fetch byte ranges without asking S3 first. */
+  fileBytes?: number;
   createdAt: string;
   doneAt?: string;
   expiresAt: string;
@@ -311,11 +313,12 @@ export async function commitBatch(
   run: Run,
   batch: { batchKey: string; batchType: string; batchNumber: number; fileKey?: string },
   summary: Omit<ClassifiedBatch, 'rows'>,
-  io: { writeFile: (key: string) => Promise<void>; dlqItems: () => DlqItem[] },
+  io: { writeFile: (key: string) => Promise<number>; dlqItems: () => DlqItem[] },
 ): Promise<BatchResult> {
   // Dry runs count but keep no row-level data (seed 001).
+  let fileBytes: number | undefined;
   if (batch.fileKey) {
-    await io.writeFile(batch.fileKey);
+    fileBytes = await io.writeFile(batch.fileKey);
     const newFields = Object.fromEntries(Object.entries(summary.payloadFields).filter(([field]) => !(field in run.payloadSchema)));
     if (Object.keys(newFields).length > 0) {
       const schema = await deps.runs.addPayloadFields(run.orgId, run.runId, newFields);
@@ -332,6 +335,6 @@ export async function commitBatch(
   }
   // After the count, before done: a crash in between re-adds the same items on retry (same ids).
   if (!run.dryRun) await deps.dlq.addItems(io.dlqItems());
-  await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, deps.clock.now().toISOString());
+  await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, deps.clock.now().toISOString(), fileBytes);
   return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: summary.counts });
 }

@@ -83,7 +83,7 @@ export interface RunStore {
     counts: BatchCounts,
     entityCounts: EntityCounts,
   ): Promise<'counted' | 'already_counted' | 'not_running'>;
-  markBatchDone(orgId: string, runId: string, batchKey: string, at: string): Promise<void>;
+  markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes?: number): Promise<void>;
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
   /** Adds payload fields not yet known (first type seen wins); returns the whole schema. */
   addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<Record<string, JsonType>>;
@@ -124,7 +124,13 @@ export interface EventPublisher {
 }
 
 export interface TrackingFiles {
-  writeRows(key: string, rows: TrackingRow[]): Promise<void>;
+  /** Writes a batch file; answers its size in bytes. */
+  writeRows(key: string, rows: TrackingRow[]): Promise<number>;
+  /**
+   * The rows of a batch file whose identifier is exactly `identifier`, reading only what
+   * the file's bloom filters and page index say it must (`bytes`: the file's size, if known).
+   */
+  findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]>;
   /** A pre-signed PUT URL for an upload object. */
   presignUpload(key: string, seconds: number): Promise<string>;
   /** An uploaded NDJSON object's lines, gunzipped when its key ends in `.gz`; a line over `maxBytes` comes cut at maxBytes + 1. */
@@ -143,8 +149,8 @@ export interface TrackingFiles {
 
 export interface StagedRows {
   push(row: TrackingRow): Promise<void>;
-  /** Finishes the file and puts it at `key`. */
-  commit(key: string): Promise<void>;
+  /** Finishes the file and puts it at `key`; answers its size in bytes. */
+  commit(key: string): Promise<number>;
   /** Removes the local file; harmless after commit. */
   discard(): Promise<void>;
 }

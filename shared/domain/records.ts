@@ -146,8 +146,9 @@ export type WalkColumns = Pick<TrackingRow, 'identifier' | 'status' | 'entity_ty
  * the few columns a filter needs and whole rows only for what it returns. `next` is where
  * to go on when it stopped at `limit` with more possibly left in this run.
  */
-export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => boolean, limit: number, from?: Position) {
+export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => boolean, limit: number, from?: Position, exactIdentifier?: string) {
   const batches = await readableBatches(deps, run);
+  if (exactIdentifier !== undefined) return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from);
   const rows: TrackingRow[] = [];
   for (const [index, batch] of batches.entries()) {
     const order = batchOrderKey(batch);
@@ -171,10 +172,49 @@ export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => 
   return { rows };
 }
 
+/** Batch files asked at once by an identifier lookup. */
+const LOOKUP_CONCURRENCY = 16;
+
+/**
+ * An exact identifier: each file is asked for just those rows (its bloom filters rule out
+ * whole row groups, its page index finds the pages), many files at a time.
+ */
+async function walkByIdentifier(
+  deps: Deps,
+  batches: Array<BatchRecord & { fileKey: string }>,
+  identifier: string,
+  keep: (row: WalkColumns) => boolean,
+  limit: number,
+  from?: Position,
+) {
+  const candidates = batches.filter((b) => !from || batchOrderKey(b) <= from.batch);
+  const found: TrackingRow[][] = new Array(candidates.length);
+  for (let i = 0; i < candidates.length; i += LOOKUP_CONCURRENCY) {
+    const chunk = candidates.slice(i, i + LOOKUP_CONCURRENCY);
+    const results = await Promise.all(chunk.map((b) => deps.files.findRows(b.fileKey, identifier, b.fileBytes)));
+    results.forEach((rows, j) => (found[i + j] = rows));
+  }
+  const rows: TrackingRow[] = [];
+  for (const [index, batch] of candidates.entries()) {
+    const order = batchOrderKey(batch);
+    const afterRow = from && order === from.batch ? from.row : -1;
+    const matches = found[index]!.filter((row) => row.row_number > afterRow && keep(row)).sort((a, b) => a.row_number - b.row_number);
+    const take = matches.slice(0, limit - rows.length);
+    rows.push(...take);
+    if (rows.length >= limit) {
+      const more = take.length < matches.length || index < candidates.length - 1;
+      return { rows, ...(more ? { next: { batch: order, row: take.at(-1)!.row_number } } : {}) };
+    }
+  }
+  return { rows };
+}
+
 const toFilter = (query: Pick<RecordsQuery, 'status' | 'identifier'>): RecordFilter => ({
   ...(query.status ? { status: query.status } : {}),
   ...(query.identifier ? { identifier: query.identifier } : {}),
 });
+
+const exactIdentifierOf = (filter: RecordFilter) => (filter.identifier && 'exact' in filter.identifier ? filter.identifier.exact : undefined);
 
 /** `GET /v1/runs/{runId}/records`: read from the run's parquet files, not from a copy. */
 export async function listRecords(deps: Deps, principal: Principal, runId: string, query: RecordsQuery) {
@@ -182,7 +222,7 @@ export async function listRecords(deps: Deps, principal: Principal, runId: strin
   const run = await loadTrackedRun(deps, orgId, runId);
   const from = query.cursor ? decodePosition(query.cursor, positionSchema) : undefined;
   const filter = toFilter(query);
-  const { rows, next } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, from);
+  const { rows, next } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, from, exactIdentifierOf(filter));
   return { items: rows.map(presentRecord), nextCursor: next ? encodePosition(next) : null };
 }
 
@@ -222,7 +262,7 @@ export async function exportRecords(deps: Deps, principal: Principal, runId: str
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);
   const filter = toFilter(query);
-  const { rows } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit);
+  const { rows } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, undefined, exactIdentifierOf(filter));
   const body = query.format === 'csv' ? toCsv(rows) : rows.map((row) => `${JSON.stringify(presentRecord(row))}\n`).join('');
   return {
     body,

@@ -284,14 +284,14 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async markBatchDone(orgId: string, runId: string, batchKey: string, at: string): Promise<void> {
+  async markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes?: number): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
         Key: this.batchKey(orgId, runId, batchKey),
-        UpdateExpression: 'SET #state = :done, doneAt = if_not_exists(doneAt, :at)',
+        UpdateExpression: `SET #state = :done, doneAt = if_not_exists(doneAt, :at)${fileBytes === undefined ? '' : ', fileBytes = :bytes'}`,
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':done': 'done', ':at': at },
+        ExpressionAttributeValues: { ':done': 'done', ':at': at, ...(fileBytes === undefined ? {} : { ':bytes': fileBytes }) },
       }),
     );
   }

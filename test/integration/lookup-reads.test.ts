@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClients } from '#adapters/clients.ts';
+import { S3TrackingFiles } from '#adapters/s3-tracking-files.ts';
+import { ROW_GROUP_ROWS } from '#adapters/parquet.ts';
+import type { TrackingRow } from '#domain/tracking-row.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+
+let stack: TestStack;
+let files: S3TrackingFiles;
+let bytesRead = 0;
+let fileBytes = 0;
+const ROWS = 100_000;
+const KEY = 'sync_tracking_datasets/o/s/r/records_updated.0.parquet';
+
+const row = (i: number): TrackingRow => ({
+  identifier: `user-${i}@example.com`,
+  record_payload: JSON.stringify({ email: `user-${i}@example.com`, ltv: i, pad: 'x'.repeat(120) }),
+  operation: 'upsert',
+  status: i % 10 ? 'succeeded' : 'rejected',
+  status_message: i % 10 ? null : 'Invalid email format',
+  batch_started_at: new Date(0),
+  batch_ended_at: new Date(0),
+  sync_configuration_id: 's',
+  sync_run_id: 'r',
+  org_id: 'o',
+  workspace_id: null,
+  source_object_id: 'src',
+  destination_id: 'd',
+  destination_object_id: null,
+  entity_type: null,
+  target_id: null,
+  instance: null,
+  reported_status: 'succeeded',
+  event_date: null,
+  is_final: false,
+  batch_type: 'records_updated',
+  batch_number: 0,
+  row_number: i,
+});
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const { s3 } = createClients(stack.settings);
+  // Count the bytes S3 hands back, as a Lambda's network would.
+  s3.middlewareStack.add(
+    (next) => async (args) => {
+      const result: any = await next(args);
+      bytesRead += Number(result.response?.headers?.['content-length'] ?? 0);
+      return result;
+    },
+    { step: 'deserialize', name: 'countBytes' },
+  );
+  files = new S3TrackingFiles(s3, stack.settings.bucket);
+  fileBytes = await files.writeRows(KEY, Array.from({ length: ROWS }, (_, i) => row(i)));
+}, 60_000);
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe('identifier lookups read only what they need', () => {
+  it(`finds a record in a ${ROWS}-row file (${ROWS / ROW_GROUP_ROWS} row groups) reading a fraction of it`, async () => {
+    // Act
+    bytesRead = 0;
+    const rows = await files.findRows(KEY, 'user-54321@example.com', fileBytes);
+    // Assert
+    expect(rows.map((r) => [r.identifier, r.row_number, r.status])).toEqual([['user-54321@example.com', 54321, 'succeeded']]);
+    expect(bytesRead).toBeGreaterThan(0);
+    expect(bytesRead / fileBytes).toBeLessThan(0.5);
+  });
+
+  it('answers a miss from the footer and bloom filters alone', async () => {
+    bytesRead = 0;
+    expect(await files.findRows(KEY, 'nobody@example.com', fileBytes)).toEqual([]);
+    expect(bytesRead).toBeLessThanOrEqual(512 * 1024);
+  });
+
+  it('finds every copy of a repeated identifier', async () => {
+    const key = 'sync_tracking_datasets/o/s/r/records_updated.1.parquet';
+    const rows = Array.from({ length: 30_000 }, (_, i) => row(i));
+    rows[25_000] = { ...row(25_000), identifier: 'user-7@example.com', status: 'DUPLICATE' };
+    const bytes = await files.writeRows(key, rows);
+    expect((await files.findRows(key, 'user-7@example.com', bytes)).map((r) => [r.row_number, r.status])).toEqual([
+      [7, 'succeeded'],
+      [25_000, 'DUPLICATE'],
+    ]);
+  });
+});
