@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   clock?: Clock;
   onRequest?: Parameters<typeof createLocalServer>[0]['onRequest'];
   onConversionError?: (error: unknown) => void;
+  /** Convert uploads as they arrive (default). The benchmark converts in a process of its own. */
+  convertUploads?: boolean;
 }
 
 /** Lambda retries a failed asynchronous invocation twice; local mode does the same. */
@@ -155,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // s3rver announces each object like an S3 notification: the same converter AWS runs.
   const convert = convertHandler(deps);
   s3.on('event', (event: ObjectCreatedEvent) => {
-    if (!uploadKeysOf(event).some((key) => key.startsWith('uploads/'))) return;
+    if (options.convertUploads === false || !uploadKeysOf(event).some((key) => key.startsWith('uploads/'))) return;
     void convertWithRetries(() => convert(event), options.onConversionError);
   });
   const server = createLocalServer({ routes, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });

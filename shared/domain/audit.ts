@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { contentHash } from './canonical-json.ts';
 import { conflict, DomainError } from './errors.ts';
 import { idSchema } from './ids.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { sha256Hex } from './canonical-json.ts';

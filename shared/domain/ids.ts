@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Ids become S3 key segments (`sync_tracking_datasets/ORG/SYNC/RUN/`), so the pattern

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from './ids.ts';
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const;

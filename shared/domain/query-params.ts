@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const isoDate = z.iso.datetime({ offset: true });
 

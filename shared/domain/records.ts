@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import type { BatchRecord } from './batch.ts';
 import { DomainError, conflict, invalid } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import { NO_ENTITY_TYPE } from './batch.ts';
 import { notFound } from './errors.ts';

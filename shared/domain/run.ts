@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchCounts, BatchRecord } from './batch.ts';
 import { inFlightUploads, presentBatch } from './uploads.ts';
 import { conflict, notFound } from './errors.ts';

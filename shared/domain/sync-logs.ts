@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';

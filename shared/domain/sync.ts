@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from './ids.ts';
 import { SYNC_OPERATIONS, SYNC_TYPES, type DestinationStatus, type FinalRunStatus } from './statuses.ts';
 import { recordAudit } from './audit.ts';

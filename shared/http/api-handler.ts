@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DomainError, forbidden, invalid, unauthorized } from '#domain/errors.ts';
 import { bearerToken, hashKey, parseKey, sameSecret, type Principal, type Scope } from '#domain/keys.ts';
 import type { Deps } from '#domain/ports.ts';

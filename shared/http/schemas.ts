@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '#domain/ids.ts';
 import { limitSchema } from '#domain/query-params.ts';
 
