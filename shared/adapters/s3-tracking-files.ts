@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { cachedAsyncBuffer, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import { cachedAsyncBuffer, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
 import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { createReadStream } from 'node:fs';
@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { encodeStringTable, encodeTrackingRows, TrackingParquetFile } from './parquet.ts';
+import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, TrackingParquetFile } from './parquet.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
 /** Files whose ranges are cached for lookups; each holds little (footer, a few pages). */
 const MAX_RANGED_FILES = 2000;
+const FOOTER_FETCH_BYTES = 64 * 1024;
 
 /**
  * A batch file never changes once written (a retried batch rewrites the same bytes), so
@@ -73,12 +74,16 @@ export class S3TrackingFiles implements TrackingFiles {
 
   async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
+    // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
     // Two steps: find the rows by their identifier (bloom filters skip whole row groups),
     // then read just those rows (the offset index finds their pages).
-    const hits = (await parquetReadObjects({ file, columns: ['row_number'], filter: { identifier: { $eq: identifier } }, useBloomFilters: true })) as Array<{ row_number: number }>;
+    const hits = (await parquetReadObjects({ file, metadata, columns: ['row_number'], filter: { identifier: { $eq: identifier } }, useBloomFilters: true, compressors: DECOMPRESSORS })) as Array<{
+      row_number: number;
+    }>;
     const rows: TrackingRow[] = [];
     for (const { row_number } of hits) {
-      rows.push(...((await parquetReadObjects({ file, rowStart: row_number, rowEnd: row_number + 1 })) as TrackingRow[]));
+      rows.push(...((await parquetReadObjects({ file, metadata, rowStart: row_number, rowEnd: row_number + 1, compressors: DECOMPRESSORS })) as TrackingRow[]));
     }
     return rows;
   }
@@ -175,11 +180,11 @@ export class S3TrackingFiles implements TrackingFiles {
   }
 
   async readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>> {
-    return (await parquetReadObjects({ file: await this.bytes(key), columns: columns as string[] })) as Array<Pick<TrackingRow, K>>;
+    return (await parquetReadObjects({ file: await this.bytes(key), columns: columns as string[], compressors: DECOMPRESSORS })) as Array<Pick<TrackingRow, K>>;
   }
 
   async readRows(key: string, start: number, end: number): Promise<TrackingRow[]> {
-    return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end })) as TrackingRow[];
+    return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end, compressors: DECOMPRESSORS })) as TrackingRow[];
   }
 }
 
