@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { cachedAsyncBuffer, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { createReadStream } from 'node:fs';
@@ -76,6 +76,9 @@ export class S3TrackingFiles implements TrackingFiles {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
     // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
     const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
+    // Page indexes and bloom filters sit together between the last data page and the footer:
+    // one read fetches them all, instead of one read per row group.
+    if (file instanceof RangeReader) await file.prefetch(dataEnd(metadata), file.byteLength);
     // Two steps: find the rows by their identifier (bloom filters skip whole row groups),
     // then read just those rows (the offset index finds their pages).
     const hits = (await parquetReadObjects({ file, metadata, columns: ['row_number'], filter: { identifier: { $eq: identifier } }, useBloomFilters: true, compressors: DECOMPRESSORS })) as Array<{
@@ -93,14 +96,10 @@ export class S3TrackingFiles implements TrackingFiles {
     const known = this.ranged.get(key);
     if (known) return known;
     const byteLength = bytes ?? (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength!;
-    const file = cachedAsyncBuffer({
-      byteLength,
-      slice: async (start: number, end?: number) => {
-        const last = (end ?? byteLength) - 1;
-        const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${last}` }));
-        const array = await object.Body!.transformToByteArray();
-        return array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer;
-      },
+    const file = new RangeReader(byteLength, async (start, end) => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+      const array = await object.Body!.transformToByteArray();
+      return array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer;
     });
     this.ranged.set(key, file);
     if (this.ranged.size > MAX_RANGED_FILES) this.ranged.delete(this.ranged.keys().next().value!);
@@ -226,4 +225,56 @@ export async function* splitLines(source: AsyncIterable<Buffer | Uint8Array | st
     if (chunk.length) take(Buffer.from(chunk));
   }
   if (length > 0) yield Buffer.concat(parts, length).toString('utf8');
+}
+
+/** Where a file's data pages end: indexes, bloom filters and the footer follow. */
+function dataEnd(metadata: FileMetaData): number {
+  let end = 0;
+  for (const group of metadata.row_groups) {
+    for (const column of group.columns) {
+      const meta = column.meta_data;
+      if (!meta) continue;
+      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      end = Math.max(end, start + Number(meta.total_compressed_size));
+    }
+  }
+  return end;
+}
+
+/**
+ * A file read by byte ranges that keeps what it fetched: a slice inside a range already
+ * read is served from memory, so a prefetched region answers many small reads at once.
+ */
+export class RangeReader implements AsyncBuffer {
+  private readonly regions: Array<{ start: number; bytes: ArrayBuffer }> = [];
+  private held = 0;
+
+  constructor(
+    readonly byteLength: number,
+    private readonly fetchRange: (start: number, end: number) => Promise<ArrayBuffer>,
+    private readonly maxHeld = 16 * 1024 * 1024,
+  ) {}
+
+  async prefetch(start: number, end: number): Promise<void> {
+    if (start < end && !this.find(start, end)) this.keep(start, await this.fetchRange(start, end));
+  }
+
+  async slice(start: number, end?: number): Promise<ArrayBuffer> {
+    const stop = end ?? this.byteLength;
+    const region = this.find(start, stop);
+    if (region) return region.bytes.slice(start - region.start, stop - region.start);
+    const bytes = await this.fetchRange(start, stop);
+    this.keep(start, bytes);
+    return bytes;
+  }
+
+  private find(start: number, end: number) {
+    return this.regions.find((r) => start >= r.start && end <= r.start + r.bytes.byteLength);
+  }
+
+  private keep(start: number, bytes: ArrayBuffer): void {
+    this.regions.push({ start, bytes });
+    this.held += bytes.byteLength;
+    while (this.held > this.maxHeld && this.regions.length > 1) this.held -= this.regions.shift()!.bytes.byteLength;
+  }
 }
