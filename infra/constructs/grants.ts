@@ -1,5 +1,8 @@
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Duration } from 'aws-cdk-lib';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
 
 /**
  * Exact S3 object actions on one prefix. CDK's `grantRead`/`grantReadWrite` add wildcard
@@ -13,4 +16,9 @@ export function bindBucket(grantee: IGrantable, bucket: IBucket, prefix: string,
     readWrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
   }[access];
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
+}
+
+/** The dead-letter queue of an asynchronous target: encrypted, TLS only, kept two weeks. */
+export function deadLetterQueue(scope: Construct, id = 'DeadLetters'): Queue {
+  return new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
 }

@@ -1,10 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Storage } from './storage.ts';
-import { bindBucket } from './grants.ts';
+import { bindBucket, deadLetterQueue } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 
 export interface SchedulesProps {
@@ -28,11 +28,7 @@ export class Schedules extends Construct {
     props.storage.table.grantReadData(this.refreshFacts);
     bindBucket(this.refreshFacts, props.storage.bucket, 'metadata/', 'write');
     bindBucket(this.refreshFacts, props.storage.bucket, 'athena/fact-manifests/', 'write');
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetters = deadLetterQueue(this);
     new Rule(this, 'Every6Hours', {
       description: 'Rewrite SyncTrail fact tables (source objects, destinations, destination objects)',
       schedule: Schedule.rate(Duration.hours(6)),

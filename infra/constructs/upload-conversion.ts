@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bindBucket } from './grants.ts';
+import { bindBucket, deadLetterQueue } from './grants.ts';
 import type { Storage } from './storage.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 
@@ -33,7 +33,7 @@ export class UploadConversion extends Construct {
     props.storage.table.grantReadWriteData(this.converter);
     bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');
     bindBucket(this.converter, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
-    this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.deadLetters = deadLetterQueue(this);
     new Rule(this, 'UploadCreated', {
       description: 'Convert uploaded NDJSON batches',
       eventPattern: {
