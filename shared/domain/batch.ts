@@ -10,6 +10,7 @@ import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.t
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
 import { dlqItemsOf, type DlqItem } from './dlq.ts';
+import { IdentifierSet } from './identifier-set.ts';
 
 /** Records in one inline batch; the body-size limit usually bites first. */
 export const MAX_RECORDS_PER_BATCH = 100_000;
@@ -139,7 +140,7 @@ export class BatchClassifier {
   readonly entityCounts: EntityCounts = {};
   readonly payloadFields: Record<string, JsonType> = {};
   maxEventDate: string | undefined;
-  private readonly seen = new Set<string>();
+  private readonly seen = new IdentifierSet();
   private readonly startedAt: Date;
   private readonly endedAt: Date;
 
@@ -161,12 +162,10 @@ export class BatchClassifier {
       status = 'NULL';
       statusMessage = statusMessage ?? NULL_MESSAGE;
       this.counts.null += 1;
-    } else if (this.seen.has(identifier)) {
+    } else if (!this.seen.add(identifier)) {
       status = 'DUPLICATE';
       statusMessage = statusMessage ?? DUPLICATE_MESSAGE;
       this.counts.duplicate += 1;
-    } else {
-      this.seen.add(identifier);
     }
     this.counts.received += 1;
     const outcome = outcomeOf(status);
