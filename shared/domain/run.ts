@@ -281,6 +281,8 @@ async function applyCompletion(deps: Deps, run: Run): Promise<void> {
     ...(run.statusMessage ? { statusMessage: run.statusMessage } : {}),
   };
   await deps.syncs.markRunFinished(run.orgId, run.syncId, run.runId, destinationStatusOf(run.status), lastRun);
+  // Concurrent batches may have left metadata.json a step behind; the run item is the truth.
+  await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument(run));
   const sync = await deps.syncs.get(run.orgId, run.syncId);
   const watermark = nextWatermark(sync?.watermark, run);
   if (watermark) await deps.syncs.advanceWatermark(run.orgId, run.syncId, watermark);

@@ -156,3 +156,23 @@ describe('exactly-once batches', () => {
     expect((await counters('r-crash2')).records.received).toBe(5);
   });
 });
+
+describe('metadata.json', () => {
+  it('holds every payload field of every batch once the run is complete, even after concurrent batches', async () => {
+    // Arrange: 8 batches at once, each bringing a field of its own.
+    await run('r-meta');
+    await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        api.post('/v1/runs/r-meta/batches', org.key, batch({ batchNumber: n }, [{ identifier: `m${n}`, payload: { [`field_${n}`]: n } }])),
+      ),
+    );
+    // Act
+    await api.post('/v1/runs/r-meta/complete', org.key);
+    // Assert
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { s3 } = createClients(stack.settings);
+    const object = await s3.send(new GetObjectCommand({ Bucket: stack.settings.bucket, Key: 'sync_tracking_datasets/once/s/r-meta/metadata.json' }));
+    const metadata = JSON.parse(await object.Body!.transformToString());
+    expect(metadata.record_payload_schema).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, n) => [`field_${n}`, 'number'])));
+  });
+});
