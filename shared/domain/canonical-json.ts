@@ -13,5 +13,3 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-export const contentHash = (value: unknown): string => sha256Hex(canonicalJson(value));

@@ -7,7 +7,7 @@ import { newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import type { Run } from './run.ts';
-import { limitSchema } from './query-params.ts';
+import { cursorSchema, limitSchema } from './query-params.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 
@@ -77,7 +77,7 @@ export const dlqQuerySchema = z.strictObject({
   syncId: z.string().min(1).max(128).optional(),
   state: z.enum(DLQ_STATES).optional(),
   limit: limitSchema,
-  cursor: z.string().max(2048).optional(),
+  cursor: cursorSchema,
 });
 export type DlqQuery = z.infer<typeof dlqQuerySchema>;
 
@@ -136,7 +136,7 @@ export async function discardDlqItem(deps: Deps, principal: Principal, itemId: s
   return presentDlqItem({ ...item, state: 'discarded', stateChangedAt: at, stateChangedBy: actor });
 }
 
-export const replaysQuerySchema = z.strictObject({ limit: limitSchema, cursor: z.string().max(2048).optional() });
+export const replaysQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 export async function listReplays(deps: Deps, principal: Principal, query: z.infer<typeof replaysQuerySchema>) {
   const orgId = requireOrgKey(principal, 'read');

@@ -96,7 +96,6 @@ export function presentRecord(row: TrackingRow) {
     payload: JSON.parse(row.record_payload) as unknown,
   };
 }
-export type PresentedRecord = ReturnType<typeof presentRecord>;
 
 export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
 

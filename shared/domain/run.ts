@@ -12,8 +12,6 @@ import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 
-export { limitSchema };
-
 export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
 
 /** A run: a Sync History row. The sync's configuration is copied in at start. */
@@ -283,6 +281,8 @@ async function applyCompletion(deps: Deps, run: Run): Promise<void> {
   await deps.syncs.markRunFinished(run.orgId, run.syncId, run.runId, destinationStatusOf(run.status), lastRun);
   // Concurrent batches may have left metadata.json a step behind; the run item is the truth.
   await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument(run));
+  // Only signal syncs have a watermark: read the sync back only for them.
+  if (run.syncType !== 'signal') return;
   const sync = await deps.syncs.get(run.orgId, run.syncId);
   const watermark = nextWatermark(sync?.watermark, run);
   if (watermark) await deps.syncs.advanceWatermark(run.orgId, run.syncId, watermark);
@@ -353,8 +353,6 @@ export function presentRun(run: Run, now: Date) {
     recordsAvailable: !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime(),
   };
 }
-
-export type PresentedRun = ReturnType<typeof presentRun>;
 
 export const pageRequest = (query: { limit: number; cursor?: string | undefined }): PageRequest => ({
   limit: query.limit,

@@ -16,9 +16,6 @@ export const RECORD_STATUSES = [
 ] as const;
 export type RecordStatus = (typeof RECORD_STATUSES)[number];
 
-/** Statuses SyncTrail assigns itself before counting; a producer may not send them. */
-export const INVALID_STATUSES = ['NULL', 'DUPLICATE'] as const;
-
 /** Every word a producer may report, folded to lower case with spaces and dashes as `_`. */
 const REPORTED_STATUS_ALIASES: Record<string, Exclude<RecordStatus, 'NULL' | 'DUPLICATE'>> = {
   succeeded: 'succeeded',
@@ -79,7 +76,6 @@ export const DESTINATION_STATUSES = ['ready', 'running', 'complete', 'partial_co
 export type DestinationStatus = (typeof DESTINATION_STATUSES)[number];
 
 export const SYNC_TYPES = ['audience', 'signal', 'entity'] as const;
-export type SyncType = (typeof SYNC_TYPES)[number];
 
 export const SYNC_OPERATIONS = ['update', 'upsert', 'delete', 'append', 'mirror'] as const;
 
