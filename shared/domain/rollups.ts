@@ -165,11 +165,12 @@ export const instanceRunsQuerySchema = z.strictObject({ limit: limitSchema, curs
 export async function getInstance(deps: Deps, principal: Principal, instance: string, query: z.infer<typeof instanceRunsQuerySchema>) {
   const orgId = requireOrgKey(principal, 'read');
   const now = deps.clock.now();
+  // The page first: it checks the cursor, and a bad cursor is a 400 whatever else is asked.
+  const page = await deps.runs.list(orgId, runQuerySchema.parse({ instance, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }), Math.floor(now.getTime() / 1000));
   let totals: InstanceTotals | undefined;
   await scanRuns(deps, orgId, { instance }, (run) => {
     totals = addToInstance(totals, run, now);
   });
   if (!totals) throw notFound(`instance ${instance}`);
-  const page = await deps.runs.list(orgId, runQuerySchema.parse({ instance, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }), Math.floor(now.getTime() / 1000));
   return { ...totals, items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }

@@ -9,6 +9,7 @@ import { batch, records, syncConfig } from '../support/fixtures.ts';
 let stack: TestStack;
 let api: Api;
 let key: string;
+let adminKey: string;
 
 /** Everything stored, table and bucket: a bad request must leave this unchanged. */
 async function snapshot() {
@@ -24,7 +25,7 @@ async function snapshot() {
 beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(stack.url);
-  key = (await createOrgWithKeys(api, 'bad')).key;
+  ({ key, adminKey } = await createOrgWithKeys(api, 'bad'));
   await api.put('/v1/syncs/s', key, syncConfig());
   await api.post('/v1/syncs/s/runs', key, { runId: 'r' });
   await api.post('/v1/runs/r/batches', key, batch({}, records(3)));
@@ -79,6 +80,19 @@ const cases: Array<[string, () => Promise<{ status: number; body: any }>, number
   ['a complete with a negative total', () => api.post('/v1/runs/r/complete', key, { itemsTotal: -1 }), 400, 'invalid_request'],
   ['a complete with an unknown status', () => api.post('/v1/runs/r/complete', key, { status: 'complete' }), 400, 'invalid_request'],
   ['a complete with a bad maxEventDate', () => api.post('/v1/runs/r/complete', key, { maxEventDate: 'soon' }), 400, 'invalid_request'],
+  ['a stats date that is not a date', () => api.get('/v1/stats?from=last-week', key), 400, 'invalid_request'],
+  ['stats with from after to', () => api.get('/v1/stats?from=2026-11-05&to=2026-11-01', key), 400, 'invalid_request'],
+  ['an audit date that is not a date', () => api.get('/v1/audit?to=soon', key), 400, 'invalid_request'],
+  ['an audit syncId escaping its prefix', () => api.get('/v1/audit?syncId=..%2Fx', key), 400, 'invalid_request'],
+  ['an unknown DLQ state', () => api.get('/v1/dlq?state=lost', key), 400, 'invalid_request'],
+  ['a replays limit of 0', () => api.get('/v1/replays?limit=0', key), 400, 'invalid_request'],
+  ['an unknown facets filter', () => api.get('/v1/logs/facets?colour=red', key), 400, 'invalid_request'],
+  ['a forged instance cursor', () => api.get('/v1/instances/erp?cursor=forged', key), 400, 'invalid_request'],
+  ['a syncs limit that is not a number', () => api.get('/v1/syncs?limit=many', key), 400, 'invalid_request'],
+  ['a forged destinations cursor', () => api.get('/v1/destinations?cursor=forged', key), 400, 'invalid_request'],
+  ['a coverage syncId escaping its prefix', () => api.get('/v1/syncs/..%2Fx/coverage', key), 400, 'invalid_request'],
+  ['a batches runId escaping its prefix', () => api.get('/v1/runs/..%2Fx/batches', key), 400, 'invalid_request'],
+  ['a malformed key id to revoke', () => api.del('/v1/keys/NOT-A-KEY', adminKey), 400, 'invalid_request'],
   ['an unknown route', () => api.get('/v1/nothing-here', key), 404, 'not_found'],
   ['a wrong method', () => api.call('PATCH', '/v1/syncs/s', key, {}), 405, 'method_not_allowed'],
 ];
