@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Context } from 'aws-lambda';
 import type { Event, Result } from '#http/api-handler.ts';
 import { errorBody } from '#http/api-handler.ts';
+import { CONSOLE_SECURITY_HEADERS, type ConsoleBundle } from '../../console/build.ts';
 
 export type LocalHandler = (event: Event, context: Context) => Promise<Result>;
 
@@ -116,11 +117,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 
 export interface LocalServerOptions {
   routes: LocalRoute[];
+  /** The web console, served at `/` beside the API (as CloudFront does in AWS). */
+  console?: ConsoleBundle;
   onRequest?: (entry: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 /** One HTTP server for the whole API, calling the very handlers AWS runs. */
-export function createLocalServer({ routes, onRequest }: LocalServerOptions): Server {
+/** A console file for a GET outside the API: `/` is the page, `/assets/…` its hashed files. */
+function consoleFile(bundle: ConsoleBundle | undefined, method: string, rawPath: string) {
+  if (!bundle || (method !== 'GET' && method !== 'HEAD') || rawPath.startsWith('/v1/') || rawPath.startsWith('/_local/')) return undefined;
+  return bundle.get(rawPath === '/' || rawPath === '/index.html' ? '/index.html' : rawPath);
+}
+
+export function createLocalServer({ routes, onRequest, console: bundle }: LocalServerOptions): Server {
   const compiled = routes.map(compile);
   return createServer(async (req, res) => {
     const started = performance.now();
@@ -134,6 +143,12 @@ export function createLocalServer({ routes, onRequest }: LocalServerOptions): Se
       if (!body) {
         sendJson(res, 413, errorBody('payload_too_large', `request body is over ${MAX_REQUEST_BYTES} bytes`, { maxBytes: MAX_REQUEST_BYTES }));
         return finish(413);
+      }
+      const file = consoleFile(bundle, method, rawPath);
+      if (file) {
+        res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length, 'cache-control': file.cacheControl, ...CONSOLE_SECURITY_HEADERS });
+        res.end(method === 'HEAD' ? undefined : file.body);
+        return finish(200);
       }
       const onPath = compiled.filter((route) => route.pattern.test(rawPath));
       const route = onPath.find((candidate) => candidate.method === method);

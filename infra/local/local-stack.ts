@@ -15,7 +15,9 @@ import { bearerToken } from '#domain/keys.ts';
 import { refreshFactTables } from '#domain/facts.ts';
 import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
+import { buildConsole } from '../../console/build.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
+import { loadDemo } from './demo-data.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -67,6 +69,69 @@ function localFactsRoute(deps: Deps): LocalRoute {
         return { statusCode: 401, headers: { 'content-type': 'application/json' }, body: errorBody('unauthorized', 'the root key is required') };
       }
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(await refreshFactTables(deps)) };
+    },
+  };
+}
+
+/** Every API route, served by the same handler factories Lambda runs, over `deps`. */
+async function apiRoutes(deps: Deps): Promise<LocalRoute[]> {
+  return Promise.all(
+    ROUTES.map(async (route) => {
+      const module = (await import(/* @vite-ignore */ new URL(`../../functions/${route.fn}.ts`, import.meta.url).href)) as { makeHandler: HandlerFactory };
+      return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
+    }),
+  );
+}
+
+export const LOCAL_DEMO_PATH = '/_local/demo';
+
+/** A clock the demo sets to each step's moment; it ticks a millisecond a reading, like TestClock. */
+class DemoClock implements Clock {
+  private current = Date.now();
+  set(at: Date) {
+    this.current = at.getTime();
+  }
+  now() {
+    this.current += 1;
+    return new Date(this.current);
+  }
+}
+
+/**
+ * Local mode only: `npm run demo` loads the demo org through the public API, served for the
+ * occasion by a second server on the same stores whose clock follows the demo's history,
+ * so runs finish on the days they ran instead of all at once now.
+ */
+function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalRoute {
+  return {
+    method: 'POST',
+    path: LOCAL_DEMO_PATH,
+    handler: async (event) => {
+      const json = (statusCode: number, body: string) => ({ statusCode, headers: { 'content-type': 'application/json' }, body });
+      const token = bearerToken(event.headers.authorization);
+      if (!token || !(await deps.rootKey.isRootKey(token))) return json(401, errorBody('unauthorized', 'the root key is required'));
+      let orgId = 'demo';
+      try {
+        const body = event.body ? (JSON.parse(event.body) as { orgId?: unknown }) : {};
+        if (body.orgId !== undefined) orgId = String(body.orgId);
+      } catch {
+        return json(400, errorBody('invalid_json', 'request body is not valid JSON'));
+      }
+      const clock = new DemoClock();
+      const demoDeps = createDeps(settings, clock);
+      const server = createLocalServer({ routes: await apiRoutes(demoDeps) });
+      const port = await listen(server, 0, '127.0.0.1');
+      try {
+        const result = await loadDemo(`http://127.0.0.1:${port}`, rootKey, { orgId, setClock: (at) => clock.set(at) });
+        return json(201, JSON.stringify(result));
+      } catch (error) {
+        const message = (error as Error).message;
+        const status = /: (4\d\d) /.exec(message)?.[1];
+        return json(status ? Number(status) : 500, errorBody(status === '409' ? 'conflict' : 'demo_failed', message));
+      } finally {
+        server.closeAllConnections?.();
+        await closeServer(server);
+      }
     },
   };
 }
@@ -147,20 +212,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   admin.destroy();
 
   const deps = createDeps(settings, options.clock ?? systemClock);
-  const routes: LocalRoute[] = await Promise.all(
-    ROUTES.map(async (route) => {
-      const module = (await import(/* @vite-ignore */ new URL(`../../functions/${route.fn}.ts`, import.meta.url).href)) as { makeHandler: HandlerFactory };
-      return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
-    }),
-  );
-  routes.push(localFactsRoute(deps));
+  const routes = await apiRoutes(deps);
+  routes.push(localFactsRoute(deps), localDemoRoute(settings, deps, options.rootKey));
   // s3rver announces each object like an S3 notification: the same converter AWS runs.
   const convert = convertHandler(deps);
   s3.on('event', (event: ObjectCreatedEvent) => {
     if (options.convertUploads === false || !uploadKeysOf(event).some((key) => key.startsWith('uploads/'))) return;
     void convertWithRetries(() => convert(event), options.onConversionError);
   });
-  const server = createLocalServer({ routes, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+  const server = createLocalServer({ routes, console: await buildConsole(), ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const port = await listen(server, options.port, host);
   // Seed 001: fact tables are rewritten every six hours, as the AWS schedule does.
   const factsTimer = setInterval(() => {

@@ -1,0 +1,111 @@
+import { withQuery } from '../api.ts';
+import { Field, Select } from '../components/filters.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { when } from '../format.ts';
+import { usePaged } from '../hooks.ts';
+import { href, seg, setQuery, type Location } from '../router.ts';
+import type { AuditEntryView } from '../types.ts';
+import { useSyncs } from './sync-history.tsx';
+
+const ACTIONS: Record<string, string> = {
+  'org.created': 'Org created',
+  'key.created': 'Key created',
+  'key.revoked': 'Key revoked',
+  'sync.created': 'Sync created',
+  'sync.updated': 'Sync changed',
+  'dlq.replayed': 'Record replayed',
+  'dlq.discarded': 'Record discarded',
+};
+
+/** The fields that differ between two configurations, as `path: before → after`. */
+export function changes(before: unknown, after: unknown, path = ''): Array<{ path: string; before: unknown; after: unknown }> {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])].flatMap((key) => changes(before[key], after[key], path ? `${path}.${key}` : key));
+  }
+  return [{ path: path || '(value)', before, after }];
+}
+
+const show = (value: unknown) => (value === undefined ? '∅' : typeof value === 'string' ? value : JSON.stringify(value));
+
+/** Seed 002's Audit Log: who changed what, when. */
+export function AuditLog({ location }: { location: Location }) {
+  const syncId = location.query.get('syncId') ?? '';
+  const from = location.query.get('from') ?? '';
+  const to = location.query.get('to') ?? '';
+  const list = usePaged<AuditEntryView>(withQuery('/v1/audit', { syncId, from, to, limit: 100 }));
+  const syncs = useSyncs();
+  return (
+    <>
+      <PageHeader title="Audit log" subtitle="Every change to a sync's configuration, a key, or a dead-letter item: who, what and when." />
+      <form class="filters" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
+        <Field id="a-sync" label="Sync">
+          <Select id="a-sync" value={syncId} options={[...syncs.values()].map((s) => [s.syncId, `${s.name} → ${s.destination.name}`] as const)} onChange={(value) => setQuery(location, { syncId: value })} />
+        </Field>
+        <Field id="a-from" label="From">
+          <input id="a-from" type="date" value={from} onChange={(e) => setQuery(location, { from: e.currentTarget.value })} />
+        </Field>
+        <Field id="a-to" label="To">
+          <input id="a-to" type="date" value={to} onChange={(e) => setQuery(location, { to: e.currentTarget.value })} />
+        </Field>
+      </form>
+      {list.error ? <ErrorState error={list.error} retry={list.reload} /> : null}
+      {list.loading && !list.items.length ? <Loading label="Loading the audit log" /> : null}
+      {!list.loading && !list.error && !list.items.length ? <Empty title="Nothing recorded">No changes match these filters.</Empty> : null}
+      {list.items.length ? (
+        <div class="table-wrap">
+          <table class="table" id="audit-table">
+            <caption class="visually-hidden">Audit entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Target</th>
+                <th scope="col">Change</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((entry) => {
+                const diff = entry.action === 'sync.updated' ? changes(entry.before, entry.after) : [];
+                return (
+                  <tr key={entry.auditId}>
+                    <td title={entry.at}>{when(entry.at)}</td>
+                    <td>
+                      <code>{entry.actor === 'root' ? 'root key' : `key ${entry.actor}`}</code>
+                    </td>
+                    <td>{ACTIONS[entry.action] ?? entry.action}</td>
+                    <td>
+                      {entry.target.type === 'sync' ? <a href={href(`/syncs/${seg(entry.target.id)}`)}>{entry.target.id}</a> : `${entry.target.type} ${entry.target.id}`}
+                    </td>
+                    <td class="message">
+                      {diff.length ? (
+                        <ul class="diff">
+                          {diff.map((d) => (
+                            <li key={d.path}>
+                              <code>{d.path}</code>: <del>{show(d.before)}</del> → <ins>{show(d.after)}</ins>
+                            </li>
+                          ))}
+                        </ul>
+                      ) : entry.after || entry.before ? (
+                        <details>
+                          <summary>details</summary>
+                          <pre>{JSON.stringify(entry.after ?? entry.before, null, 2)}</pre>
+                        </details>
+                      ) : (
+                        <span class="muted">—</span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />
+        </div>
+      ) : null}
+    </>
+  );
+}

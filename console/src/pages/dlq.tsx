@@ -1,0 +1,138 @@
+import { useState } from 'preact/hooks';
+import { postJson, withQuery, type ApiError } from '../api.ts';
+import { Badge } from '../components/badge.tsx';
+import { Confirm } from '../components/confirm.tsx';
+import { Field, Select } from '../components/filters.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Truncated } from '../components/truncated.tsx';
+import { when } from '../format.ts';
+import { usePaged } from '../hooks.ts';
+import { href, seg, setQuery, type Location } from '../router.ts';
+import type { DlqItemView } from '../types.ts';
+import { useSyncs } from './sync-history.tsx';
+
+type Action = { kind: 'replay' | 'discard'; item: DlqItemView };
+
+/** Seed 002's DLQ and Replay: records that exhausted their retries; replay or discard each, with confirmation. */
+export function DeadLetterQueue({ location }: { location: Location }) {
+  const state = location.query.get('state') ?? 'pending';
+  const syncId = location.query.get('syncId') ?? '';
+  const list = usePaged<DlqItemView>(withQuery('/v1/dlq', { state: state === 'all' ? undefined : state, syncId, limit: 100 }));
+  const syncs = useSyncs();
+  const [action, setAction] = useState<Action | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
+
+  async function confirm() {
+    if (!action) return;
+    setBusy(true);
+    try {
+      await postJson(`/v1/dlq/${seg(action.item.itemId)}/${action.kind}`);
+      setNotice({ text: `${action.item.identifier ?? 'The record'} was ${action.kind === 'replay' ? 'replayed: the producer receives a replay event' : 'discarded'}.` });
+      list.reload();
+    } catch (error) {
+      setNotice({ text: `Could not ${action.kind} ${action.item.identifier ?? 'the record'}: ${(error as ApiError).message}`, error: true });
+      list.reload();
+    } finally {
+      setBusy(false);
+      setAction(null);
+    }
+  }
+
+  return (
+    <>
+      <PageHeader title="Dead-letter queue" subtitle="Records the producer gave up on after all retries. Replay sends one back to the producer; discard closes it." />
+      <form class="filters" aria-label="Filter the dead-letter queue" onSubmit={(e) => e.preventDefault()}>
+        <Field id="d-state" label="State">
+          <Select id="d-state" value={state} allLabel={null} options={[['pending', 'Pending'], ['replayed', 'Replayed'], ['discarded', 'Discarded'], ['all', 'All']]} onChange={(value) => setQuery(location, { state: value === 'pending' ? undefined : value })} />
+        </Field>
+        <Field id="d-sync" label="Sync">
+          <Select id="d-sync" value={syncId} options={[...syncs.values()].map((s) => [s.syncId, `${s.name} → ${s.destination.name}`] as const)} onChange={(value) => setQuery(location, { syncId: value })} />
+        </Field>
+      </form>
+      <div role="status" aria-live="polite" class={notice ? `notice${notice.error ? ' notice-error' : ''}` : 'visually-hidden'}>
+        {notice?.text ?? ''}
+      </div>
+      {list.error ? <ErrorState error={list.error} retry={list.reload} /> : null}
+      {list.loading && !list.items.length ? <Loading label="Loading the dead-letter queue" /> : null}
+      {!list.loading && !list.error && !list.items.length ? <Empty title={state === 'pending' ? 'Nothing waiting' : 'No items'}>{state === 'pending' ? 'No record is waiting for a decision.' : 'Pick another state.'}</Empty> : null}
+      {list.items.length ? (
+        <div class="table-wrap">
+          <table class="table" id="dlq-table">
+            <caption class="visually-hidden">Dead-letter items</caption>
+            <thead>
+              <tr>
+                <th scope="col">Identifier</th>
+                <th scope="col">Sync</th>
+                <th scope="col">Failure</th>
+                <th scope="col">Since</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((item) => (
+                <tr key={item.itemId} data-item-id={item.itemId}>
+                  <td class="identifier">{item.identifier ?? <span class="muted">(none)</span>}</td>
+                  <td>
+                    <a href={href(`/syncs/${seg(item.syncId)}`)}>{syncs.get(item.syncId)?.name ?? item.syncId}</a>
+                    <div class="small">
+                      <a href={href(`/runs/${seg(item.runId)}`, { status: 'all', identifier: item.identifier ?? undefined, match: 'exact' })}>run {item.runId}</a>
+                    </div>
+                  </td>
+                  <td class="message">
+                    <Badge status={item.status} /> <Truncated text={item.statusMessage} max={60} />
+                  </td>
+                  <td>{when(item.createdAt)}</td>
+                  <td>
+                    <Badge status={item.state} />
+                    {item.stateChangedAt ? (
+                      <div class="small muted">
+                        {when(item.stateChangedAt)} by {item.stateChangedBy}
+                      </div>
+                    ) : null}
+                  </td>
+                  <td class="actions">
+                    {item.state === 'pending' ? (
+                      <>
+                        <button type="button" class="button button-small" onClick={() => setAction({ kind: 'replay', item })} aria-label={`Replay ${item.identifier ?? item.itemId}`}>
+                          Replay
+                        </button>
+                        <button type="button" class="button button-small button-quiet" onClick={() => setAction({ kind: 'discard', item })} aria-label={`Discard ${item.identifier ?? item.itemId}`}>
+                          Discard
+                        </button>
+                      </>
+                    ) : (
+                      <span class="muted small">done</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />
+        </div>
+      ) : null}
+      {action ? (
+        <Confirm
+          title={action.kind === 'replay' ? 'Replay this record?' : 'Discard this record?'}
+          confirmLabel={action.kind === 'replay' ? 'Replay' : 'Discard'}
+          tone={action.kind === 'discard' ? 'danger' : 'primary'}
+          busy={busy}
+          onCancel={() => setAction(null)}
+          onConfirm={confirm}
+        >
+          <p>
+            <strong>{action.item.identifier ?? '(no identifier)'}</strong> — {action.item.statusMessage ?? action.item.status}
+          </p>
+          <p>
+            {action.kind === 'replay'
+              ? 'SyncTrail emits a replay event with this record and its payload; the producer consumes it and sends the record again. This is recorded in the audit log.'
+              : 'The record is closed without being sent again. This cannot be undone, and is recorded in the audit log.'}
+          </p>
+        </Confirm>
+      ) : null}
+    </>
+  );
+}

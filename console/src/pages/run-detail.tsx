@@ -1,0 +1,322 @@
+import { useState } from 'preact/hooks';
+import { ApiError, download, withQuery } from '../api.ts';
+import { Badge, CategoryBadge } from '../components/badge.tsx';
+import { CoverageCell } from '../components/coverage.tsx';
+import { Field, Select } from '../components/filters.tsx';
+import { Markdown } from '../components/markdown.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { count, labelOf, titleCase, when } from '../format.ts';
+import { useDebounced, usePaged, useResource } from '../hooks.ts';
+import { resolutionFor } from '../resolutions.ts';
+import { href, seg, setQuery, type Location } from '../router.ts';
+import type { ErrorGroups, RecordView, RunDetail } from '../types.ts';
+import { DEFAULT_THRESHOLD, useSyncs } from './sync-history.tsx';
+
+/** Record status filters; "failed" is seed 001's "invalid or rejected records". */
+const RECORD_FILTERS = [
+  ['failed', 'Invalid or rejected'],
+  ['rejected,extraction_failed', 'Rejected'],
+  ['invalid', 'Invalid (NULL or DUPLICATE)'],
+  ['NULL', 'Invalid: no identifier (NULL)'],
+  ['DUPLICATE', 'Invalid: duplicate (DUPLICATE)'],
+  ['partial_success,partially_failed', 'Partial'],
+  ['succeeded', 'Succeeded'],
+  ['all', 'All records'],
+] as const;
+
+const FAILED = 'rejected,extraction_failed,invalid';
+
+function statusParam(filter: string) {
+  if (filter === 'all') return undefined;
+  return filter === 'failed' ? FAILED : filter;
+}
+
+/** Seed 001's "View Records": a run's summary, its failures grouped by message, and every record. */
+export function RunDetailPage({ runId, location }: { runId: string; location: Location }) {
+  const run = useResource<RunDetail>(`/v1/runs/${seg(runId)}`);
+  const syncs = useSyncs();
+
+  if (run.error) {
+    return (
+      <>
+        <PageHeader title={`Run ${runId}`} crumbs={<a href={href('/history')}>Sync History</a>} />
+        <ErrorState error={run.error} retry={run.reload} />
+      </>
+    );
+  }
+  if (!run.data) return <Loading label="Loading run" />;
+  const r = run.data;
+  const threshold = syncs.get(r.syncId)?.coverageThreshold ?? DEFAULT_THRESHOLD;
+  return (
+    <>
+      <PageHeader
+        crumbs={
+          <>
+            <a href={href('/history')}>Sync History</a> <span aria-hidden="true">/</span> <a href={href(`/syncs/${seg(r.syncId)}`)}>{r.entityName}</a>
+          </>
+        }
+        title={
+          <>
+            {r.entityName} <span class="arrow" aria-hidden="true">→</span>
+            <span class="visually-hidden"> to </span> {r.destinationName}
+          </>
+        }
+        subtitle={
+          <>
+            <Badge status={r.status} /> <span class="muted">Run {r.runId}</span>
+            {r.dryRun ? <span class="tag">dry run</span> : null}
+          </>
+        }
+        actions={
+          r.status === 'running' ? (
+            <button type="button" class="button" onClick={run.reload}>
+              Refresh
+            </button>
+          ) : null
+        }
+      />
+      <section aria-label="Run summary" class="summary">
+        <dl class="facts">
+          <div>
+            <dt>Items processed</dt>
+            <dd>
+              <CoverageCell processed={r.itemsProcessed} total={r.itemsTotal} rate={r.coverageRate} threshold={threshold} />
+            </dd>
+          </div>
+          <div>
+            <dt>Items failed</dt>
+            <dd class="big">{count(r.itemsFailed)}</dd>
+          </div>
+          <div>
+            <dt>Invalid</dt>
+            <dd>
+              {count(r.records.null)} no identifier · {count(r.records.duplicate)} duplicate
+            </dd>
+          </div>
+          <div>
+            <dt>Sync type</dt>
+            <dd>
+              {titleCase(r.syncType)} · {r.operation}
+            </dd>
+          </div>
+          <div>
+            <dt>Connection</dt>
+            <dd>{r.connectionType}</dd>
+          </div>
+          <div>
+            <dt>Started</dt>
+            <dd title={r.startedAt}>{when(r.startedAt)}</dd>
+          </div>
+          <div>
+            <dt>Execution date</dt>
+            <dd title={r.executionDate ?? undefined}>{r.executionDate ? when(r.executionDate) : 'in progress'}</dd>
+          </div>
+          {r.syncType === 'signal' ? (
+            <div>
+              <dt>Max event date</dt>
+              <dd>{when(r.maxEventDate)}</dd>
+            </div>
+          ) : null}
+          {r.instance ? (
+            <div>
+              <dt>Instance</dt>
+              <dd>
+                <a href={href(`/instances/${seg(r.instance)}`)}>{r.instance}</a>
+              </dd>
+            </div>
+          ) : null}
+          {r.correlationId ? (
+            <div>
+              <dt>Correlation id</dt>
+              <dd>
+                <code>{r.correlationId}</code>
+              </dd>
+            </div>
+          ) : null}
+          <div>
+            <dt>Batches</dt>
+            <dd>{r.batches.length}</dd>
+          </div>
+        </dl>
+        {r.statusMessage ? (
+          <p class={`status-message tone-${r.status}`}>
+            <strong>Status message:</strong> {r.statusMessage}
+          </p>
+        ) : null}
+      </section>
+      {r.recordsAvailable ? (
+        <>
+          <ErrorGroupsSection runId={r.runId} onPick={(identifier) => setQuery(location, { identifier, status: 'all' })} />
+          <RecordsSection runId={r.runId} location={location} />
+        </>
+      ) : (
+        <Empty title={r.dryRun ? 'Dry runs keep no records' : 'Records are past the retention window'}>
+          {r.dryRun
+            ? 'A dry run counts its records but writes no row-level files.'
+            : `Row-level records were browsable until ${when(r.recordsExpireAt)}. The counters above stay in Sync History; analysts may still have the parquet files in a bring-your-own bucket.`}
+        </Empty>
+      )}
+    </>
+  );
+}
+
+function ErrorGroupsSection({ runId, onPick }: { runId: string; onPick: (identifier: string) => void }) {
+  const groups = useResource<ErrorGroups>(`/v1/runs/${seg(runId)}/errors`);
+  return (
+    <section class="section" aria-labelledby="errors-heading">
+      <h2 id="errors-heading">Why records failed</h2>
+      {groups.error ? <ErrorState error={groups.error} retry={groups.reload} /> : null}
+      {groups.loading && !groups.data ? <Loading label="Grouping failures" /> : null}
+      {groups.data && !groups.data.items.length ? <Empty title="No failed records">Every record of this run was processed.</Empty> : null}
+      {groups.data?.items.length ? (
+        <ul class="error-groups" id="error-groups">
+          {groups.data.items.map((group) => {
+            const resolution = resolutionFor(group.resolutionKey);
+            return (
+              <li key={`${group.statusMessage}|${group.statuses.join()}`} class="error-group">
+                <div class="error-group-head">
+                  <span class="error-count">{count(group.count)}</span>
+                  <div class="error-message">
+                    <strong>{group.statusMessage ?? group.statuses.map(labelOf).join(', ')}</strong>
+                    <div class="error-meta">
+                      <CategoryBadge category={group.category} />
+                      {group.statuses.map((s) => (
+                        <Badge key={s} status={s} />
+                      ))}
+                    </div>
+                  </div>
+                </div>
+                {group.sampleIdentifiers.length ? (
+                  <p class="samples">
+                    <span class="muted">Examples: </span>
+                    {group.sampleIdentifiers.map((id) => (
+                      <button key={id} type="button" class="chip" onClick={() => onPick(id)} aria-label={`Show the record ${id}`}>
+                        {id}
+                      </button>
+                    ))}
+                  </p>
+                ) : null}
+                {resolution ? (
+                  <details class="resolution">
+                    <summary>How to fix: {group.resolutionTitle}</summary>
+                    <Markdown text={resolution} />
+                  </details>
+                ) : group.category === 'unknown' ? (
+                  <p class="muted small">No known pattern matched this message; read it, and check the destination's documentation.</p>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
+function RecordsSection({ runId, location }: { runId: string; location: Location }) {
+  const filter = location.query.get('status') ?? 'failed';
+  const identifier = location.query.get('identifier') ?? '';
+  const [match, setMatch] = useState<'prefix' | 'exact'>(location.query.get('match') === 'exact' ? 'exact' : 'prefix');
+  const [search, setSearch] = useState(identifier);
+  const settled = useDebounced(search.trim(), 350);
+  const identifierParam = settled ? (match === 'prefix' ? `${settled.replace(/\*$/, '')}*` : settled) : undefined;
+  const filters = { status: statusParam(filter), identifier: identifierParam };
+  const records = usePaged<RecordView>(withQuery(`/v1/runs/${seg(runId)}/records`, { ...filters, limit: 50 }));
+  const [format, setFormat] = useState<'csv' | 'ndjson'>('csv');
+  const [downloadState, setDownloadState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
+
+  async function downloadSample() {
+    setDownloadState({ busy: true });
+    try {
+      const name = await download(withQuery(`/v1/runs/${seg(runId)}/records/export`, { ...filters, format, limit: 1000 }));
+      setDownloadState({ busy: false, message: `Downloaded ${name}` });
+    } catch (error) {
+      setDownloadState({ busy: false, error: (error as ApiError).message });
+    }
+  }
+
+  return (
+    <section class="section" aria-labelledby="records-heading">
+      <h2 id="records-heading">Records</h2>
+      <form class="filters" aria-label="Filter records" onSubmit={(e) => e.preventDefault()}>
+        <Field id="r-status" label="Show">
+          <Select id="r-status" value={filter} options={RECORD_FILTERS} allLabel={null} onChange={(value) => setQuery(location, { status: value === 'failed' ? undefined : value })} />
+        </Field>
+        <Field id="r-identifier" label="Primary identifier">
+          <input id="r-identifier" type="search" placeholder="e.g. ana@example.com" value={search} onInput={(e) => setSearch(e.currentTarget.value)} autocomplete="off" spellcheck={false} />
+        </Field>
+        <Field id="r-match" label="Match">
+          <Select id="r-match" value={match} allLabel={null} options={[['prefix', 'starts with'], ['exact', 'exactly']]} onChange={(v) => setMatch(v as 'prefix' | 'exact')} />
+        </Field>
+        <div class="field-group">
+          <Field id="r-format" label="Sample format">
+            <Select id="r-format" value={format} allLabel={null} options={[['csv', 'CSV'], ['ndjson', 'NDJSON']]} onChange={(v) => setFormat(v as 'csv' | 'ndjson')} />
+          </Field>
+          <button type="button" class="button" onClick={downloadSample} disabled={downloadState.busy} aria-busy={downloadState.busy}>
+            {downloadState.busy ? 'Preparing…' : 'Download sample'}
+          </button>
+        </div>
+      </form>
+      <p class="visually-hidden" role="status" aria-live="polite">
+        {downloadState.message ?? downloadState.error ?? ''}
+      </p>
+      {downloadState.error ? (
+        <p class="form-error" role="alert">
+          {downloadState.error}
+        </p>
+      ) : null}
+      {records.error ? <ErrorState error={records.error} retry={records.reload} /> : null}
+      {records.loading && !records.items.length ? <Loading label="Reading records" /> : null}
+      {!records.loading && !records.error && !records.items.length ? (
+        <Empty title="No records match">{identifierParam ? 'No record with that identifier here. Try "starts with", or another status.' : 'Pick another status to see more.'}</Empty>
+      ) : null}
+      {records.items.length ? (
+        <div class="table-wrap" aria-busy={records.loading}>
+          <table class="table" id="records-table">
+            <caption class="visually-hidden">Records of run {runId}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Primary identifier</th>
+                <th scope="col">Status</th>
+                <th scope="col">Error reason</th>
+                <th scope="col">Operation</th>
+                <th scope="col">Batch</th>
+                <th scope="col">Source payload</th>
+              </tr>
+            </thead>
+            <tbody>
+              {records.items.map((record) => (
+                <tr key={`${record.batchType}.${record.batchNumber}.${record.rowNumber}`}>
+                  <td class="identifier">{record.identifier ?? <span class="muted">(none)</span>}</td>
+                  <td>
+                    <Badge status={record.status} />
+                    {record.final ? <span class="tag" title="The producer gave up retrying: it is in the dead-letter queue">final</span> : null}
+                  </td>
+                  <td class="message">{record.statusMessage ?? <span class="muted">—</span>}</td>
+                  <td>{record.operation}</td>
+                  <td class="small muted">
+                    {record.batchType}.{record.batchNumber} #{record.rowNumber}
+                  </td>
+                  <td>
+                    <details class="payload">
+                      <summary>{payloadSummary(record.payload)}</summary>
+                      <pre>{JSON.stringify(record.payload, null, 2)}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <LoadMore loadMore={records.loadMore} loading={records.loadingMore} shown={records.items.length} />
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function payloadSummary(payload: unknown): string {
+  if (!payload || typeof payload !== 'object') return String(payload);
+  const keys = Object.keys(payload);
+  return `${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` +${keys.length - 3}` : ''}`;
+}

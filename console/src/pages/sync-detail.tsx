@@ -1,0 +1,170 @@
+import { useMemo, useState } from 'preact/hooks';
+import { withQuery } from '../api.ts';
+import { Badge } from '../components/badge.tsx';
+import { CoverageCell } from '../components/coverage.tsx';
+import { Field, Select } from '../components/filters.tsx';
+import { OutcomesChart, outcomesByDay } from '../components/outcomes-chart.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { Truncated } from '../components/truncated.tsx';
+import { count, percent, titleCase, when } from '../format.ts';
+import { useResource, type Page } from '../hooks.ts';
+import { href, seg } from '../router.ts';
+import type { Coverage, RunView, SyncView } from '../types.ts';
+
+/** One sync: its configuration, run outcomes over time as a chart, coverage health and recent runs. */
+export function SyncDetailPage({ syncId }: { syncId: string }) {
+  const [days, setDays] = useState('14');
+  const sync = useResource<SyncView>(`/v1/syncs/${seg(syncId)}`);
+  const coverage = useResource<Coverage>(`/v1/syncs/${seg(syncId)}/coverage`);
+  const runs = useResource<Page<RunView>>(withQuery('/v1/runs', { syncId, limit: 1000 }));
+  const data = useMemo(() => outcomesByDay(runs.data?.items ?? [], Number(days), new Date()), [runs.data, days]);
+
+  if (sync.error) {
+    return (
+      <>
+        <PageHeader title={`Sync ${syncId}`} crumbs={<a href={href('/destinations')}>Destinations</a>} />
+        <ErrorState error={sync.error} retry={sync.reload} />
+      </>
+    );
+  }
+  if (!sync.data) return <Loading label="Loading sync" />;
+  const s = sync.data;
+  const threshold = coverage.data?.threshold ?? s.coverageThreshold ?? 0.9;
+  return (
+    <>
+      <PageHeader
+        crumbs={<a href={href('/destinations')}>Destinations</a>}
+        title={
+          <>
+            {s.name} <span class="arrow" aria-hidden="true">→</span>
+            <span class="visually-hidden"> to </span> {s.destination.name}
+          </>
+        }
+        subtitle={
+          <>
+            <Badge status={s.destinationStatus} /> <span class="muted">{titleCase(s.syncType)} sync · {s.operation} · {s.destination.connectionType}</span>
+          </>
+        }
+        actions={
+          <a class="button" href={href('/history', { syncId })}>
+            All runs in Sync History
+          </a>
+        }
+      />
+      <section class="section" aria-labelledby="chart-heading">
+        <div class="section-head">
+          <h2 id="chart-heading">Run outcomes over time</h2>
+          <Field id="chart-days" label="Period">
+            <Select id="chart-days" value={days} allLabel={null} options={[['7', 'Last 7 days'], ['14', 'Last 14 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']]} onChange={setDays} />
+          </Field>
+        </div>
+        {runs.error ? <ErrorState error={runs.error} retry={runs.reload} /> : null}
+        {runs.loading && !runs.data ? <Loading label="Loading runs" /> : null}
+        {runs.data ? (runs.data.items.length ? <OutcomesChart data={data} threshold={threshold} title={`Runs of ${s.name} to ${s.destination.name}`} /> : <Empty title="No runs yet" />) : null}
+      </section>
+      {coverage.data ? (
+        <section class="section" aria-labelledby="coverage-heading">
+          <h2 id="coverage-heading">Coverage health</h2>
+          <p class={coverage.data.lowCoverage ? 'callout callout-warn' : 'callout'}>
+            {coverage.data.lowCoverage
+              ? `Coverage has been below ${percent(threshold, 0)} for each of the last ${coverage.data.window} finished runs (average ${percent(coverage.data.averageCoverage)}). A consistently low ratio usually means a data quality problem: look at why records failed in the latest run.`
+              : coverage.data.averageCoverage === null
+                ? 'No finished runs yet.'
+                : `Average coverage of the last ${coverage.data.window} finished runs: ${percent(coverage.data.averageCoverage)} (threshold ${percent(threshold, 0)}).`}
+          </p>
+        </section>
+      ) : null}
+      <section class="section" aria-labelledby="config-heading">
+        <h2 id="config-heading">Configuration</h2>
+        <dl class="facts">
+          <div>
+            <dt>Source</dt>
+            <dd>
+              {s.source.name} <span class="muted small">{s.source.type}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Destination</dt>
+            <dd>
+              {s.destination.name} <span class="muted small">{s.destination.id}</span>
+            </dd>
+          </div>
+          {s.destinationObject ? (
+            <div>
+              <dt>Destination object</dt>
+              <dd>
+                {s.destinationObject.name} <span class="muted small">{s.destinationObject.type}</span>
+              </dd>
+            </div>
+          ) : null}
+          {s.instance ? (
+            <div>
+              <dt>Instance</dt>
+              <dd>
+                <a href={href(`/instances/${seg(s.instance)}`)}>{s.instance}</a>
+              </dd>
+            </div>
+          ) : null}
+          {s.syncType === 'signal' ? (
+            <div>
+              <dt>Watermark</dt>
+              <dd>{s.watermark ? when(s.watermark.maxEventDate) : 'none yet'}</dd>
+            </div>
+          ) : null}
+          <div>
+            <dt>Enabled</dt>
+            <dd>{s.enabled ? 'yes' : 'no'}</dd>
+          </div>
+          <div>
+            <dt>Changed</dt>
+            <dd>
+              {when(s.updatedAt)} · <a href={href('/audit', { syncId })}>history</a>
+            </dd>
+          </div>
+        </dl>
+      </section>
+      {runs.data?.items.length ? (
+        <section class="section" aria-labelledby="recent-heading">
+          <h2 id="recent-heading">Recent runs</h2>
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Items Processed</th>
+                  <th scope="col" class="num">Items Failed</th>
+                  <th scope="col">Status Message</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Records</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.data.items.slice(0, 10).map((run) => (
+                  <tr key={run.runId}>
+                    <td>{when(run.startedAt)}</td>
+                    <td>
+                      <Badge status={run.status} />
+                    </td>
+                    <td>
+                      <CoverageCell processed={run.itemsProcessed} total={run.itemsTotal} rate={run.coverageRate} threshold={threshold} />
+                    </td>
+                    <td class="num">{count(run.itemsFailed)}</td>
+                    <td class="message">
+                      <Truncated text={run.statusMessage} max={60} />
+                    </td>
+                    <td>
+                      <a href={href(`/runs/${seg(run.runId)}`)}>{run.recordsAvailable ? 'View Records' : 'Details'}</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+import { useEffect, useState } from 'preact/hooks';
+import { withQuery } from '../api.ts';
+import { Badge } from '../components/badge.tsx';
+import { Field, Select } from '../components/filters.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { Truncated } from '../components/truncated.tsx';
+import { count, percent, titleCase, toneOf } from '../format.ts';
+import { Stamp } from '../components/stamp.tsx';
+import { useDebounced, usePaged, useResource } from '../hooks.ts';
+import { href, seg, setQuery, type Location } from '../router.ts';
+import type { Facets, LogRow, Stats } from '../types.ts';
+
+const DEFAULT_LIMIT = 100;
+
+interface Cards {
+  totalOperations: number;
+  success: number;
+  partialSuccess: number;
+  failed: number;
+  successRate: number | null;
+}
+
+/** The five cards over rows already loaded: used when a source-id search narrows the list. */
+function cardsOf(rows: LogRow[]): Cards {
+  const tone = (row: LogRow) => toneOf(row.status);
+  const success = rows.filter((r) => tone(r) === 'success').length;
+  const partialSuccess = rows.filter((r) => tone(r) === 'partial').length;
+  return { totalOperations: rows.length, success, partialSuccess, failed: rows.length - success - partialSuccess, successRate: rows.length ? (success + partialSuccess) / rows.length : null };
+}
+
+/** Seed 002's Sync Logs: five stat cards, the filter bar, and one row per record across runs. */
+export function SyncLogs({ location }: { location: Location }) {
+  const instance = location.query.get('instance') ?? '';
+  const entityType = location.query.get('entityType') ?? '';
+  const limitParam = Number(location.query.get('limit') ?? DEFAULT_LIMIT);
+  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 1000 ? limitParam : DEFAULT_LIMIT;
+  const [sourceId, setSourceId] = useState(location.query.get('sourceId') ?? '');
+  const settledSource = useDebounced(sourceId.trim(), 350);
+  useEffect(() => {
+    if (settledSource !== (location.query.get('sourceId') ?? '')) setQuery(location, { sourceId: settledSource || undefined });
+  }, [settledSource]);
+  useEffect(() => setSourceId(location.query.get('sourceId') ?? ''), [location.query.get('sourceId')]);
+
+  const facets = useResource<Facets>(withQuery('/v1/logs/facets', { instance }));
+  const stats = useResource<Stats>(withQuery('/v1/stats', { instance, entityType }));
+  const query = location.query.get('sourceId') ?? '';
+  const logs = usePaged<LogRow>(withQuery('/v1/logs', { instance, entityType, sourceId: query, limit }));
+  const cards: Cards | undefined = query ? (logs.data ? cardsOf(logs.items) : undefined) : stats.data;
+  const filtered = Boolean(instance || entityType || query || limit !== DEFAULT_LIMIT);
+
+  return (
+    <>
+      <PageHeader title="Sync Logs" subtitle="Every record that moved through a pipeline: where it went, what happened, and why it failed." />
+      <section aria-label="Summary statistics" class="cards" id="stat-cards">
+        <StatCard label="Total Operations" value={cards ? count(cards.totalOperations) : '…'} />
+        <StatCard label="Success" value={cards ? count(cards.success) : '…'} tone="success" />
+        <StatCard label="Partial Success" value={cards ? count(cards.partialSuccess) : '…'} tone="partial" />
+        <StatCard label="Failed" value={cards ? count(cards.failed) : '…'} tone="error" />
+        <StatCard label="Success Rate" value={cards ? percent(cards.successRate) : '…'} />
+      </section>
+      <p class="muted small cards-note">
+        {query ? `Cards count the ${count(logs.items.length)} rows loaded for this source id.` : 'Cards count every record of the runs matching the instance and entity type.'}
+        {!query && stats.data?.truncated ? ' Only the newest 5,000 runs are counted.' : ''}
+      </p>
+      <form class="filters" aria-label="Filter Sync Logs" onSubmit={(e) => e.preventDefault()}>
+        <Field id="l-instance" label="Instance">
+          <Select id="l-instance" value={instance} options={facets.data?.instances ?? (instance ? [instance] : [])} allLabel="All instances" onChange={(value) => setQuery(location, { instance: value, entityType: undefined })} />
+        </Field>
+        <Field id="l-entity" label="Entity Type">
+          <Select id="l-entity" value={entityType} options={facets.data?.entityTypes ?? (entityType ? [entityType] : [])} allLabel="All entity types" onChange={(value) => setQuery(location, { entityType: value })} />
+        </Field>
+        <Field id="l-source" label="Source ID">
+          <input id="l-source" type="search" value={sourceId} placeholder="part of an id" onInput={(e) => setSourceId(e.currentTarget.value)} autocomplete="off" spellcheck={false} />
+        </Field>
+        <Field id="l-limit" label="Limit">
+          <input id="l-limit" type="number" min={1} max={1000} step={50} value={limit} onChange={(e) => setQuery(location, { limit: e.currentTarget.value === String(DEFAULT_LIMIT) ? undefined : e.currentTarget.value })} />
+        </Field>
+        <button type="button" class="button button-quiet" disabled={!filtered && !sourceId} onClick={() => (setSourceId(''), setQuery(location, { instance: undefined, entityType: undefined, sourceId: undefined, limit: undefined }))}>
+          Clear
+        </button>
+      </form>
+      {logs.error ? <ErrorState error={logs.error} retry={logs.reload} /> : null}
+      {logs.loading && !logs.items.length ? <Loading label="Reading sync logs" /> : null}
+      {!logs.loading && !logs.error && !logs.items.length ? <Empty title="No records match">{filtered ? 'Select Clear to reset the filters.' : 'Records appear here as producers post batches.'}</Empty> : null}
+      {logs.items.length ? (
+        <div class="table-wrap" aria-busy={logs.loading}>
+          <table class="table" id="logs-table">
+            <caption class="visually-hidden">Sync log rows, newest run first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Status</th>
+                <th scope="col">Instance</th>
+                <th scope="col">Entity Type</th>
+                <th scope="col">Source ID</th>
+                <th scope="col">Target ID</th>
+                <th scope="col">Operation</th>
+                <th scope="col">Started</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {logs.items.map((row) => (
+                <tr key={`${row.runId}.${row.batchType}.${row.batchNumber}.${row.rowNumber}`}>
+                  <td>
+                    <Badge status={row.status} label={row.reportedStatus ? titleCase(row.reportedStatus) : undefined} />
+                  </td>
+                  <td>{row.instance ? <a href={href(`/instances/${seg(row.instance)}`)}>{row.instance}</a> : <span class="muted">—</span>}</td>
+                  <td>{row.entityType ?? <span class="muted">—</span>}</td>
+                  <td class="identifier">
+                    <a href={href(`/runs/${seg(row.runId)}`, { status: 'all', identifier: row.sourceId ?? undefined, match: 'exact' })}>{row.sourceId ?? '(none)'}</a>
+                  </td>
+                  <td class="identifier">{row.targetId ?? <span class="muted">—</span>}</td>
+                  <td>{titleCase(row.operation)}</td>
+                  <td>
+                    <Stamp iso={row.started} />
+                  </td>
+                  <td class="message">
+                    <Truncated text={row.details} max={48} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <LoadMore loadMore={logs.loadMore} loading={logs.loadingMore} shown={logs.items.length} />
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function StatCard({ label, value, tone }: { label: string; value: string; tone?: string }) {
+  return (
+    <div class={`card${tone ? ` card-${tone}` : ''}`}>
+      <span class="card-label">{label}</span>
+      <span class="card-value">{value}</span>
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/**
+ * Hash routes (`#/runs/abc?status=rejected`): they work from a plain S3/CloudFront origin
+ * with no rewrite rules, and filters live in the address so a view can be shared (never the key).
+ */
+export interface Location {
+  path: string;
+  segments: string[];
+  query: URLSearchParams;
+}
+
+export function currentLocation(): Location {
+  const hash = window.location.hash.replace(/^#/, '') || '/history';
+  const [path = '/history', search = ''] = hash.split('?');
+  return { path, segments: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(search) };
+}
+
+export function useLocation(): Location {
+  const [location, setLocation] = useState(currentLocation);
+  useEffect(() => {
+    const update = () => setLocation(currentLocation());
+    window.addEventListener('hashchange', update);
+    return () => window.removeEventListener('hashchange', update);
+  }, []);
+  return location;
+}
+
+export function href(path: string, query: Record<string, string | number | undefined | null> = {}): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  const search = params.toString();
+  return `#${path}${search ? `?${search}` : ''}`;
+}
+
+export const navigate = (path: string, query: Record<string, string | number | undefined | null> = {}) => {
+  window.location.hash = href(path, query).slice(1);
+};
+
+/** The current route with some query values changed (filters): keeps the rest. */
+export function setQuery(location: Location, changes: Record<string, string | undefined>) {
+  const next: Record<string, string> = Object.fromEntries(location.query);
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined || value === '') delete next[name];
+    else next[name] = value;
+  }
+  navigate(location.path, next);
+}
+
+export const seg = (segment: string) => encodeURIComponent(segment);
