@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { onUnauthorized, session } from './api.ts';
 import { href, useLocation, type Location } from './router.ts';
+import { requestHeadingFocus } from './focus.ts';
 import { SignIn } from './pages/sign-in.tsx';
 import { SyncHistory } from './pages/sync-history.tsx';
 import { Destinations } from './pages/destinations.tsx';
@@ -59,14 +60,14 @@ function App() {
       }),
     [],
   );
-  // A new page: move focus to its heading, so keyboard and screen-reader users start there.
-  useEffect(() => {
-    const heading = main.current?.querySelector('h1');
-    if (heading) {
-      heading.setAttribute('tabindex', '-1');
-      heading.focus({ preventScroll: false });
-    }
-  }, [location.path]);
+  // A new page (or a fresh sign-in): its heading takes focus once it appears. Asked during
+  // render, because the page's own effects run before this component's.
+  const shown = `${key ? 'in' : 'out'} ${location.path}`;
+  const lastShown = useRef(shown);
+  if (lastShown.current !== shown) {
+    lastShown.current = shown;
+    requestHeadingFocus();
+  }
 
   if (!key) {
     return (

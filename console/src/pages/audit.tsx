@@ -7,6 +7,7 @@ import { usePaged } from '../hooks.ts';
 import { href, seg, setQuery, type Location } from '../router.ts';
 import type { AuditEntryView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
+import { changes } from '../diff.ts';
 
 const ACTIONS: Record<string, string> = {
   'org.created': 'Org created',
@@ -17,16 +18,6 @@ const ACTIONS: Record<string, string> = {
   'dlq.replayed': 'Record replayed',
   'dlq.discarded': 'Record discarded',
 };
-
-/** The fields that differ between two configurations, as `path: before → after`. */
-export function changes(before: unknown, after: unknown, path = ''): Array<{ path: string; before: unknown; after: unknown }> {
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (isObject(before) && isObject(after)) {
-    return [...new Set([...Object.keys(before), ...Object.keys(after)])].flatMap((key) => changes(before[key], after[key], path ? `${path}.${key}` : key));
-  }
-  return [{ path: path || '(value)', before, after }];
-}
 
 const show = (value: unknown) => (value === undefined ? '∅' : typeof value === 'string' ? value : JSON.stringify(value));
 

@@ -64,7 +64,7 @@ export function SignIn({ onSignedIn, expired }: { onSignedIn: (key: string) => v
             <h1>Sign in</h1>
             <p class="muted">Use an API key with the <code>read</code> scope. It stays in this browser tab and is forgotten when you close it.</p>
             <label for="api-key">API key</label>
-            <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-describedby={error ? 'sign-in-error' : undefined} aria-invalid={error ? true : undefined} required />
+            <input id="api-key" name="api-key" type="password" autoFocus autocomplete="off" spellcheck={false} value={key} onInput={(e) => setKey(e.currentTarget.value)} aria-describedby={error ? 'sign-in-error' : undefined} aria-invalid={error ? true : undefined} required />
             {error ? (
               <p id="sign-in-error" class="form-error" role="alert">
                 {error}

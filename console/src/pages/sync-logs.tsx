@@ -107,7 +107,7 @@ export function SyncLogs({ location }: { location: Location }) {
                   </td>
                   <td>{row.instance ? <a href={href(`/instances/${seg(row.instance)}`)}>{row.instance}</a> : <span class="muted">—</span>}</td>
                   <td>{row.entityType ?? <span class="muted">—</span>}</td>
-                  <td class="identifier">
+                  <td class="identifier source-id">
                     <a href={href(`/runs/${seg(row.runId)}`, { status: 'all', identifier: row.sourceId ?? undefined, match: 'exact' })}>{row.sourceId ?? '(none)'}</a>
                   </td>
                   <td class="identifier">{row.targetId ?? <span class="muted">—</span>}</td>

@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT_KEY, apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { collectPageErrors, launchChromium, screenshot } from '../support/browser.ts';
+
+/**
+ * The console in real headless Chromium against local mode loaded with the demo org: the
+ * operator's path from sign-in to "which records failed in yesterday's Meta Ads run, and why?".
+ */
+describe('console in a browser', () => {
+  let stack: TestStack;
+  let api: Api;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let adminKey: string;
+  let errors: string[];
+  // Chromium logs every 4xx fetch; the ones this suite provokes on purpose are not failures.
+  const unexpected = () => errors.filter((e) => !/Failed to load resource: the server responded with a status of (401|403|409)/.test(e));
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    api = apiClient(stack.url);
+    const demo = await api.post('/_local/demo', ROOT_KEY, { orgId: 'demo' });
+    expect(demo.status).toBe(201);
+    adminKey = demo.body.adminKey;
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
+    errors = collectPageErrors(page);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const goto = async (hash: string) => {
+    await page.goto(`${stack.url}/#${hash}`);
+    await page.locator('main h1').first().waitFor();
+  };
+
+  it('refuses a wrong key with a clear message, and the root key offers to create an org', async () => {
+    // Arrange
+    await page.goto(`${stack.url}/`);
+    await screenshot(page, '01-sign-in');
+
+    // Act: a key that does not exist
+    await page.getByLabel('API key').fill('st_aaaaaaaaaaaaaaaaaaaa_nope');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // Assert
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not valid');
+
+    // Act: the root key
+    await page.getByLabel('API key').fill(ROOT_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Create an org' }).waitFor();
+    await page.getByLabel('Org id').fill('acme');
+    await page.getByRole('button', { name: 'Create org' }).click();
+
+    // Assert: the org exists, and its admin key is shown once
+    await page.getByRole('heading', { name: 'Org acme created' }).waitFor();
+    const shown = await page.getByLabel('Admin key').inputValue();
+    expect(shown).toMatch(/^st_/);
+    expect((await api.get('/v1/syncs', shown)).status).toBe(200);
+  });
+
+  it('signs in with a key kept in session storage only, and shows Sync History', async () => {
+    // Arrange
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${stack.url}/`);
+
+    // Act
+    await page.getByLabel('API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#runs-table tbody tr').first().waitFor();
+
+    // Assert
+    const runs = await api.get('/v1/runs?limit=1000', adminKey);
+    const rows = await page.locator('#runs-table tbody tr').count();
+    expect(rows).toBe(Math.min(50, runs.body.items.length));
+    expect(await page.evaluate(() => sessionStorage.getItem('synctrail.key'))).toBe(adminKey);
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(page.url()).not.toContain(adminKey);
+    // Every seed 000 field is a column.
+    const headers = (await page.locator('#runs-table thead th').allTextContents()).join(' | ');
+    for (const field of ['Entity Name', 'Sync Type', 'Destination Name', 'Connection Type', 'Status', 'Items Total', 'Items Processed', 'Items Failed', 'Max Event Date', 'Execution Date', 'Status Message']) {
+      expect(headers).toContain(field);
+    }
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await screenshot(page, '02-sync-history');
+  });
+
+  it('filters Sync History by connection and status, kept in the address', async () => {
+    // Act
+    await page.getByLabel('Connection').selectOption('Meta Ads');
+    await page.getByLabel('Status', { exact: true }).selectOption('error');
+    await expect.poll(() => page.url()).toContain('status=error');
+
+    // Assert: exactly the API's answer for the same filters
+    const expected = await api.get('/v1/runs?connectionType=Meta%20Ads&status=error', adminKey);
+    expect(expected.body.items.length).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#runs-table tbody tr').count()).toBe(expected.body.items.length);
+    const ids = await page.locator('#runs-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
+    expect(ids).toEqual(expected.body.items.map((r: { runId: string }) => r.runId));
+    expect(await page.locator('#runs-table tbody .badge[data-status]').evaluateAll((b) => [...new Set(b.map((x) => x.getAttribute('data-status')))])).toEqual(['error']);
+    await screenshot(page, '03-sync-history-filtered');
+
+    // Act: Clear
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.url()).not.toContain('status=');
+  });
+
+  it("opens yesterday's Meta Ads run and sees which records failed, and why", async () => {
+    // Arrange: the newest finished run of the Meta Ads audience sync
+    const runs = await api.get('/v1/runs?syncId=hv-customers-meta', adminKey);
+    const yesterday = runs.body.items.find((r: { status: string }) => r.status !== 'running');
+    await goto('/history?connectionType=Meta%20Ads');
+
+    // Act
+    await page.locator(`#runs-table tr[data-run-id="${yesterday.runId}"]`).getByRole('link', { name: /View records/i }).click();
+    await page.locator('#error-groups').waitFor();
+
+    // Assert: failures grouped by message with their category, and the fix from docs/errors.md
+    const groups = await api.get(`/v1/runs/${yesterday.runId}/errors`, adminKey);
+    await expect.poll(() => page.locator('#error-groups > li').count()).toBe(groups.body.items.length);
+    const invalidEmail = page.locator('#error-groups > li', { hasText: 'Invalid email format' });
+    await expect.poll(() => invalidEmail.textContent()).toContain('Data problem');
+    await invalidEmail.getByText('How to fix').click();
+    await expect.poll(() => invalidEmail.locator('.markdown').textContent()).toContain('Resolve:');
+
+    // The records table starts at the invalid or rejected ones (seed 001).
+    await page.locator('#records-table tbody tr').first().waitFor();
+    const statuses = await page.locator('#records-table tbody .badge[data-status]').evaluateAll((b) => b.map((x) => x.getAttribute('data-status')));
+    expect(statuses.length).toBe(yesterday.itemsFailed);
+    expect(statuses.every((s) => ['rejected', 'extraction_failed', 'NULL', 'DUPLICATE'].includes(s!))).toBe(true);
+    await screenshot(page, '04-view-records');
+  });
+
+  it('searches a record by its primary identifier', async () => {
+    // Arrange: one rejected identifier of the run on screen
+    const identifier = (await page.locator('#records-table tbody td.identifier').first().textContent())!;
+
+    // Act
+    await page.getByLabel('Primary identifier').fill(identifier);
+    await page.getByLabel('Match').selectOption('exact');
+
+    // Assert
+    await expect.poll(async () => (await page.locator('#records-table tbody td.identifier').allTextContents()).join('|')).toBe(identifier);
+    await page.locator('#records-table details.payload summary').first().click();
+    expect(JSON.parse((await page.locator('#records-table details.payload pre').first().textContent())!)).toHaveProperty('email');
+    await screenshot(page, '05-identifier-search');
+    await page.getByLabel('Primary identifier').fill('');
+  });
+
+  it('downloads a sample of the rejected records as CSV, without the key in any URL', async () => {
+    // Arrange
+    await page.getByLabel('Show', { exact: true }).selectOption('rejected,extraction_failed');
+    await page.locator('#records-table tbody tr').first().waitFor();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+
+    // Act
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download sample' }).click()]);
+
+    // Assert
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0]).toContain('identifier');
+    expect(csv.length - 1).toBe(await page.locator('#records-table tbody tr').count());
+    expect(csv.slice(1).every((line) => line.includes('rejected'))).toBe(true);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    expect(requests.some((url) => url.includes(adminKey))).toBe(false);
+  });
+
+  it('shows Sync Logs with the five cards, and an entity type list that follows the instance', async () => {
+    // Arrange
+    const stats = await api.get('/v1/stats', adminKey);
+    await goto('/logs');
+
+    // Assert: the cards show the API's numbers
+    const cards = page.locator('#stat-cards');
+    await expect.poll(() => cards.textContent()).toContain(stats.body.totalOperations.toLocaleString('en-US'));
+    expect(await cards.textContent()).toContain(stats.body.failed.toLocaleString('en-US'));
+    await page.locator('#logs-table tbody tr').first().waitFor();
+    expect(await page.locator('#logs-table tbody tr').count()).toBe(100);
+
+    // Act: pick the instance; the entity types narrow to its own
+    await page.getByLabel('Instance').selectOption('erp-to-shopify');
+    await expect.poll(async () => (await page.getByLabel('Entity Type').locator('option').allTextContents()).join(',')).toBe('All entity types,bp,item');
+    await page.getByLabel('Entity Type').selectOption('item');
+    await page.getByLabel('Source ID').fill('item-1000');
+
+    // Assert: only item rows whose source id contains the text (case-insensitive)
+    await expect.poll(async () => {
+      const ids = await page.locator('#logs-table tbody td.source-id').allTextContents();
+      return ids.length > 0 && ids.every((id) => id.toLowerCase().includes('item-1000'));
+    }).toBe(true);
+    const details = page.locator('#logs-table .truncated-text[title]').first();
+    if (await details.count()) expect((await details.getAttribute('title'))!.length).toBeGreaterThan(48);
+    await screenshot(page, '06-sync-logs');
+
+    // Act: Clear
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.getByLabel('Instance').inputValue()).toBe('');
+    await expect.poll(() => page.getByLabel('Source ID').inputValue()).toBe('');
+  });
+
+  it('shows destinations with their current status, and a sync page with the outcomes chart', async () => {
+    // Act
+    await goto('/destinations');
+    await page.locator('#destinations-table tbody tr').first().waitFor();
+
+    // Assert
+    const destinations = await api.get('/v1/destinations', adminKey);
+    expect(await page.locator('#destinations-table tbody tr').count()).toBe(destinations.body.items.length);
+    const meta = page.locator('#destinations-table tbody tr', { hasText: 'Meta Ads — Main Account' });
+    expect(await meta.locator('.badge').getAttribute('data-status')).toBe('running');
+    await screenshot(page, '07-destinations');
+
+    // Act: the sync's page
+    await meta.getByRole('link', { name: 'High-value customers' }).click();
+    await page.locator('figure.chart svg').waitFor();
+
+    // Assert: the chart says what the runs say
+    const runs = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items as Array<{ status: string }>;
+    const label = (await page.locator('figure.chart svg').getAttribute('aria-label'))!;
+    const n = (status: string) => runs.filter((r) => r.status === status).length;
+    expect(label).toContain(`${n('complete')} complete, ${n('partial_complete')} partial, ${n('error')} error runs`);
+    expect(await page.locator('figure.chart rect.chart-error').count()).toBe(n('error'));
+    expect(await page.locator('figure.chart rect.chart-running').count()).toBe(n('running'));
+    await screenshot(page, '08-sync-chart');
+  });
+
+  it('groups runs per instance with correlation ids', async () => {
+    // Act
+    await goto('/instances');
+    await page.getByRole('link', { name: 'erp-to-shopify' }).click();
+    await page.locator('#instance-runs tbody tr').first().waitFor();
+
+    // Assert
+    const detail = await api.get('/v1/instances/erp-to-shopify', adminKey);
+    expect(await page.locator('#instance-runs tbody tr').count()).toBe(detail.body.items.length);
+    expect(await page.locator('#instance-runs').textContent()).toContain(detail.body.items[0].correlationId);
+    await screenshot(page, '09-instance');
+  });
+
+  it('replays a dead-lettered record after confirming, and the audit log shows who did it', async () => {
+    // Arrange
+    await goto('/dlq');
+    await page.locator('#dlq-table tbody tr').first().waitFor();
+    const row = page.locator('#dlq-table tbody tr').first();
+    const itemId = (await row.getAttribute('data-item-id'))!;
+
+    // Act: cancel first, then confirm
+    await row.getByRole('button', { name: /^Replay/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect((await api.get(`/v1/dlq?state=pending`, adminKey)).body.items.some((i: { itemId: string }) => i.itemId === itemId)).toBe(true);
+    await row.getByRole('button', { name: /^Replay/ }).click();
+    await screenshot(page, '10-dlq-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+
+    // Assert
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('replayed');
+    const replays = await api.get('/v1/replays', adminKey);
+    expect(replays.body.items.map((e: { item: { itemId: string } }) => e.item.itemId)).toContain(itemId);
+    await expect.poll(() => page.locator(`#dlq-table tr[data-item-id="${itemId}"]`).count()).toBe(0);
+    await screenshot(page, '11-dlq');
+
+    // The audit log
+    await goto('/audit');
+    await page.locator('#audit-table tbody tr').first().waitFor();
+    const newest = page.locator('#audit-table tbody tr').first();
+    expect(await newest.textContent()).toContain('Record replayed');
+    expect(await page.locator('#audit-table').textContent()).toContain('Sync created');
+    await screenshot(page, '12-audit');
+  });
+
+  it('labels every control, and signs out by forgetting the key', async () => {
+    // Assert: no form control without a label
+    const unlabeled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML),
+    );
+    expect(unlabeled).toEqual([]);
+
+    // Act
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    // Assert
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('synctrail.key'))).toBeNull();
+    expect(unexpected()).toEqual([]);
+  });
+});

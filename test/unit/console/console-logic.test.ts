@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '#domain/error-catalogue.ts';
+import { buildConsole, errorResolutions } from '../../../console/build.ts';
+import { changes } from '../../../console/src/diff.ts';
+import { outcomesByDay, type ChartRun } from '../../../console/src/outcomes.ts';
+
+const run = (startedAt: string, status: string, coverageRate: number | null, dryRun = false): ChartRun => ({ runId: startedAt, status, startedAt, coverageRate, dryRun });
+
+describe('outcomesByDay', () => {
+  it('buckets runs by UTC start day and averages the coverage of finished runs', () => {
+    // Arrange
+    const runs = [
+      run('2026-11-20T23:59:00Z', 'complete', 1),
+      run('2026-11-21T00:00:00Z', 'partial_complete', 0.8),
+      run('2026-11-21T12:00:00Z', 'error', 0),
+      run('2026-11-21T13:00:00Z', 'running', 0.5),
+      run('2026-11-21T14:00:00Z', 'complete', 1, true),
+    ];
+
+    // Act
+    const days = outcomesByDay(runs, 3, new Date('2026-11-22T08:00:00Z'));
+
+    // Assert
+    expect(days.map((d) => d.day)).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']);
+    expect(days[0]).toEqual({ day: '2026-11-20', complete: 1, partial: 0, error: 0, running: 0, coverage: 1 });
+    // The running run counts as running but not in the coverage; the dry run not at all.
+    expect(days[1]).toEqual({ day: '2026-11-21', complete: 0, partial: 1, error: 1, running: 1, coverage: 0.4 });
+    expect(days[2]).toEqual({ day: '2026-11-22', complete: 0, partial: 0, error: 0, running: 0, coverage: null });
+  });
+
+  it('leaves out runs before the period and after its last day', () => {
+    const days = outcomesByDay([run('2026-11-10T10:00:00Z', 'complete', 1), run('2026-11-23T00:00:01Z', 'complete', 1)], 2, new Date('2026-11-22T23:00:00Z'));
+    expect(days.reduce((n, d) => n + d.complete, 0)).toBe(0);
+  });
+});
+
+describe('changes (audit diff)', () => {
+  it('lists changed leaves by path, added and removed fields included', () => {
+    const before = { name: 'A', destination: { id: 'd1', name: 'Meta' }, enabled: true };
+    const after = { name: 'A', destination: { id: 'd1', name: 'Meta Ads' }, coverageThreshold: 0.95 };
+    expect(changes(before, after)).toEqual([
+      { path: 'destination.name', before: 'Meta', after: 'Meta Ads' },
+      { path: 'enabled', before: true, after: undefined },
+      { path: 'coverageThreshold', before: undefined, after: 0.95 },
+    ]);
+  });
+
+  it('finds nothing when only key order differs', () => {
+    expect(changes({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 })).toEqual([]);
+  });
+});
+
+describe('console build', () => {
+  it('carries a resolution for every error pattern the API can name', () => {
+    const resolutions = errorResolutions(readFileSync('docs/errors.md', 'utf8'));
+    for (const pattern of ERROR_CATALOGUE) {
+      expect(resolutions[pattern.key], pattern.key).toMatch(/\*\*Resolve:\*\*/);
+    }
+  });
+
+  it('builds one hashed script and stylesheet that index.html references, small enough to load fast', async () => {
+    // Act
+    const bundle = await buildConsole();
+
+    // Assert
+    const html = bundle.get('/index.html')!.body.toString('utf8');
+    const assets = [...bundle.keys()].filter((path) => path.startsWith('/assets/'));
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/assets\/app-[A-Z0-9]{8}\.(js|css)$/);
+      expect(html).toContain(`"${asset}"`);
+      expect(bundle.get(asset)!.cacheControl).toContain('immutable');
+    }
+    expect(bundle.get('/index.html')!.cacheControl).toBe('no-cache');
+    const script = bundle.get(assets.find((a) => a.endsWith('.js'))!)!.body;
+    expect(script.length).toBeLessThan(150 * 1024);
+    // The resolutions are compiled in; no server code is (types only).
+    expect(script.toString('utf8')).toContain('re-authorize the connection');
+    expect(script.toString('utf8')).not.toMatch(/@aws-sdk|DynamoDB|zod/);
+  });
+});
