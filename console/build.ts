@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, buildSync, type BuildOptions, type OutputFile } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -28,14 +28,9 @@ export function errorResolutions(markdown: string): Record<string, string> {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/**
- * Builds the console with esbuild (Preact, minified, one JS and one CSS file named by their
- * content hash) into memory. Local mode serves the result; the CDK app writes it to a folder
- * that it uploads to the console bucket.
- */
-export async function buildConsole(): Promise<ConsoleBundle> {
+function buildOptions(): BuildOptions & { write: false } {
   const resolutions = errorResolutions(readFileSync(join(here, '..', 'docs', 'errors.md'), 'utf8'));
-  const result = await build({
+  return {
     entryPoints: [join(here, 'src', 'main.tsx')],
     bundle: true,
     write: false,
@@ -49,11 +44,14 @@ export async function buildConsole(): Promise<ConsoleBundle> {
     legalComments: 'none',
     define: { __ERROR_RESOLUTIONS__: JSON.stringify(resolutions) },
     logLevel: 'silent',
-  });
+  };
+}
+
+function toBundle(outputFiles: OutputFile[]): ConsoleBundle {
   const bundle: ConsoleBundle = new Map();
   let script = '';
   let style = '';
-  for (const file of result.outputFiles) {
+  for (const file of outputFiles) {
     const name = file.path.slice(file.path.lastIndexOf('/') + 1);
     const isCss = name.endsWith('.css');
     bundle.set(`/assets/${name}`, { contentType: isCss ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', cacheControl: IMMUTABLE, body: Buffer.from(file.contents) });
@@ -63,6 +61,19 @@ export async function buildConsole(): Promise<ConsoleBundle> {
   const html = readFileSync(join(here, 'index.html'), 'utf8').replace('%SCRIPT%', `/assets/${script}`).replace('%STYLE%', `/assets/${style}`);
   bundle.set('/index.html', { contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache', body: Buffer.from(html) });
   return bundle;
+}
+
+/**
+ * Builds the console with esbuild (Preact, minified, one JS and one CSS file named by their
+ * content hash) into memory. Local mode serves the result at start.
+ */
+export async function buildConsole(): Promise<ConsoleBundle> {
+  return toBundle((await build(buildOptions())).outputFiles);
+}
+
+/** The same build, synchronously: the CDK app is constructed synchronously. */
+export function buildConsoleSync(): ConsoleBundle {
+  return toBundle(buildSync(buildOptions()).outputFiles);
 }
 
 /** Writes the bundle to `dir` (emptied first), for the CDK app's bucket deployment. */

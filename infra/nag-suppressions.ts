@@ -1,8 +1,9 @@
-import { Validations, type Stack } from 'aws-cdk-lib';
+import { Token, Validations, type Stack } from 'aws-cdk-lib';
+import type { ConsoleHosting } from './constructs/console-hosting.ts';
 import type { Storage } from './constructs/storage.ts';
 
 /** cdk-nag AwsSolutions findings SyncTrail accepts, each with the reason it is acceptable. */
-export function applyNagSuppressions(stack: Stack, storage: Storage): void {
+export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHosting?: ConsoleHosting): void {
   const accept = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
   const ref = (construct: { node: { defaultChild?: unknown } }) => (construct.node.defaultChild as { logicalId: string }).logicalId;
   const table = stack.resolve(ref(storage.table));
@@ -30,4 +31,29 @@ export function applyNagSuppressions(stack: Stack, storage: Storage): void {
     'The root key only creates orgs and is handed to an operator by hand; rotating it automatically would lock that operator out. Rotate it deliberately (README).',
   );
   accept('AwsSolutions-SQS3', 'These queues are themselves dead-letter queues (fact-table schedule, upload conversion).');
+
+  if (consoleHosting) acceptConsoleFindings(stack, consoleHosting, accept, ref);
+}
+
+/** The console's CloudFront distribution and CDK's bucket deployment that uploads its files. */
+function acceptConsoleFindings(stack: Stack, hosting: ConsoleHosting, accept: (id: string, reason: string) => void, ref: (c: { node: { defaultChild?: unknown } }) => string) {
+  accept(
+    'AwsSolutions-CFR1',
+    'Operators sign in from wherever they work; access is by API key on every /v1 request, so a geographic restriction would only lock out travelling staff.',
+  );
+  accept(
+    'AwsSolutions-CFR2',
+    'A WAF web ACL costs a monthly fee and is created in us-east-1; the API throttles and checks keys itself. Attach one with -c consoleWebAclArn=… (README).',
+  );
+  accept(
+    'AwsSolutions-CFR4',
+    'On the default *.cloudfront.net certificate CloudFront fixes the TLS policy; with -c consoleDomainName and -c consoleCertificateArn the distribution requires TLS 1.2 (TLSv1.2_2021).',
+  );
+  accept('AwsSolutions-L1', "CDK's bucket deployment function (it uploads the console's files at deploy time) runs the Python runtime CDK pins for it.");
+  const bucket = stack.resolve(ref(hosting.bucket));
+  const why = "CDK's bucket deployment copies the console's files from the CDK asset bucket into the console bucket and invalidates the distribution; its role reaches only those two buckets.";
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) accept(`AwsSolutions-IAM5[Action::${action}]`, why);
+  accept(`AwsSolutions-IAM5[Resource::<${bucket}.Arn>/*]`, why);
+  const part = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  accept(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${part(stack.account, 'AccountId')}-${part(stack.region, 'Region')}/*]`, why);
 }

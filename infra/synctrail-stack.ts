@@ -3,6 +3,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { DEFAULT_RETENTION_DAYS } from '#adapters/settings.ts';
 import { Analytics, SYNC_LOG_TABLE } from './constructs/analytics.ts';
+import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { IngestApi, QueryApi } from './constructs/api-routes.ts';
 import { SyncTrailHttpApi } from './constructs/http-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -20,11 +21,18 @@ export interface SyncTrailStackProps extends StackProps {
   readonly alarmEmail?: string;
   readonly throttle?: { rateLimit: number; burstLimit: number };
   readonly bytesScannedCutoffPerQuery?: number;
+  /** Serve the web console through CloudFront (default true). */
+  readonly console?: boolean;
+  /** The console's own domain and its us-east-1 ACM certificate. */
+  readonly consoleDomain?: { readonly name: string; readonly certificateArn: string };
+  /** A CLOUDFRONT-scope WAF web ACL for the console's distribution. */
+  readonly consoleWebAclArn?: string;
 }
 
-/** SyncTrail in one stack: storage, ingest and query APIs, analytics, schedules, monitoring. */
+/** SyncTrail in one stack: storage, ingest and query APIs, analytics, schedules, the console, monitoring. */
 export class SyncTrailStack extends Stack {
   readonly storage: Storage;
+  readonly console?: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: SyncTrailStackProps = {}) {
     super(scope, id, props);
@@ -61,6 +69,15 @@ export class SyncTrailStack extends Stack {
     const query = new QueryApi(this, 'QueryApi', routes);
     const schedules = new Schedules(this, 'Schedules', { storage, environment });
     const uploads = new UploadConversion(this, 'Uploads', { storage, environment });
+
+    if (props.console ?? true) {
+      this.console = new ConsoleHosting(this, 'Console', {
+        api: http.api,
+        ...(storage.accessLogs ? { accessLogs: storage.accessLogs } : {}),
+        ...(props.consoleDomain ? { domain: props.consoleDomain } : {}),
+        ...(props.consoleWebAclArn ? { webAclArn: props.consoleWebAclArn } : {}),
+      });
+    }
 
     new Monitoring(this, 'Monitoring', {
       api: http.api,

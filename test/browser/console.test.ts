@@ -69,7 +69,7 @@ describe('console in a browser', () => {
 
   it('signs in with a key kept in session storage only, and shows Sync History', async () => {
     // Arrange
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate('sessionStorage.clear()');
     await page.goto(`${stack.url}/`);
 
     // Act
@@ -81,15 +81,15 @@ describe('console in a browser', () => {
     const runs = await api.get('/v1/runs?limit=1000', adminKey);
     const rows = await page.locator('#runs-table tbody tr').count();
     expect(rows).toBe(Math.min(50, runs.body.items.length));
-    expect(await page.evaluate(() => sessionStorage.getItem('synctrail.key'))).toBe(adminKey);
-    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    expect(await page.evaluate("sessionStorage.getItem('synctrail.key')")).toBe(adminKey);
+    expect(await page.evaluate('Object.keys(localStorage)')).toEqual([]);
     expect(page.url()).not.toContain(adminKey);
     // Every seed 000 field is a column.
     const headers = (await page.locator('#runs-table thead th').allTextContents()).join(' | ');
     for (const field of ['Entity Name', 'Sync Type', 'Destination Name', 'Connection Type', 'Status', 'Items Total', 'Items Processed', 'Items Failed', 'Max Event Date', 'Execution Date', 'Status Message']) {
       expect(headers).toContain(field);
     }
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
     await screenshot(page, '02-sync-history');
   });
 
@@ -279,9 +279,8 @@ describe('console in a browser', () => {
 
   it('labels every control, and signs out by forgetting the key', async () => {
     // Assert: no form control without a label
-    const unlabeled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML),
-    );
+    // (A string: this runs in the page, where the DOM is.)
+    const unlabeled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea')].filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML)`);
     expect(unlabeled).toEqual([]);
 
     // Act
@@ -289,7 +288,7 @@ describe('console in a browser', () => {
 
     // Assert
     await page.getByLabel('API key').waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('synctrail.key'))).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('synctrail.key')")).toBeNull();
     expect(unexpected()).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { SQL_DIR } from '../../infra/constructs/analytics.ts';
 import { applyNagSuppressions } from '../../infra/nag-suppressions.ts';
+import { CONSOLE_SECURITY_HEADERS } from '../../console/build.ts';
 import { SyncTrailStack, type SyncTrailStackProps } from '../../infra/synctrail-stack.ts';
 
 /** The app without bundling the functions (that is `npm run synth`'s job), so tests stay fast. */
@@ -73,7 +74,7 @@ describe('Storage', () => {
 
 describe('functions', () => {
   it('run Node.js 24 on arm64 with JSON logs, tracing and a bounded log group', () => {
-    const fns = template.findResources('AWS::Lambda::Function');
+    const fns = functionsWhere({ SYNCTRAIL_TABLE: Match.anyValue() });
     expect(Object.keys(fns)).toHaveLength(FUNCTIONS);
     for (const fn of Object.values(fns)) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, LoggingConfig: { LogFormat: 'JSON' } });
@@ -94,8 +95,9 @@ describe('functions', () => {
   });
 
   it('grants S3 exact actions only, and Glue partitions and events only where a route needs them', () => {
-    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
-    expect(policies).not.toMatch(/s3:(GetObject|List|DeleteObject|Abort|GetBucket)\*/);
+    // CDK's bucket deployment (console files) is the only role with wildcard S3 actions, on the console bucket.
+    const ours = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.startsWith('CustomCDKBucketDeployment'));
+    expect(JSON.stringify(ours)).not.toMatch(/s3:(GetObject|List|DeleteObject|Abort|GetBucket)\*/);
     const glue = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('glue:CreatePartition'));
     expect(glue.map(([id]) => id)).toEqual([expect.stringMatching(/^IngestApiIngestStartRun/)]);
     const events = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('events:PutEvents'));
@@ -213,10 +215,74 @@ describe('Schedules and monitoring', () => {
   });
 });
 
+describe('Console', () => {
+  const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+  const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+  it('serves the console from a private bucket through CloudFront, and the API on /v1/* of the same origin, never cached', () => {
+    const distributions = template.findResources('AWS::CloudFront::Distribution');
+    expect(Object.keys(distributions)).toHaveLength(1);
+    const config = Object.values(distributions)[0]!.Properties.DistributionConfig;
+    expect(config).toMatchObject({ DefaultRootObject: 'index.html', Enabled: true, HttpVersion: 'http2and3', Logging: { Prefix: 'cloudfront/' } });
+    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true });
+    const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/v1/*');
+    expect(api).toMatchObject({ ViewerProtocolPolicy: 'https-only', CachePolicyId: CACHING_DISABLED, OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER });
+    expect(api.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS']));
+    const apiOrigin = config.Origins.find((o: { Id: string }) => o.Id === api.TargetOriginId);
+    expect(JSON.stringify(apiOrigin.DomainName)).toContain('HttpApi');
+    expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    const bucketOrigin = config.Origins.find((o: { Id: string }) => o.Id === config.DefaultCacheBehavior.TargetOriginId);
+    expect(bucketOrigin.OriginAccessControlId).toBeDefined();
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasOutput('ConsoleUrl', {});
+  });
+
+  it('sends the same security headers as local mode, and lets only CloudFront read the bucket', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: CONSOLE_SECURITY_HEADERS['content-security-policy'], Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 31536000 }),
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^ConsoleBucket') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject', Condition: Match.objectLike({ StringEquals: Match.anyValue() }) })]),
+      },
+    });
+  });
+
+  it('uploads hashed assets for a year and index.html uncached, the page after its assets, then invalidates', () => {
+    const deployments = Object.entries(template.findResources('Custom::CDKBucketDeployment'));
+    expect(deployments).toHaveLength(2);
+    const assets = deployments.find(([id]) => id.startsWith('ConsoleAssets'))!;
+    const page = deployments.find(([id]) => id.startsWith('ConsolePage'))!;
+    expect(assets[1].Properties).toMatchObject({ SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' }, Prune: false });
+    expect(page[1].Properties).toMatchObject({ SystemMetadata: { 'cache-control': 'no-cache' }, DistributionPaths: ['/index.html', '/'] });
+    expect(page[1].DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ConsoleAssets/)]));
+  });
+
+  it('takes a domain of your own with TLS 1.2 only, a WAF web ACL, or no console at all', () => {
+    const custom = synth({ consoleDomain: { name: 'sync.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }, consoleWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/synctrail/1' }).template;
+    custom.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['sync.example.com'],
+        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021', AcmCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }),
+        WebACLId: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/synctrail/1',
+      }),
+    });
+    custom.hasOutput('ConsoleUrl', { Value: 'https://sync.example.com' });
+    synth({ console: false }).template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+  });
+});
+
 describe('cdk-nag (AwsSolutions)', () => {
   it('passes, every acknowledgement carrying a reason', () => {
     const { app, stack } = build();
-    applyNagSuppressions(stack, stack.storage);
+    applyNagSuppressions(stack, stack.storage, stack.console);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
