@@ -220,8 +220,8 @@ export async function loadDemo(
   const { key } = await call('POST', '/v1/keys', adminKey, { scopes: ['ingest', 'read'], label: 'demo producer' });
   const random = seeded(42);
   let runs = 0;
+  for (const sync of DEMO_SYNCS) await call('PUT', `/v1/syncs/${sync.syncId}`, key, sync.config);
   for (const sync of DEMO_SYNCS) {
-    await call('PUT', `/v1/syncs/${sync.syncId}`, key, sync.config);
     for (let daysAgo = DEMO_DAYS - 1; daysAgo >= 0; daysAgo -= 1) {
       // Each run starts at the same time of day, the newest ten minutes ago: all of it in the past.
       const day = new Date(Math.floor((now.getTime() - 10 * 60_000 - daysAgo * 86_400_000) / 60_000) * 60_000);

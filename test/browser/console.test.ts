@@ -277,11 +277,25 @@ describe('console in a browser', () => {
     await screenshot(page, '12-audit');
   });
 
-  it('labels every control, and signs out by forgetting the key', async () => {
-    // Assert: no form control without a label
-    // (A string: this runs in the page, where the DOM is.)
-    const unlabeled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea')].filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML)`);
-    expect(unlabeled).toEqual([]);
+  it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
+    // Arrange
+    const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;
+    const pages = ['/history', '/destinations', `/runs/${run}`, '/syncs/hv-customers-meta', '/logs', '/instances', '/instances/erp-to-shopify', '/dlq', '/audit'];
+
+    for (const hash of pages) {
+      // Act
+      await goto(hash);
+      await page.locator('.state-loading').first().waitFor({ state: 'detached' });
+
+      // Assert (strings: these run in the page, where the DOM is)
+      const unlabeled = await page.evaluate(`[...document.querySelectorAll('input, select, textarea')].filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML)`);
+      expect(unlabeled, hash).toEqual([]);
+      const unnamed = await page.evaluate(`[...document.querySelectorAll('button, a[href]')].filter((el) => !(el.getAttribute('aria-label') || el.textContent).trim()).map((el) => el.outerHTML)`);
+      expect(unnamed, hash).toEqual([]);
+      expect(await page.locator('h1').count(), hash).toBe(1);
+    }
+    await goto('/instances');
+    await screenshot(page, '13-instances');
 
     // Act
     await page.getByRole('button', { name: 'Sign out' }).click();
