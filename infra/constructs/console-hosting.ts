@@ -20,10 +20,11 @@ import {
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_SECURITY_HEADERS, buildConsoleSync, writeConsole } from '../../console/build.ts';
+import { accessLogsBucket } from './storage.ts';
 
 export interface ConsoleHostingProps {
   /** The API the console calls, served on the same origin under `/v1/*`. */
@@ -47,17 +48,7 @@ export class ConsoleHosting extends Construct {
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
-    const logs =
-      props.accessLogs ??
-      new Bucket(this, 'AccessLogs', {
-        blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-        encryption: BucketEncryption.S3_MANAGED,
-        enforceSSL: true,
-        // CloudFront standard logs are delivered with ACLs.
-        objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
+    const logs = props.accessLogs ?? accessLogsBucket(this, 'AccessLogs');
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

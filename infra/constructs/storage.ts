@@ -12,6 +12,21 @@ export interface StorageProps {
   readonly deletionProtection: boolean;
 }
 
+/**
+ * A bucket for S3 server access logs and CloudFront standard logs (delivered with ACLs,
+ * hence bucket-owner-preferred), kept 90 days.
+ */
+export function accessLogsBucket(scope: Construct, id: string): Bucket {
+  return new Bucket(scope, id, {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    lifecycleRules: [{ expiration: Duration.days(90) }],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
+
 /** The run/sync table and the tracking bucket (managed, or the team's own). */
 export class Storage extends Construct {
   readonly table: TableV2;
@@ -41,14 +56,7 @@ export class Storage extends Construct {
       this.bucket = Bucket.fromBucketName(this, 'Bucket', props.existingBucketName);
       return;
     }
-    this.accessLogs = new Bucket(this, 'AccessLogs', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogs = accessLogsBucket(this, 'AccessLogs');
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

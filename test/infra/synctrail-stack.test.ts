@@ -276,6 +276,9 @@ describe('Console', () => {
     });
     custom.hasOutput('ConsoleUrl', { Value: 'https://sync.example.com' });
     synth({ console: false }).template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    // With a bring-your-own bucket there is no storage log bucket: the console brings its own.
+    const byo = synth({ existingBucketName: 'acme-sync-logs' }).template;
+    byo.hasResourceProperties('AWS::CloudFront::Distribution', { DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ConsoleAccessLogs'), 'RegionalDomainName'] } }) }) });
   });
 });
 

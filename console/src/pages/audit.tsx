@@ -1,5 +1,6 @@
 import { withQuery } from '../api.ts';
 import { Field, Select } from '../components/filters.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { when } from '../format.ts';
@@ -46,19 +47,7 @@ export function AuditLog({ location }: { location: Location }) {
       {list.loading && !list.items.length ? <Loading label="Loading the audit log" /> : null}
       {!list.loading && !list.error && !list.items.length ? <Empty title="Nothing recorded">No changes match these filters.</Empty> : null}
       {list.items.length ? (
-        <div class="table-wrap">
-          <table class="table" id="audit-table">
-            <caption class="visually-hidden">Audit entries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Target</th>
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="audit-table" caption="Audit entries, newest first" columns={[{ label: 'When' }, { label: 'Who' }, { label: 'What' }, { label: 'Target' }, { label: 'Change' }]} footer={<LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />}>
               {list.items.map((entry) => {
                 const diff = entry.action === 'sync.updated' ? changes(entry.before, entry.after) : [];
                 return (
@@ -92,10 +81,7 @@ export function AuditLog({ location }: { location: Location }) {
                   </tr>
                 );
               })}
-            </tbody>
-          </table>
-          <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />
-        </div>
+        </Table>
       ) : null}
     </>
   );

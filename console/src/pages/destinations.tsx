@@ -1,4 +1,5 @@
 import { Badge } from '../components/badge.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -31,20 +32,7 @@ export function Destinations() {
       {list.loading && !items.length ? <Loading label="Loading destinations" /> : null}
       {!list.loading && !list.error && !items.length ? <Empty title="No syncs yet">Producers describe a sync with PUT /v1/syncs/{'{syncId}'}; its destination starts Ready.</Empty> : null}
       {items.length ? (
-        <div class="table-wrap">
-          <table class="table" id="destinations-table">
-            <caption class="visually-hidden">Destinations and their current status</caption>
-            <thead>
-              <tr>
-                <th scope="col">Destination</th>
-                <th scope="col">Connection Type</th>
-                <th scope="col">Sync</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Last message</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="destinations-table" caption="Destinations and their current status" columns={[{ label: 'Destination' }, { label: 'Connection Type' }, { label: 'Sync' }, { label: 'Status' }, { label: 'Last run' }, { label: 'Last message' }]} footer={<LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={items.length} />}>
               {items.map((d) => (
                 <tr key={d.syncId}>
                   <td>
@@ -78,10 +66,7 @@ export function Destinations() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={items.length} />
-        </div>
+        </Table>
       ) : null}
     </>
   );

@@ -3,6 +3,7 @@ import { postJson, withQuery, type ApiError } from '../api.ts';
 import { Badge } from '../components/badge.tsx';
 import { Confirm } from '../components/confirm.tsx';
 import { Field, Select } from '../components/filters.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -58,20 +59,7 @@ export function DeadLetterQueue({ location }: { location: Location }) {
       {list.loading && !list.items.length ? <Loading label="Loading the dead-letter queue" /> : null}
       {!list.loading && !list.error && !list.items.length ? <Empty title={state === 'pending' ? 'Nothing waiting' : 'No items'}>{state === 'pending' ? 'No record is waiting for a decision.' : 'Pick another state.'}</Empty> : null}
       {list.items.length ? (
-        <div class="table-wrap">
-          <table class="table" id="dlq-table">
-            <caption class="visually-hidden">Dead-letter items</caption>
-            <thead>
-              <tr>
-                <th scope="col">Identifier</th>
-                <th scope="col">Sync</th>
-                <th scope="col">Failure</th>
-                <th scope="col">Since</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="dlq-table" caption="Dead-letter items" columns={[{ label: 'Identifier' }, { label: 'Sync' }, { label: 'Failure' }, { label: 'Since' }, { label: 'State' }, { label: 'Actions' }]} footer={<LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />}>
               {list.items.map((item) => (
                 <tr key={item.itemId} data-item-id={item.itemId}>
                   <td class="identifier">{item.identifier ?? <span class="muted">(none)</span>}</td>
@@ -109,10 +97,7 @@ export function DeadLetterQueue({ location }: { location: Location }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} />
-        </div>
+        </Table>
       ) : null}
       {action ? (
         <Confirm

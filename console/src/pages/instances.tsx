@@ -1,4 +1,5 @@
 import { Badge } from '../components/badge.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -30,23 +31,7 @@ export function Instances() {
       {list.loading && !list.data ? <Loading label="Loading instances" /> : null}
       {list.data && !items.length ? <Empty title="No instances yet">Syncs with an "instance" (the integration job's name) are grouped here.</Empty> : null}
       {items.length ? (
-        <div class="table-wrap">
-          <table class="table" id="instances-table">
-            <caption class="visually-hidden">Instances</caption>
-            <thead>
-              <tr>
-                <th scope="col">Instance</th>
-                <th scope="col" class="num">Runs</th>
-                <th scope="col">Outcomes</th>
-                <th scope="col" class="num">Items Total</th>
-                <th scope="col" class="num">Processed</th>
-                <th scope="col" class="num">Failed</th>
-                <th scope="col">Entity types</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Correlation ids</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="instances-table" caption="Instances" columns={[{ label: 'Instance' }, { label: 'Runs', num: true }, { label: 'Outcomes' }, { label: 'Items Total', num: true }, { label: 'Processed', num: true }, { label: 'Failed', num: true }, { label: 'Entity types' }, { label: 'Last run' }, { label: 'Correlation ids' }]}>
               {items.map((instance) => (
                 <tr key={instance.instance}>
                   <td>
@@ -70,9 +55,7 @@ export function Instances() {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+        </Table>
       ) : null}
     </>
   );
@@ -123,25 +106,7 @@ export function InstanceDetailPage({ instance }: { instance: string }) {
         </dl>
       ) : null}
       {detail.items.length ? (
-        <div class="table-wrap">
-          <table class="table" id="instance-runs">
-            <caption class="visually-hidden">Runs of {instance}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">Sync</th>
-                <th scope="col">Entity Type</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="num">Total</th>
-                <th scope="col" class="num">Processed</th>
-                <th scope="col" class="num">Failed</th>
-                <th scope="col">Correlation id</th>
-                <th scope="col">
-                  <span class="visually-hidden">Records</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="instance-runs" caption={`Runs of ${instance}`} columns={[{ label: 'Started' }, { label: 'Sync' }, { label: 'Entity Type' }, { label: 'Status' }, { label: 'Total', num: true }, { label: 'Processed', num: true }, { label: 'Failed', num: true }, { label: 'Correlation id' }, { label: 'Records', hidden: true }]} footer={<LoadMore loadMore={detail.loadMore} loading={detail.loadingMore} shown={detail.items.length} />}>
               {detail.items.map((run) => (
                 <tr key={run.runId}>
                   <td>{when(run.startedAt)}</td>
@@ -161,10 +126,7 @@ export function InstanceDetailPage({ instance }: { instance: string }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={detail.loadMore} loading={detail.loadingMore} shown={detail.items.length} />
-        </div>
+        </Table>
       ) : null}
     </>
   );

@@ -4,6 +4,7 @@ import { Badge, CategoryBadge } from '../components/badge.tsx';
 import { CoverageCell } from '../components/coverage.tsx';
 import { Field, Select } from '../components/filters.tsx';
 import { Markdown } from '../components/markdown.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { count, labelOf, titleCase, when } from '../format.ts';
@@ -272,20 +273,7 @@ function RecordsSection({ runId, location }: { runId: string; location: Location
         <Empty title="No records match">{identifierParam ? 'No record with that identifier here. Try "starts with", or another status.' : 'Pick another status to see more.'}</Empty>
       ) : null}
       {records.items.length ? (
-        <div class="table-wrap" aria-busy={records.loading}>
-          <table class="table" id="records-table">
-            <caption class="visually-hidden">Records of run {runId}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Primary identifier</th>
-                <th scope="col">Status</th>
-                <th scope="col">Error reason</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Batch</th>
-                <th scope="col">Source payload</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="records-table" caption={`Records of run ${runId}`} busy={records.loading} columns={[{ label: 'Primary identifier' }, { label: 'Status' }, { label: 'Error reason' }, { label: 'Operation' }, { label: 'Batch' }, { label: 'Source payload' }]} footer={<LoadMore loadMore={records.loadMore} loading={records.loadingMore} shown={records.items.length} />}>
               {records.items.map((record) => (
                 <tr key={`${record.batchType}.${record.batchNumber}.${record.rowNumber}`}>
                   <td class="identifier">{record.identifier ?? <span class="muted">(none)</span>}</td>
@@ -306,10 +294,7 @@ function RecordsSection({ runId, location }: { runId: string; location: Location
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={records.loadMore} loading={records.loadingMore} shown={records.items.length} />
-        </div>
+        </Table>
       ) : null}
     </section>
   );

@@ -5,6 +5,7 @@ import { CoverageCell } from '../components/coverage.tsx';
 import { Field, Select } from '../components/filters.tsx';
 import { OutcomesChart } from '../components/outcomes-chart.tsx';
 import { outcomesByDay } from '../outcomes.ts';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -128,21 +129,7 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
       {runs.data?.items.length ? (
         <section class="section" aria-labelledby="recent-heading">
           <h2 id="recent-heading">Recent runs</h2>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Items Processed</th>
-                  <th scope="col" class="num">Items Failed</th>
-                  <th scope="col">Status Message</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Records</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
+          <Table caption="Recent runs of this sync" columns={[{ label: 'Started' }, { label: 'Status' }, { label: 'Items Processed' }, { label: 'Items Failed', num: true }, { label: 'Status Message' }, { label: 'Records', hidden: true }]}>
                 {runs.data.items.slice(0, 10).map((run) => (
                   <tr key={run.runId}>
                     <td>{when(run.startedAt)}</td>
@@ -161,9 +148,7 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
+          </Table>
         </section>
       ) : null}
     </>

@@ -3,6 +3,7 @@ import { withQuery } from '../api.ts';
 import { Badge } from '../components/badge.tsx';
 import { CoverageCell } from '../components/coverage.tsx';
 import { Field, Select } from '../components/filters.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -73,30 +74,7 @@ export function SyncHistory({ location }: { location: Location }) {
         </Empty>
       ) : null}
       {runs.items.length ? (
-        <div class="table-wrap" aria-busy={runs.loading}>
-          <table class="table" id="runs-table">
-            <caption class="visually-hidden">Sync runs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  Entity Name <span class="th-sub">Sync Type</span>
-                </th>
-                <th scope="col">
-                  Destination Name <span class="th-sub">Connection Type</span>
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col" class="num">Items Total</th>
-                <th scope="col">Items Processed</th>
-                <th scope="col" class="num">Items Failed</th>
-                <th scope="col">Max Event Date</th>
-                <th scope="col">Execution Date</th>
-                <th scope="col">Status Message</th>
-                <th scope="col">
-                  <span class="visually-hidden">Records</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="runs-table" caption="Sync runs, newest first" busy={runs.loading} columns={[{ label: <>Entity Name <span class="th-sub">Sync Type</span></> }, { label: <>Destination Name <span class="th-sub">Connection Type</span></> }, { label: 'Status' }, { label: 'Items Total', num: true }, { label: 'Items Processed' }, { label: 'Items Failed', num: true }, { label: 'Max Event Date' }, { label: 'Execution Date' }, { label: 'Status Message' }, { label: 'Records', hidden: true }]} footer={<LoadMore loadMore={runs.loadMore} loading={runs.loadingMore} shown={runs.items.length} />}>
               {runs.items.map((run) => (
                 <tr key={run.runId} data-run-id={run.runId}>
                   <td>
@@ -136,10 +114,7 @@ export function SyncHistory({ location }: { location: Location }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={runs.loadMore} loading={runs.loadingMore} shown={runs.items.length} />
-        </div>
+        </Table>
       ) : null}
     </>
   );

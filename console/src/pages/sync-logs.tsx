@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { withQuery } from '../api.ts';
 import { Badge } from '../components/badge.tsx';
 import { Field, Select } from '../components/filters.tsx';
+import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
@@ -84,22 +85,7 @@ export function SyncLogs({ location }: { location: Location }) {
       {logs.loading && !logs.items.length ? <Loading label="Reading sync logs" /> : null}
       {!logs.loading && !logs.error && !logs.items.length ? <Empty title="No records match">{filtered ? 'Select Clear to reset the filters.' : 'Records appear here as producers post batches.'}</Empty> : null}
       {logs.items.length ? (
-        <div class="table-wrap" aria-busy={logs.loading}>
-          <table class="table" id="logs-table">
-            <caption class="visually-hidden">Sync log rows, newest run first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Status</th>
-                <th scope="col">Instance</th>
-                <th scope="col">Entity Type</th>
-                <th scope="col">Source ID</th>
-                <th scope="col">Target ID</th>
-                <th scope="col">Operation</th>
-                <th scope="col">Started</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
+        <Table id="logs-table" caption="Sync log rows, newest run first" busy={logs.loading} columns={[{ label: 'Status' }, { label: 'Instance' }, { label: 'Entity Type' }, { label: 'Source ID' }, { label: 'Target ID' }, { label: 'Operation' }, { label: 'Started' }, { label: 'Details' }]} footer={<LoadMore loadMore={logs.loadMore} loading={logs.loadingMore} shown={logs.items.length} />}>
               {logs.items.map((row) => (
                 <tr key={`${row.runId}.${row.batchType}.${row.batchNumber}.${row.rowNumber}`}>
                   <td>
@@ -120,10 +106,7 @@ export function SyncLogs({ location }: { location: Location }) {
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          <LoadMore loadMore={logs.loadMore} loading={logs.loadingMore} shown={logs.items.length} />
-        </div>
+        </Table>
       ) : null}
     </>
   );
