@@ -8,39 +8,46 @@ export interface Route {
   path: string;
   /** Handler module under `functions/`, without extension. */
   fn: string;
+  /** One line for the OpenAPI document. */
+  summary: string;
   access: 'read' | 'readWrite';
+  /** Success statuses when not just 200 (201 for what it creates). */
+  success?: readonly number[];
+  /** Content types of a non-JSON answer. */
+  produces?: readonly string[];
   /** Beyond table and bucket: registering Glue partitions, putting events on the bus, signing upload URLs. */
   needs?: ReadonlyArray<'partitions' | 'events' | 'uploads'>;
 }
 
 export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/v1/orgs', fn: 'admin/create-org', access: 'readWrite' },
-  { method: 'POST', path: '/v1/keys', fn: 'admin/create-key', access: 'readWrite' },
-  { method: 'DELETE', path: '/v1/keys/{keyId}', fn: 'admin/revoke-key', access: 'readWrite' },
-  { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', access: 'readWrite' },
-  { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', access: 'readWrite', needs: ['partitions'] },
-  { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', access: 'readWrite' },
-  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', access: 'readWrite' },
-  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', access: 'readWrite', needs: ['uploads'] },
-  { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', access: 'read' },
-  { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', access: 'read' },
-  { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', access: 'read' },
-  { method: 'GET', path: '/v1/syncs/{syncId}/watermark', fn: 'query/get-watermark', access: 'read' },
-  { method: 'GET', path: '/v1/runs', fn: 'query/list-runs', access: 'read' },
-  { method: 'GET', path: '/v1/runs/{runId}', fn: 'query/get-run', access: 'read' },
-  { method: 'GET', path: '/v1/destinations', fn: 'query/list-destinations', access: 'read' },
-  { method: 'GET', path: '/v1/runs/{runId}/records', fn: 'query/list-records', access: 'read' },
-  { method: 'GET', path: '/v1/runs/{runId}/records/export', fn: 'query/export-records', access: 'read' },
-  { method: 'GET', path: '/v1/runs/{runId}/errors', fn: 'query/get-run-errors', access: 'read' },
-  { method: 'GET', path: '/v1/syncs/{syncId}/coverage', fn: 'query/get-coverage', access: 'read' },
-  { method: 'GET', path: '/v1/logs', fn: 'query/list-logs', access: 'read' },
-  { method: 'GET', path: '/v1/logs/facets', fn: 'query/get-log-facets', access: 'read' },
-  { method: 'GET', path: '/v1/stats', fn: 'query/get-stats', access: 'read' },
-  { method: 'GET', path: '/v1/instances', fn: 'query/list-instances', access: 'read' },
-  { method: 'GET', path: '/v1/instances/{instance}', fn: 'query/get-instance', access: 'read' },
-  { method: 'GET', path: '/v1/audit', fn: 'query/list-audit', access: 'read' },
-  { method: 'GET', path: '/v1/dlq', fn: 'dlq/list-dlq', access: 'read' },
-  { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', access: 'readWrite', needs: ['events'] },
-  { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', access: 'readWrite' },
-  { method: 'GET', path: '/v1/replays', fn: 'dlq/list-replays', access: 'read' },
+  { method: 'POST', path: '/v1/orgs', fn: 'admin/create-org', success: [201], summary: 'Create an org (root key only); answers its admin key, shown once', access: 'readWrite' },
+  { method: 'POST', path: '/v1/keys', fn: 'admin/create-key', success: [201], summary: 'Mint an API key with scopes; the key is shown once', access: 'readWrite' },
+  { method: 'DELETE', path: '/v1/keys/{keyId}', fn: 'admin/revoke-key', summary: 'Revoke an API key', access: 'readWrite' },
+  { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', success: [200, 201], summary: 'Create or replace a sync configuration', access: 'readWrite' },
+  { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', access: 'readWrite', needs: ['partitions'] },
+  { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' },
+  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark', access: 'readWrite' },
+  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads'] },
+  { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', summary: 'The batches of a run and their state (pending, done, failed)', access: 'read' },
+  { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', summary: 'Syncs with their destination status and watermark', access: 'read' },
+  { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', summary: 'One sync', access: 'read' },
+  { method: 'GET', path: '/v1/syncs/{syncId}/watermark', fn: 'query/get-watermark', summary: 'The watermark of a signal sync', access: 'read' },
+  { method: 'GET', path: '/v1/runs', fn: 'query/list-runs', summary: 'Sync History, newest first', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}', fn: 'query/get-run', summary: 'One run with counters, coverage rate and batches', access: 'read' },
+  { method: 'GET', path: '/v1/destinations', fn: 'query/list-destinations', summary: 'The current destination status of each sync', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/records', fn: 'query/list-records', summary: 'The records of a run, filtered and paginated', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/records/export', fn: 'query/export-records', produces: ['text/csv', 'application/x-ndjson'], summary: 'A CSV or NDJSON sample of the records of a run', access: 'read' },
+  { method: 'GET', path: '/v1/runs/{runId}/errors', fn: 'query/get-run-errors', summary: 'The failures of a run grouped by message, categorized', access: 'read' },
+  { method: 'GET', path: '/v1/syncs/{syncId}/coverage', fn: 'query/get-coverage', summary: 'Coverage over the last runs of a sync, and the low-coverage flag', access: 'read' },
+  { method: 'GET', path: '/v1/logs', fn: 'query/list-logs', summary: 'Sync Logs: per-record rows across runs', access: 'read' },
+  { method: 'GET', path: '/v1/logs/facets', fn: 'query/get-log-facets', summary: 'Instances and entity types, for the Sync Logs filters', access: 'read' },
+  { method: 'GET', path: '/v1/stats', fn: 'query/get-stats', summary: 'The five Sync Logs stat cards', access: 'read' },
+  { method: 'GET', path: '/v1/instances', fn: 'query/list-instances', summary: 'Runs grouped per instance', access: 'read' },
+  { method: 'GET', path: '/v1/instances/{instance}', fn: 'query/get-instance', summary: 'The totals and runs of one instance', access: 'read' },
+  { method: 'GET', path: '/v1/audit', fn: 'query/list-audit', summary: 'The audit log', access: 'read' },
+  { method: 'GET', path: '/v1/dlq', fn: 'dlq/list-dlq', summary: 'Dead-lettered records', access: 'read' },
+  { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', summary: 'Replay a dead-lettered record (emits a replay event)', access: 'readWrite', needs: ['events'] },
+  { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', summary: 'Discard a dead-lettered record', access: 'readWrite' },
+  { method: 'GET', path: '/v1/openapi.json', fn: 'meta/get-openapi', summary: 'This API as an OpenAPI 3.1 document (no key needed)', access: 'read' },
+  { method: 'GET', path: '/v1/replays', fn: 'dlq/list-replays', summary: 'Replay events for the producer', access: 'read' },
 ];

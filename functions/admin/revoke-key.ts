@@ -1,11 +1,13 @@
 import { revokeKey } from '#domain/api-keys.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { keyPath } from '#http/schemas.ts';
 
+export const spec = routeSpec({ auth: 'admin', params: keyPath });
+
 /** DELETE /v1/keys/{keyId} */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'admin', params: keyPath }, async ({ principal, params }) => ok(await revokeKey(deps, principal, params.keyId)));
+  apiHandler(deps, spec, async ({ principal, params }) => ok(await revokeKey(deps, principal, params.keyId)));
 
 export const handler = lambdaHandler(makeHandler);

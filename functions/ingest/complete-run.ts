@@ -1,12 +1,14 @@
 import type { Deps } from '#domain/ports.ts';
 import { completeRun, completeRunRequestSchema } from '#domain/run.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
+export const spec = routeSpec({ auth: 'ingest', body: completeRunRequestSchema, bodyOptional: true, params: runPath });
+
 /** POST /v1/runs/{runId}/complete — an empty body completes from the counted records. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'ingest', body: completeRunRequestSchema, bodyOptional: true, params: runPath }, async ({ principal, body, params }) =>
+  apiHandler(deps, spec, async ({ principal, body, params }) =>
     ok(await completeRun(deps, principal, params.runId, body)),
   );
 

@@ -1,6 +1,6 @@
 import { batchRequestSchema, postBatch } from '#domain/batch.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { emitMetrics } from '#http/metrics.ts';
 import { runPath } from '#http/schemas.ts';
@@ -11,11 +11,7 @@ import { runPath } from '#http/schemas.ts';
  */
 export const INLINE_BATCH_MAX_BYTES = 5 * 1024 * 1024;
 
-/** POST /v1/runs/{runId}/batches */
-export const makeHandler = (deps: Deps) =>
-  apiHandler(
-    deps,
-    {
+export const spec = routeSpec({
       auth: 'ingest',
       body: batchRequestSchema,
       params: runPath,
@@ -27,7 +23,13 @@ export const makeHandler = (deps: Deps) =>
           details: { uploadEndpoint: uploads },
         };
       },
-    },
+    });
+
+/** POST /v1/runs/{runId}/batches */
+export const makeHandler = (deps: Deps) =>
+  apiHandler(
+    deps,
+    spec,
     async ({ principal, body, params }) => {
       const result = await postBatch(deps, principal, params.runId, body);
       emitMetrics({ RecordsReceived: result.received, RecordsFailed: result.failed, Batches: 1 });

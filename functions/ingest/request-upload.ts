@@ -1,12 +1,14 @@
 import type { Deps } from '#domain/ports.ts';
 import { requestUpload, uploadRequestSchema } from '#domain/uploads.ts';
-import { apiHandler, created, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
+export const spec = routeSpec({ auth: 'ingest', body: uploadRequestSchema, params: runPath });
+
 /** POST /v1/runs/{runId}/uploads — a pre-signed PUT for a large batch as NDJSON (201), or the result of one already counted (200). */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'ingest', body: uploadRequestSchema, params: runPath }, async ({ principal, body, params }) => {
+  apiHandler(deps, spec, async ({ principal, body, params }) => {
     const result = await requestUpload(deps, principal, params.runId, body);
     return result.created ? created(result.body) : ok(result.body);
   });

@@ -1,12 +1,14 @@
 import type { Deps } from '#domain/ports.ts';
 import { startRun, startRunRequestSchema } from '#domain/run.ts';
-import { apiHandler, created, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { syncPath } from '#http/schemas.ts';
 
+export const spec = routeSpec({ auth: 'ingest', body: startRunRequestSchema, bodyOptional: true, params: syncPath });
+
 /** POST /v1/syncs/{syncId}/runs — 201 for a new run, 200 when the runId was already started. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'ingest', body: startRunRequestSchema, bodyOptional: true, params: syncPath }, async ({ principal, body, params }) => {
+  apiHandler(deps, spec, async ({ principal, body, params }) => {
     const { created: isNew, run, watermark } = await startRun(deps, principal, params.syncId, body);
     const answer = watermark === undefined ? run : { ...run, watermark };
     return isNew ? created(answer) : ok(answer);

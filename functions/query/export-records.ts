@@ -1,12 +1,14 @@
 import type { Deps } from '#domain/ports.ts';
 import { exportQuerySchema, exportRecords } from '#domain/records.ts';
-import { apiHandler } from '#http/api-handler.ts';
+import { apiHandler, routeSpec } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
+export const spec = routeSpec({ auth: 'read', params: runPath, query: exportQuerySchema });
+
 /** GET /v1/runs/{runId}/records/export — a CSV or NDJSON sample, as a download. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'read', params: runPath, query: exportQuerySchema }, async ({ principal, params, query }) => {
+  apiHandler(deps, spec, async ({ principal, params, query }) => {
     const file = await exportRecords(deps, principal, params.runId, query);
     return {
       statusCode: 200,

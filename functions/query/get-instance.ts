@@ -1,11 +1,13 @@
 import type { Deps } from '#domain/ports.ts';
 import { getInstance, instancePath, instanceRunsQuerySchema } from '#domain/rollups.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
+
+export const spec = routeSpec({ auth: 'read', params: instancePath, query: instanceRunsQuerySchema });
 
 /** GET /v1/instances/{instance} — one instance's totals and runs, newest first. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'read', params: instancePath, query: instanceRunsQuerySchema }, async ({ principal, params, query }) =>
+  apiHandler(deps, spec, async ({ principal, params, query }) =>
     ok(await getInstance(deps, principal, params.instance, query)),
   );
 

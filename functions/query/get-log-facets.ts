@@ -1,10 +1,12 @@
 import type { Deps } from '#domain/ports.ts';
 import { facetsQuerySchema, getLogFacets } from '#domain/rollups.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
+
+export const spec = routeSpec({ auth: 'read', query: facetsQuerySchema });
 
 /** GET /v1/logs/facets?instance= — instances, and the entity types that follow the chosen one. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'read', query: facetsQuerySchema }, async ({ principal, query }) => ok(await getLogFacets(deps, principal, query)));
+  apiHandler(deps, spec, async ({ principal, query }) => ok(await getLogFacets(deps, principal, query)));
 
 export const handler = lambdaHandler(makeHandler);

@@ -1,10 +1,12 @@
 import type { Deps } from '#domain/ports.ts';
 import { listRuns, runQuerySchema } from '#domain/run.ts';
-import { apiHandler, ok } from '#http/api-handler.ts';
+import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { lambdaHandler } from '#http/lambda.ts';
+
+export const spec = routeSpec({ auth: 'read', query: runQuerySchema });
 
 /** GET /v1/runs — Sync History, newest first. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, { auth: 'read', query: runQuerySchema }, async ({ principal, query }) => ok(await listRuns(deps, principal, query)));
+  apiHandler(deps, spec, async ({ principal, query }) => ok(await listRuns(deps, principal, query)));
 
 export const handler = lambdaHandler(makeHandler);

@@ -27,6 +27,16 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+/**
+ * A route's contract, declared once beside its handler: the handler validates with it, and
+ * the OpenAPI document (`GET /v1/openapi.json`) is generated from it.
+ */
+export const routeSpec = <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<B, Q, P>,
+) => spec;
+
+export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+
 export interface ApiRequest<B, Q, P> {
   principal: Principal;
   body: B;

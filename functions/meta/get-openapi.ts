@@ -1,0 +1,28 @@
+import type { Context } from 'aws-lambda';
+import type { Event, Result } from '#http/api-handler.ts';
+import { lambdaHandler } from '#http/lambda.ts';
+import { openApiDocument } from '#http/openapi.ts';
+import { ROUTE_SPECS } from '../route-specs.ts';
+import { ROUTES } from '../routes.ts';
+
+export const API_VERSION = '1.0.0';
+
+/** The document for these routes; the same for every request, so built once. */
+export function apiDocument() {
+  return openApiDocument(
+    ROUTES.map((route) => ({ ...route, ...(ROUTE_SPECS[route.fn] ? { spec: ROUTE_SPECS[route.fn]! } : {}) })),
+    { version: API_VERSION },
+  );
+}
+
+/** GET /v1/openapi.json — public: it says what the API takes, nothing of anyone's data. */
+export const makeHandler = () => {
+  const body = JSON.stringify(apiDocument());
+  return async (_event: Event, _context: Context): Promise<Result> => ({
+    statusCode: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+    body,
+  });
+};
+
+export const handler = lambdaHandler(makeHandler);
