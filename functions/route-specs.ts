@@ -22,6 +22,7 @@ import { spec as queryListRecords } from './query/list-records.ts';
 import { spec as queryExportRecords } from './query/export-records.ts';
 import { spec as queryGetRunErrors } from './query/get-run-errors.ts';
 import { spec as queryGetCoverage } from './query/get-coverage.ts';
+import { spec as queryGetIdentifierTimeline } from './query/get-identifier-timeline.ts';
 import { spec as queryListLogs } from './query/list-logs.ts';
 import { spec as queryGetLogFacets } from './query/get-log-facets.ts';
 import { spec as queryGetStats } from './query/get-stats.ts';
@@ -53,6 +54,7 @@ export const ROUTE_SPECS: Record<string, AnyRouteSpec> = {
   'query/export-records': queryExportRecords as AnyRouteSpec,
   'query/get-run-errors': queryGetRunErrors as AnyRouteSpec,
   'query/get-coverage': queryGetCoverage as AnyRouteSpec,
+  'query/get-identifier-timeline': queryGetIdentifierTimeline as AnyRouteSpec,
   'query/list-logs': queryListLogs as AnyRouteSpec,
   'query/get-log-facets': queryGetLogFacets as AnyRouteSpec,
   'query/get-stats': queryGetStats as AnyRouteSpec,

@@ -39,6 +39,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/runs/{runId}/records/export', fn: 'query/export-records', produces: ['text/csv', 'application/x-ndjson'], summary: 'A CSV or NDJSON sample of the records of a run', access: 'read' },
   { method: 'GET', path: '/v1/runs/{runId}/errors', fn: 'query/get-run-errors', summary: 'The failures of a run grouped by message, categorized', access: 'read' },
   { method: 'GET', path: '/v1/syncs/{syncId}/coverage', fn: 'query/get-coverage', summary: 'Coverage over the last runs of a sync, and the low-coverage flag', access: 'read' },
+  { method: 'GET', path: '/v1/identifiers/{identifier}/timeline', fn: 'query/get-identifier-timeline', summary: 'One record across runs, syncs and destinations, newest first', access: 'read' },
   { method: 'GET', path: '/v1/logs', fn: 'query/list-logs', summary: 'Sync Logs: per-record rows across runs', access: 'read' },
   { method: 'GET', path: '/v1/logs/facets', fn: 'query/get-log-facets', summary: 'Instances and entity types, for the Sync Logs filters', access: 'read' },
   { method: 'GET', path: '/v1/stats', fn: 'query/get-stats', summary: 'The five Sync Logs stat cards', access: 'read' },
