@@ -6,6 +6,13 @@ import type { AnyRouteSpec } from '#http/api-handler.ts';
 import { spec as adminCreateOrg } from './admin/create-org.ts';
 import { spec as adminCreateKey } from './admin/create-key.ts';
 import { spec as adminRevokeKey } from './admin/revoke-key.ts';
+import { spec as webhooksCreateWebhook } from './webhooks/create-webhook.ts';
+import { spec as webhooksListWebhooks } from './webhooks/list-webhooks.ts';
+import { spec as webhooksDeleteWebhook } from './webhooks/delete-webhook.ts';
+import { spec as webhooksTestWebhook } from './webhooks/test-webhook.ts';
+import { spec as webhooksListDeliveries } from './webhooks/list-deliveries.ts';
+import { spec as adminPutAlerts } from './admin/put-alerts.ts';
+import { spec as queryGetAlerts } from './query/get-alerts.ts';
 import { spec as ingestPutSync } from './ingest/put-sync.ts';
 import { spec as ingestStartRun } from './ingest/start-run.ts';
 import { spec as ingestPostBatch } from './ingest/post-batch.ts';
@@ -38,6 +45,13 @@ export const ROUTE_SPECS: Record<string, AnyRouteSpec> = {
   'admin/create-org': adminCreateOrg as AnyRouteSpec,
   'admin/create-key': adminCreateKey as AnyRouteSpec,
   'admin/revoke-key': adminRevokeKey as AnyRouteSpec,
+  'webhooks/create-webhook': webhooksCreateWebhook as AnyRouteSpec,
+  'webhooks/list-webhooks': webhooksListWebhooks as AnyRouteSpec,
+  'webhooks/delete-webhook': webhooksDeleteWebhook as AnyRouteSpec,
+  'webhooks/test-webhook': webhooksTestWebhook as AnyRouteSpec,
+  'webhooks/list-deliveries': webhooksListDeliveries as AnyRouteSpec,
+  'admin/put-alerts': adminPutAlerts as AnyRouteSpec,
+  'query/get-alerts': queryGetAlerts as AnyRouteSpec,
   'ingest/put-sync': ingestPutSync as AnyRouteSpec,
   'ingest/start-run': ingestStartRun as AnyRouteSpec,
   'ingest/post-batch': ingestPostBatch as AnyRouteSpec,

@@ -7,6 +7,7 @@ import { ConsoleHosting } from './constructs/console-hosting.ts';
 import { IngestApi, QueryApi } from './constructs/api-routes.ts';
 import { SyncTrailHttpApi } from './constructs/http-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { Notifications } from './constructs/notifications.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { Storage } from './constructs/storage.ts';
 import { UploadConversion } from './constructs/upload-conversion.ts';
@@ -51,7 +52,7 @@ export class SyncTrailStack extends Stack {
       ...(props.consoleOrigin ? { consoleOrigin: props.consoleOrigin } : {}),
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },
     });
-    const eventBus = new EventBus(this, 'Events', { description: 'SyncTrail replay and run events for producers' });
+    const eventBus = new EventBus(this, 'Events', { description: 'SyncTrail run, alert and replay events' });
 
     const environment = {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -69,6 +70,7 @@ export class SyncTrailStack extends Stack {
     const query = new QueryApi(this, 'QueryApi', routes);
     const schedules = new Schedules(this, 'Schedules', { storage, environment });
     const uploads = new UploadConversion(this, 'Uploads', { storage, environment });
+    const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
 
     if (props.console ?? true) {
       this.console = new ConsoleHosting(this, 'Console', {
@@ -81,8 +83,15 @@ export class SyncTrailStack extends Stack {
 
     new Monitoring(this, 'Monitoring', {
       api: http.api,
-      functions: new Map([...ingest.functions, ...query.functions, ['jobs/refresh-facts', schedules.refreshFacts], ['ingest/convert-upload', uploads.converter]]),
-      deadLetters: [schedules.deadLetters, uploads.deadLetters],
+      functions: new Map([
+        ...ingest.functions,
+        ...query.functions,
+        ['jobs/refresh-facts', schedules.refreshFacts],
+        ['ingest/convert-upload', uploads.converter],
+        ['jobs/deliver-webhooks', notifications.deliverWebhooks],
+        ['jobs/check-freshness', notifications.checkFreshness],
+      ]),
+      deadLetters: [schedules.deadLetters, uploads.deadLetters, notifications.deadLetters],
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
     });
   }

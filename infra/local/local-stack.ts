@@ -13,6 +13,8 @@ import type { HandlerFactory } from '#http/lambda.ts';
 import { errorBody } from '#http/api-handler.ts';
 import { bearerToken } from '#domain/keys.ts';
 import { refreshFactTables } from '#domain/facts.ts';
+import { checkFreshness } from '#domain/alerts.ts';
+import { DirectNotifier } from '#adapters/notifier.ts';
 import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { buildConsole } from '../../console/build.ts';
@@ -32,6 +34,8 @@ export interface LocalStackOptions {
   onConversionError?: (error: unknown) => void;
   /** Convert uploads as they arrive (default). The benchmark converts in a process of its own. */
   convertUploads?: boolean;
+  /** Waits before webhook retries (default: as in AWS, 1 s, 5 s, 30 s). */
+  webhookRetryDelaysMs?: number[];
 }
 
 /** Lambda retries a failed asynchronous invocation twice; local mode does the same. */
@@ -52,10 +56,13 @@ export interface LocalStack {
   port: number;
   settings: Settings;
   deps: Deps;
+  /** Resolves when no webhook delivery is in flight. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 const FACTS_INTERVAL_MS = 6 * 60 * 60 * 1000;
+const FRESHNESS_INTERVAL_MS = 5 * 60 * 1000;
 export const LOCAL_FACTS_PATH = '/_local/facts/refresh';
 
 /** Local mode only: `npm run facts` asks the running server to refresh fact tables now. */
@@ -206,6 +213,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     historyRetentionDays: options.historyRetentionDays ?? options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     rootKey: options.rootKey,
+    // Receivers in local mode are usually on this machine.
+    allowPrivateWebhookTargets: true,
+    ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
   const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
   await ensureTable(admin);
@@ -227,14 +237,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));
   }, FACTS_INTERVAL_MS);
   factsTimer.unref();
+  // Freshness alerts go stale with time alone; AWS asks every 15 minutes, local mode every 5.
+  const freshnessTimer = setInterval(() => {
+    checkFreshness(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'freshness check failed', error: String(error) })));
+  }, FRESHNESS_INTERVAL_MS);
+  freshnessTimer.unref();
 
   return {
     url: `http://${host}:${port}`,
     port,
     settings,
     deps,
+    idle: () => (deps.notifier instanceof DirectNotifier ? deps.notifier.idle() : Promise.resolve()),
     async close() {
       clearInterval(factsTimer);
+      clearInterval(freshnessTimer);
+      // Deliveries in flight finish (or give up) before the stores close under them.
+      if (deps.notifier instanceof DirectNotifier) await deps.notifier.idle();
       server.closeAllConnections?.();
       await closeServer(server);
       await s3.close();

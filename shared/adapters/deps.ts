@@ -13,6 +13,10 @@ import { DynamoSyncStore } from './dynamodb/sync-store.ts';
 import { NO_ROOT_KEY, SecretsManagerRootKey, StaticRootKey } from './root-key.ts';
 import { S3TrackingFiles } from './s3-tracking-files.ts';
 import { settingsFromEnv, type Settings } from './settings.ts';
+import { DirectNotifier, EventBridgeNotifier } from './notifier.ts';
+import { DynamoWebhookStore } from './dynamodb/webhook-store.ts';
+import { FetchWebhookSender, webhookTargetPolicy } from './webhook-sender.ts';
+import { DEFAULT_RETRY_DELAYS_MS } from '#domain/webhooks.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -24,26 +28,34 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
     : settings.rootKeySecretArn
       ? new SecretsManagerRootKey(new SecretsManagerClient({ region: settings.region }), settings.rootKeySecretArn)
       : NO_ROOT_KEY;
-  return {
+  const eventBridge = settings.eventBusName ? new EventBridgeClient({ region: settings.region }) : undefined;
+  const allowPrivate = settings.allowPrivateWebhookTargets ?? false;
+  const deps: Deps = {
     orgs: new DynamoOrgStore(dynamo, settings.table),
     keys: new DynamoKeyStore(dynamo, settings.table),
     syncs: new DynamoSyncStore(dynamo, settings.table),
     runs: new DynamoRunStore(dynamo, settings.table),
     audit: new DynamoAuditLog(dynamo, settings.table),
     dlq: new DynamoDlqStore(dynamo, settings.table),
-    events: new ReplayEvents(
-      dynamo,
-      settings.table,
-      settings.eventBusName ? { client: new EventBridgeClient({ region: settings.region }), name: settings.eventBusName } : undefined,
-    ),
+    events: new ReplayEvents(dynamo, settings.table, eventBridge && settings.eventBusName ? { client: eventBridge, name: settings.eventBusName } : undefined),
+    // In AWS events go on the bus and a function delivers webhooks; locally they are delivered directly.
+    notifier: eventBridge && settings.eventBusName ? new EventBridgeNotifier(eventBridge, settings.eventBusName) : new DirectNotifier(() => deps),
+    webhooks: new DynamoWebhookStore(dynamo, settings.table),
+    webhookSender: new FetchWebhookSender(allowPrivate),
+    webhookTargets: webhookTargetPolicy(allowPrivate),
     files: new S3TrackingFiles(s3, settings.bucket),
     partitions: settings.glue
       ? new GluePartitions(new GlueClient({ region: settings.region }), settings.glue.database, settings.glue.table, settings.bucket)
       : NO_PARTITION_REGISTRY,
     rootKey,
     clock,
-    config: { retentionDays: settings.retentionDays, historyRetentionDays: settings.historyRetentionDays },
+    config: {
+      retentionDays: settings.retentionDays,
+      historyRetentionDays: settings.historyRetentionDays,
+      webhookRetryDelaysMs: settings.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    },
   };
+  return deps;
 }
 
 let fromEnv: Deps | undefined;

@@ -18,6 +18,10 @@ export interface Settings {
   eventBusName?: string;
   /** Glue database and table whose partitions each run registers (AWS). */
   glue?: { database: string; table: string };
+  /** Let webhooks point at loopback and private addresses (local mode: yes; AWS: no). */
+  allowPrivateWebhookTargets?: boolean;
+  /** Waits before webhook retries, in ms. */
+  webhookRetryDelaysMs?: number[];
 }
 
 export const DEFAULT_RETENTION_DAYS = 14;
@@ -51,6 +55,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(env.SYNCTRAIL_ROOT_KEY ? { rootKey: env.SYNCTRAIL_ROOT_KEY } : {}),
     ...(env.SYNCTRAIL_ROOT_KEY_SECRET_ARN ? { rootKeySecretArn: env.SYNCTRAIL_ROOT_KEY_SECRET_ARN } : {}),
     ...(env.SYNCTRAIL_EVENT_BUS ? { eventBusName: env.SYNCTRAIL_EVENT_BUS } : {}),
+    ...(env.SYNCTRAIL_WEBHOOK_ALLOW_PRIVATE === 'true' ? { allowPrivateWebhookTargets: true } : {}),
     ...(env.SYNCTRAIL_GLUE_DATABASE ? { glue: { database: env.SYNCTRAIL_GLUE_DATABASE, table: env.SYNCTRAIL_GLUE_TABLE ?? 'sync_log' } } : {}),
   };
 }

@@ -5,7 +5,17 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 
-export type AuditAction = 'org.created' | 'key.created' | 'key.revoked' | 'sync.created' | 'sync.updated' | 'dlq.replayed' | 'dlq.discarded';
+export type AuditAction =
+  | 'org.created'
+  | 'key.created'
+  | 'key.revoked'
+  | 'sync.created'
+  | 'sync.updated'
+  | 'sync.alerts_updated'
+  | 'dlq.replayed'
+  | 'dlq.discarded'
+  | 'webhook.created'
+  | 'webhook.deleted';
 
 export interface AuditEntry {
   orgId: string;
@@ -14,7 +24,7 @@ export interface AuditEntry {
   /** The key id that acted, or `root`. */
   actor: string;
   action: AuditAction;
-  target: { type: 'org' | 'key' | 'sync' | 'dlq'; id: string };
+  target: { type: 'org' | 'key' | 'sync' | 'dlq' | 'webhook'; id: string };
   syncId?: string;
   before?: unknown;
   after?: unknown;

@@ -12,6 +12,9 @@ import type { JsonType, Run, RunQuery, FinalRunFields } from './run.ts';
 import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
+import type { SyncTrailEvent } from './events.ts';
+import type { AlertRule, AlertState, AlertType } from './alerts.ts';
+import type { Webhook, WebhookDelivery } from './webhooks.ts';
 
 export interface Page<T> {
   items: T[];
@@ -59,6 +62,10 @@ export interface SyncStore {
   markRunFinished(orgId: string, syncId: string, runId: string, status: DestinationStatus, lastRun: LastRun): Promise<void>;
   /** Moves the watermark forward only: false when it is already at or past `watermark`. */
   advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean>;
+  /** Replaces the alert rules and forgets the states of `droppedStates`. */
+  setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<void>;
+  /** Moves one rule's state; false when it was no longer `wasFiring` (another evaluation got there first). */
+  transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState): Promise<boolean>;
 }
 
 export interface RunStore {
@@ -123,6 +130,32 @@ export interface EventPublisher {
   listReplays(orgId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<ReplayEvent>>;
 }
 
+export interface WebhookStore {
+  create(hook: Webhook): Promise<void>;
+  get(orgId: string, webhookId: string): Promise<Webhook | undefined>;
+  list(orgId: string): Promise<Webhook[]>;
+  /** false when there was no such webhook. */
+  delete(orgId: string, webhookId: string): Promise<boolean>;
+  recordDelivery(delivery: WebhookDelivery): Promise<void>;
+  /** Newest first; deliveries past their expiry are never listed. */
+  listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>>;
+}
+
+/** Posts a webhook delivery; throws when no HTTP answer came (network, timeout, refused target). */
+export interface WebhookSender {
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number }>;
+}
+
+/** Which webhook targets this deployment calls (AWS: public addresses only). */
+export interface WebhookTargetPolicy {
+  allows(url: URL): boolean;
+}
+
+/** Publishes SyncTrail's events: EventBridge in AWS (a function delivers webhooks from there); local mode delivers them directly. */
+export interface Notifier {
+  publish(event: SyncTrailEvent): Promise<void>;
+}
+
 export interface TrackingFiles {
   /** Writes a batch file; answers its size in bytes. */
   writeRows(key: string, rows: TrackingRow[]): Promise<number>;
@@ -169,6 +202,8 @@ export interface Config {
   retentionDays: number;
   /** Days a run stays in Sync History; at least `retentionDays`. */
   historyRetentionDays: number;
+  /** Waits before each webhook retry, in ms (attempts = this + 1). */
+  webhookRetryDelaysMs: number[];
 }
 
 export interface Deps {
@@ -179,6 +214,10 @@ export interface Deps {
   audit: AuditLog;
   dlq: DlqStore;
   events: EventPublisher;
+  notifier: Notifier;
+  webhooks: WebhookStore;
+  webhookSender: WebhookSender;
+  webhookTargets: WebhookTargetPolicy;
   files: TrackingFiles;
   partitions: PartitionRegistry;
   rootKey: RootKeyVerifier;

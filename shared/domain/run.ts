@@ -10,6 +10,8 @@ import { RUN_STATUSES, SYNC_TYPES, type DestinationStatus, type FinalRunStatus, 
 import type { LastRun, Sync, SyncConfig, Watermark } from './sync.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
+import { evaluateRunAlerts } from './alerts.ts';
+import { newEvent, publishQuietly } from './events.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 
 export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
@@ -186,6 +188,7 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
     await deps.syncs.markRunStarted(orgId, syncId, runId, runOrderKey(run));
     await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
   }
+  if (created) await publishQuietly(deps.notifier, newEvent('run.started', orgId, now, { run: presentRun(run, now) }));
   return { created, run: presentRun(run, now), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
 }
 
@@ -227,6 +230,8 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
       await applyCompletion(deps, run);
+      // Alert states are conditional writes: evaluating again fires nothing twice.
+      await evaluateRunAlerts(deps, run);
       return presentRun(run, deps.clock.now());
     }
     const batches = await deps.runs.listBatches(orgId, runId);
@@ -247,7 +252,11 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
     if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
       const finalRun: Run = { ...run, ...fields, version: run.version + 1 };
       await applyCompletion(deps, finalRun);
-      return presentRun(finalRun, deps.clock.now());
+      const now = deps.clock.now();
+      // Only the completion that made the run final announces it.
+      await publishQuietly(deps.notifier, newEvent('run.completed', orgId, now, { run: presentRun(finalRun, now) }));
+      await evaluateRunAlerts(deps, finalRun);
+      return presentRun(finalRun, now);
     }
     // A batch was counted meanwhile: read the run again and recompute.
   }

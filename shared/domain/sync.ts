@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { AlertRule, AlertState, AlertType } from './alerts.ts';
 import { idSchema } from './ids.ts';
 import { SYNC_OPERATIONS, SYNC_TYPES, type DestinationStatus, type FinalRunStatus } from './statuses.ts';
 import { recordAudit } from './audit.ts';
@@ -76,6 +77,9 @@ export interface Sync extends SyncConfig {
   currentRunId?: string;
   lastRun?: LastRun;
   watermark?: Watermark;
+  /** Alert rules (`PUT /v1/syncs/{syncId}/alerts`) and each rule's state. */
+  alertRules?: AlertRule[];
+  alertStates?: Partial<Record<AlertType, AlertState>>;
 }
 
 /** Fills what the configuration may leave out, so stored syncs are complete. */
@@ -133,8 +137,8 @@ export async function putSync(deps: Deps, principal: Principal, syncId: string, 
 
 /** The parts of a stored sync that are not its configuration. */
 function stateOf(sync: Sync): Omit<Sync, keyof SyncConfig> {
-  const { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark } = sync;
-  return { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark };
+  const { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark, alertRules, alertStates } = sync;
+  return { orgId, syncId, version, createdAt, updatedAt, destinationStatus, currentRunId, lastRun, watermark, alertRules, alertStates };
 }
 
 export async function getSync(deps: Deps, principal: Principal, syncId: string) {

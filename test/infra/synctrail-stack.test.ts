@@ -23,7 +23,7 @@ function synth(props: SyncTrailStackProps = {}) {
 }
 
 let template: Template;
-const FUNCTIONS = ROUTES.length + 2; // one per route, plus the fact-table job and the upload converter
+const FUNCTIONS = ROUTES.length + 4; // one per route, plus the fact-table job, the upload converter, webhook delivery and the freshness check
 
 beforeAll(() => {
   template = synth({ consoleOrigin: 'https://console.example.com', alarmEmail: 'ops@example.com' }).template;
@@ -101,7 +101,8 @@ describe('functions', () => {
     const glue = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('glue:CreatePartition'));
     expect(glue.map(([id]) => id)).toEqual([expect.stringMatching(/^IngestApiIngestStartRun/)]);
     const events = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('events:PutEvents'));
-    expect(events.map(([id]) => id)).toEqual([expect.stringMatching(/^IngestApiDlqReplayDlqItem/)]);
+    // Runs announce their start and completion, replays reach producers, freshness alerts fire on a schedule.
+    expect(events.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiDlqReplayDlqItem', 'IngestApiIngestCompleteRun', 'IngestApiIngestStartRun', 'NotificationsCheckFreshness']);
   });
 
   it('tell every function where the root key secret is', () => {
@@ -204,7 +205,7 @@ describe('Schedules and monitoring', () => {
 
   it('alarms on every function\'s errors and throttles, API 5xx and failed async work, to a topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(FUNCTIONS * 2 + 3);
+    expect(alarms).toHaveLength(FUNCTIONS * 2 + 4); // + API 5xx and three dead-letter queues
     const metrics = alarms.map((a) => a.Properties.MetricName);
     expect(metrics.filter((m) => m === 'Errors')).toHaveLength(FUNCTIONS);
     expect(metrics.filter((m) => m === 'Throttles')).toHaveLength(FUNCTIONS);
@@ -212,6 +213,24 @@ describe('Schedules and monitoring', () => {
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('Notifications', () => {
+  it('hand run and alert events from the bus to the webhook delivery function, with retries and a dead-letter queue', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern?.source);
+    const delivery = rules.find((r) => JSON.stringify(r.Properties.EventPattern).includes('SyncTrail Run Completed'))!;
+    expect(delivery.Properties.EventPattern).toEqual({
+      source: ['synctrail'],
+      'detail-type': ['SyncTrail Run Started', 'SyncTrail Run Completed', 'SyncTrail Alert Fired', 'SyncTrail Alert Resolved'],
+    });
+    expect(delivery.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^Events/) });
+    expect(delivery.Properties.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: expect.anything() });
+    expect(JSON.stringify(delivery.Properties.Targets[0].Arn)).toContain('NotificationsDeliverWebhooks');
+  });
+
+  it('check freshness every 15 minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsCheckFreshness'), 'Arn'] } })] });
   });
 });
 

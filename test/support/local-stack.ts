@@ -33,7 +33,7 @@ export interface TestStack extends LocalStack {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestStack(options: { dataDir?: string; retentionDays?: number; historyRetentionDays?: number } = {}): Promise<TestStack> {
+export async function startTestStack(options: { dataDir?: string; retentionDays?: number; historyRetentionDays?: number; webhookRetryDelaysMs?: number[] } = {}): Promise<TestStack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'synctrail-test-'));
   const clock = new TestClock();
   const stack = await startLocalStack({
@@ -43,6 +43,8 @@ export async function startTestStack(options: { dataDir?: string; retentionDays?
     clock,
     ...(options.retentionDays ? { retentionDays: options.retentionDays } : {}),
     ...(options.historyRetentionDays ? { historyRetentionDays: options.historyRetentionDays } : {}),
+    // Tests do not wait 36 s for a receiver that keeps failing.
+    webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [20, 40, 80],
   });
   return {
     ...stack,

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
+import type { AlertRule, AlertState, AlertType } from '#domain/alerts.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { conditionalWrite, orgPk } from './table.ts';
 
@@ -114,6 +115,39 @@ export class DynamoSyncStore implements SyncStore {
           // A run that finishes after a newer one started leaves the destination to the newer one.
           ConditionExpression: 'currentRunId = :runId',
           ExpressionAttributeValues: { ':status': status, ':lastRun': lastRun, ':runId': runId },
+        }),
+      ),
+    );
+  }
+
+  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<void> {
+    const names: Record<string, string> = {};
+    droppedStates.forEach((type, i) => (names[`#d${i}`] = type));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(orgId, syncId),
+        // The states map exists from here on, so a rule's state can be set by path. (A state
+        // to drop means the map exists; one expression may not both create and trim it.)
+        UpdateExpression: droppedStates.length
+          ? `SET alertRules = :rules REMOVE ${droppedStates.map((_t, i) => `alertStates.#d${i}`).join(', ')}`
+          : 'SET alertRules = :rules, alertStates = if_not_exists(alertStates, :empty)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(droppedStates.length ? { ExpressionAttributeNames: names, ExpressionAttributeValues: { ':rules': rules } } : { ExpressionAttributeValues: { ':rules': rules, ':empty': {} } }),
+      }),
+    );
+  }
+
+  async transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          UpdateExpression: 'SET alertStates.#type = :next',
+          ConditionExpression: wasFiring ? 'alertStates.#type.firing = :true' : 'attribute_exists(alertStates) AND (attribute_not_exists(alertStates.#type) OR alertStates.#type.firing = :false)',
+          ExpressionAttributeNames: { '#type': type },
+          ExpressionAttributeValues: { ':next': next, ...(wasFiring ? { ':true': true } : { ':false': false }) },
         }),
       ),
     );

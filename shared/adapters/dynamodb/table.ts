@@ -12,8 +12,11 @@
  * | audit | ORG#o#AUDIT                 | at#auditId       |                           |                                 |
  * | dlq   | ORG#o#DLQ                   | ITEM#itemId      | ORG#o#DLQ, createdAt#id   |                                 |
  * | replay| ORG#o#REPLAYS               | at#eventId       |                           |                                 |
+ * | hook  | ORG#o#WEBHOOKS              | HOOK#webhookId   |                           |                                 |
+ * | deliv.| ORG#o#HOOK#w#DELIVERIES     | at#deliveryId    |                           |                                 |
  *
- * Run, batch, dead-letter and replay items carry `ttl` (epoch seconds) for the retention.
+ * Sync items also carry their alert rules and each rule's state (`alertRules`, `alertStates`).
+ * Run, batch, dead-letter, replay and delivery items carry `ttl` (epoch seconds) for the retention.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 export const TTL_ATTRIBUTE = 'ttl';
@@ -30,6 +33,8 @@ export const runsBySyncPk = (orgId: string, syncId: string) => `ORG#${orgId}#SYN
 export const auditPk = (orgId: string) => `ORG#${orgId}#AUDIT`;
 export const dlqPk = (orgId: string) => `ORG#${orgId}#DLQ`;
 export const replaysPk = (orgId: string) => `ORG#${orgId}#REPLAYS`;
+export const webhooksPk = (orgId: string) => `ORG#${orgId}#WEBHOOKS`;
+export const deliveriesPk = (orgId: string, webhookId: string) => `ORG#${orgId}#HOOK#${webhookId}#DELIVERIES`;
 
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

@@ -1,0 +1,70 @@
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, PageRequest, WebhookStore } from '#domain/ports.ts';
+import type { Webhook, WebhookDelivery } from '#domain/webhooks.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { queryPaged } from './paged-query.ts';
+import { conditionalWrite, deliveriesPk, epochSeconds, webhooksPk } from './table.ts';
+
+const strip = ({ pk, sk, type, ttl, ...rest }: Record<string, unknown>) => rest;
+
+/** Webhooks (one partition per org) and their delivery log (one partition per webhook, with TTL). */
+export class DynamoWebhookStore implements WebhookStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private key(orgId: string, webhookId: string) {
+    return { pk: webhooksPk(orgId), sk: `HOOK#${webhookId}` };
+  }
+
+  async create(hook: Webhook): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...this.key(hook.orgId, hook.webhookId), type: 'webhook', ...hook }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  async get(orgId: string, webhookId: string): Promise<Webhook | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: this.key(orgId, webhookId), ConsistentRead: true }));
+    return Item ? (strip(Item) as unknown as Webhook) : undefined;
+  }
+
+  async list(orgId: string): Promise<Webhook[]> {
+    // An org has at most a few dozen webhooks: one page.
+    const { items } = await queryPaged(
+      this.client,
+      { TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hook)', ExpressionAttributeValues: { ':pk': webhooksPk(orgId), ':hook': 'HOOK#' }, ConsistentRead: true },
+      1000,
+    );
+    return items.map((item) => strip(item) as unknown as Webhook);
+  }
+
+  async delete(orgId: string, webhookId: string): Promise<boolean> {
+    return conditionalWrite(this.client.send(new DeleteCommand({ TableName: this.table, Key: this.key(orgId, webhookId), ConditionExpression: 'attribute_exists(pk)' })));
+  }
+
+  async recordDelivery(delivery: WebhookDelivery): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: deliveriesPk(delivery.orgId, delivery.webhookId), sk: `${delivery.createdAt}#${delivery.deliveryId}`, type: 'delivery', ttl: epochSeconds(delivery.expiresAt), ...delivery },
+      }),
+    );
+  }
+
+  async listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>> {
+    const pk = deliveriesPk(orgId, webhookId);
+    const { items, lastKey } = await queryPaged(
+      this.client,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#ttl > :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':pk': pk, ':now': nowEpochSeconds },
+        ScanIndexForward: false,
+      },
+      page.limit,
+      page.cursor ? { pk, sk: decodeCursor(page.cursor).k } : undefined,
+    );
+    return { items: items.map((item) => strip(item) as unknown as WebhookDelivery), nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null };
+  }
+}

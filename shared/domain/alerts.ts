@@ -1,0 +1,187 @@
+import * as z from 'zod';
+import { recordAudit } from './audit.ts';
+import { requireOrgKey } from './authz.ts';
+import { notFound } from './errors.ts';
+import { newEvent, publishQuietly } from './events.ts';
+import type { Principal } from './keys.ts';
+import type { Deps } from './ports.ts';
+import { presentRun, runQuerySchema, type Run } from './run.ts';
+import type { Sync } from './sync.ts';
+
+/**
+ * Alert rules per sync. Each is a state, not a stream of complaints: it fires once when the
+ * sync enters the bad state and once (`alert.resolved`) when it leaves it.
+ */
+export const alertRuleSchema = z.discriminatedUnion('type', [
+  /** The latest run ended in error. */
+  z.strictObject({ type: z.literal('run_error') }),
+  /** The latest run failed more than `above` percent of its records. */
+  z.strictObject({ type: z.literal('failed_percent'), above: z.number().min(0).max(100) }),
+  /** Each of the last `runs` finished runs had a coverage rate below `below` (seed 000's "consistently low ratio"). */
+  z.strictObject({ type: z.literal('low_coverage'), below: z.number().min(0).max(1), runs: z.number().int().min(1).max(50) }),
+  /** A signal sync's max event date (its watermark) is older than `maxAgeHours`. */
+  z.strictObject({ type: z.literal('freshness'), maxAgeHours: z.number().positive().max(24 * 366) }),
+]);
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+export type AlertType = AlertRule['type'];
+
+export const alertRulesSchema = z.strictObject({
+  rules: z
+    .array(alertRuleSchema)
+    .max(4)
+    .refine((rules) => new Set(rules.map((r) => r.type)).size === rules.length, 'one rule of each type at most'),
+});
+
+export interface AlertState {
+  firing: boolean;
+  /** When it entered its current state. */
+  since: string;
+  /** What the last evaluation saw, in words. */
+  detail: string;
+  runId?: string;
+}
+
+export interface Verdict {
+  bad: boolean;
+  detail: string;
+}
+
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+
+/** The verdict of a rule that looks at one finished run; none for a share of no records. */
+export function runVerdict(rule: Extract<AlertRule, { type: 'run_error' | 'failed_percent' }>, run: Pick<Run, 'status' | 'itemsTotal' | 'itemsFailed' | 'statusMessage' | 'runId'>): Verdict | undefined {
+  if (rule.type === 'run_error') {
+    return run.status === 'error' ? { bad: true, detail: `run ${run.runId} failed: ${run.statusMessage ?? 'no message'}` } : { bad: false, detail: `run ${run.runId} ended ${run.status}` };
+  }
+  const total = run.itemsTotal ?? 0;
+  if (total === 0) return undefined;
+  const failedShare = (run.itemsFailed ?? 0) / total;
+  return {
+    bad: failedShare * 100 > rule.above,
+    detail: `run ${run.runId} failed ${run.itemsFailed ?? 0} of ${total} records (${pct(failedShare)}; limit ${rule.above}%)`,
+  };
+}
+
+/** Low coverage: each of the last `runs` finished runs (newest first) below the threshold. */
+export function coverageVerdict(rule: Extract<AlertRule, { type: 'low_coverage' }>, coverages: number[]): Verdict {
+  const recent = coverages.slice(0, rule.runs);
+  const bad = recent.length === rule.runs && recent.every((c) => c < rule.below);
+  return { bad, detail: `coverage of the last ${recent.length} finished runs: ${recent.map(pct).join(', ') || 'none'} (threshold ${pct(rule.below)} over ${rule.runs} runs)` };
+}
+
+/** Freshness: the newest event pushed is no older than `maxAgeHours`. */
+export function freshnessVerdict(rule: Extract<AlertRule, { type: 'freshness' }>, maxEventDate: string | undefined, now: Date): Verdict {
+  if (!maxEventDate) return { bad: true, detail: `no event pushed yet (limit ${rule.maxAgeHours} h)` };
+  const ageHours = (now.getTime() - Date.parse(maxEventDate)) / 3_600_000;
+  return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${ageHours.toFixed(1)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
+}
+
+/** Coverage rates of the sync's last finished, non-dry runs with records, newest first. */
+async function recentCoverages(deps: Deps, sync: Sync, count: number): Promise<number[]> {
+  const coverages: number[] = [];
+  let cursor: string | undefined;
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  do {
+    const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 50, ...(cursor ? { cursor } : {}) }), now);
+    for (const run of page.items) {
+      if (run.dryRun || run.status === 'running' || run.coverageRate === null || run.coverageRate === undefined) continue;
+      coverages.push(run.coverageRate);
+      if (coverages.length >= count) return coverages;
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return coverages;
+}
+
+/**
+ * Moves a rule to the verdict's state; when that is a change, one conditional write makes
+ * it, and only the caller whose write landed publishes the event: two evaluations at once
+ * fire once.
+ */
+async function settle(deps: Deps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run): Promise<void> {
+  if (!verdict) return;
+  const current = sync.alertStates?.[rule.type];
+  const wasFiring = current?.firing ?? false;
+  if (verdict.bad === wasFiring) return;
+  const now = deps.clock.now();
+  const next: AlertState = { firing: verdict.bad, since: now.toISOString(), detail: verdict.detail, ...(run ? { runId: run.runId } : {}) };
+  if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next))) return;
+  await publishQuietly(
+    deps.notifier,
+    newEvent(verdict.bad ? 'alert.fired' : 'alert.resolved', sync.orgId, now, {
+      alert: { syncId: sync.syncId, syncName: sync.name, destinationName: sync.destination.name, connectionType: sync.destination.connectionType, rule, state: verdict.bad ? 'firing' : 'resolved', detail: verdict.detail, since: next.since },
+      ...(run ? { run: presentRun(run, now) } : {}),
+    }),
+  );
+}
+
+/** After a run completes: every rule of its sync, evaluated (dry runs say nothing of a sync's health). */
+export async function evaluateRunAlerts(deps: Deps, run: Run): Promise<void> {
+  if (run.dryRun || run.status === 'running') return;
+  const sync = await deps.syncs.get(run.orgId, run.syncId);
+  if (!sync?.alertRules?.length) return;
+  // Only the sync's latest finished run speaks for it: not one that finished after a newer
+  // one started, nor an old run completed again.
+  if (sync.lastRun?.runId !== run.runId) return;
+  for (const rule of sync.alertRules) {
+    if (rule.type === 'run_error' || rule.type === 'failed_percent') await settle(deps, sync, rule, runVerdict(rule, run), run);
+    else if (rule.type === 'low_coverage') await settle(deps, sync, rule, coverageVerdict(rule, await recentCoverages(deps, sync, rule.runs)), run);
+    else if (sync.syncType === 'signal') await settle(deps, sync, rule, freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now()), run);
+  }
+}
+
+/**
+ * Freshness goes stale with time alone, so a schedule asks (every 15 minutes in AWS, every
+ * 5 locally): every signal sync of every org with a freshness rule.
+ */
+export async function checkFreshness(deps: Deps): Promise<{ syncs: number; firing: number }> {
+  let syncs = 0;
+  let firing = 0;
+  for (const orgId of await deps.orgs.listOrgIds()) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.syncs.list(orgId, { limit: 100, ...(cursor ? { cursor } : {}) });
+      for (const sync of page.items) {
+        const rule = sync.alertRules?.find((r): r is Extract<AlertRule, { type: 'freshness' }> => r.type === 'freshness');
+        if (!rule || sync.syncType !== 'signal') continue;
+        syncs += 1;
+        const verdict = freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now());
+        if (verdict.bad) firing += 1;
+        await settle(deps, sync, rule, verdict);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return { syncs, firing };
+}
+
+function presentAlerts(sync: Sync) {
+  return {
+    syncId: sync.syncId,
+    rules: (sync.alertRules ?? []).map((rule) => {
+      const state = sync.alertStates?.[rule.type];
+      return { ...rule, state: state ? (state.firing ? 'firing' : 'ok') : 'ok', since: state?.since ?? null, detail: state?.detail ?? null };
+    }),
+  };
+}
+
+export async function getAlerts(deps: Deps, principal: Principal, syncId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const sync = await deps.syncs.get(orgId, syncId);
+  if (!sync) throw notFound(`sync ${syncId}`);
+  return presentAlerts(sync);
+}
+
+/** `PUT /v1/syncs/{syncId}/alerts`: replaces the rules; states of rules kept stay as they are. */
+export async function putAlerts(deps: Deps, principal: Principal, syncId: string, request: z.infer<typeof alertRulesSchema>) {
+  const orgId = requireOrgKey(principal, 'admin');
+  const sync = await deps.syncs.get(orgId, syncId);
+  if (!sync) throw notFound(`sync ${syncId}`);
+  const kept = new Set(request.rules.map((r) => r.type));
+  const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
+  await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped);
+  const actor = principal.kind === 'key' ? principal.keyId : 'root';
+  await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
+  const updated = await deps.syncs.get(orgId, syncId);
+  return presentAlerts(updated!);
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkFreshness } from '#domain/alerts.ts';
+import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { startReceiver } from '../support/receiver.ts';
+
+const sync = (syncType: 'audience' | 'signal') => ({
+  name: `${syncType} sync`,
+  syncType,
+  operation: syncType === 'signal' ? 'append' : 'upsert',
+  source: { id: 'src', type: 'DataWarehouse::Query', name: 'Model' },
+  destination: { id: `dest-${syncType}`, name: 'Meta Ads — Main', connectionType: 'Meta Ads' },
+});
+
+describe('alert rules', () => {
+  let stack: TestStack;
+  let api: Api;
+  let org: Awaited<ReturnType<typeof createOrgWithKeys>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let runs = 0;
+
+  /** A run of `good` successes and `bad` rejections; `error` fails it whole. */
+  async function run(syncId: string, good: number, bad: number, options: { error?: boolean; maxEventDate?: string } = {}) {
+    const runId = `run-${(runs += 1)}`;
+    await api.post(`/v1/syncs/${syncId}/runs`, org.key, { runId });
+    const records = [
+      ...Array.from({ length: good }, (_u, i) => ({ identifier: `ok-${i}`, payload: {}, status: 'succeeded' })),
+      ...Array.from({ length: bad }, (_u, i) => ({ identifier: `bad-${i}`, payload: {}, status: 'rejected', statusMessage: 'Invalid email format' })),
+    ];
+    if (records.length) await api.post(`/v1/runs/${runId}/batches`, org.key, { batchType: 'records_updated', batchNumber: 0, startedAt: '2026-11-23T06:00:00Z', endedAt: '2026-11-23T06:00:01Z', records });
+    const done = await api.post(`/v1/runs/${runId}/complete`, org.key, options.error ? { status: 'error', statusMessage: '503 Service Unavailable' } : options.maxEventDate ? { maxEventDate: options.maxEventDate } : {});
+    expect(done.status).toBe(200);
+    await stack.idle();
+    return runId;
+  }
+  const alerts = () => receiver.received.filter((r) => r.json.type.startsWith('alert.')).map((r) => `${r.json.type}:${r.json.data.alert.rule.type}`);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    api = apiClient(stack.url);
+    org = await createOrgWithKeys(api, 'acme');
+    receiver = await startReceiver();
+    await api.post('/v1/webhooks', org.adminKey, { url: receiver.url, events: ['alert.fired', 'alert.resolved'] });
+    await api.put('/v1/syncs/aud', org.key, sync('audience'));
+    await api.put('/v1/syncs/sig', org.key, sync('signal'));
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await stack.stop();
+  });
+
+  it('are set by admins only, validated, and audited', async () => {
+    const rules = { rules: [{ type: 'run_error' }, { type: 'failed_percent', above: 20 }, { type: 'low_coverage', below: 0.9, runs: 2 }] };
+    expect((await api.put('/v1/syncs/aud/alerts', org.key, rules)).status).toBe(403);
+    expect((await api.put('/v1/syncs/nope/alerts', org.adminKey, rules)).status).toBe(404);
+    for (const body of [{ rules: [{ type: 'run_error' }, { type: 'run_error' }] }, { rules: [{ type: 'sky_falling' }] }, { rules: [{ type: 'failed_percent', above: 101 }] }, { rules: [{ type: 'low_coverage', below: 0.9 }] }, {}]) {
+      expect((await api.put('/v1/syncs/aud/alerts', org.adminKey, body)).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await api.get('/v1/syncs/aud/alerts', org.key)).body.rules).toEqual([]);
+
+    const saved = await api.put('/v1/syncs/aud/alerts', org.adminKey, rules);
+    expect(saved.status).toBe(200);
+    expect(saved.body.rules.map((r: { type: string; state: string }) => `${r.type}:${r.state}`)).toEqual(['run_error:ok', 'failed_percent:ok', 'low_coverage:ok']);
+    expect((await api.get('/v1/audit?syncId=aud', org.key)).body.items[0]).toMatchObject({ action: 'sync.alerts_updated', after: rules.rules });
+  });
+
+  it('fire once on entering the bad state and once on recovery', async () => {
+    // A good run: nothing to say.
+    await run('aud', 10, 0);
+    expect(alerts()).toEqual([]);
+
+    // An error run: run_error and failed_percent (an error run pushed nothing: all failed) fire.
+    const failed = await run('aud', 5, 0, { error: true });
+    expect(alerts()).toEqual(['alert.fired:run_error', 'alert.fired:failed_percent']);
+    expect(receiver.ofType('alert.fired')[0]!.json.data).toMatchObject({ alert: { syncId: 'aud', state: 'firing' }, run: { runId: failed, status: 'error' } });
+    expect((await api.get('/v1/syncs/aud/alerts', org.key)).body.rules[0]).toMatchObject({ type: 'run_error', state: 'firing' });
+
+    // Still failing: no repeat of those; but coverage has now been low twice in a row (error
+    // runs push nothing), so low_coverage fires. Completing a run again repeats nothing.
+    const again = await run('aud', 5, 0, { error: true });
+    await api.post(`/v1/runs/${again}/complete`, org.key, {});
+    await api.post(`/v1/runs/${failed}/complete`, org.key, {});
+    await stack.idle();
+    expect(alerts()).toEqual(['alert.fired:run_error', 'alert.fired:failed_percent', 'alert.fired:low_coverage']);
+
+    // Recovery, with too many failures still: run_error resolves, failed_percent and low_coverage stay.
+    await run('aud', 7, 3);
+    expect(alerts().slice(3)).toEqual(['alert.resolved:run_error']);
+
+    // A clean run: the rest resolve.
+    await run('aud', 10, 0);
+    expect(alerts().slice(4)).toEqual(['alert.resolved:failed_percent', 'alert.resolved:low_coverage']);
+    expect((await api.get('/v1/syncs/aud/alerts', org.key)).body.rules.every((r: { state: string }) => r.state === 'ok')).toBe(true);
+  });
+
+  it('freshness fires when a signal sync stops pushing new events, by schedule too, and only once at a time', async () => {
+    // Arrange
+    await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] });
+    const before = alerts().length;
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+    // Act + Assert: a run whose newest event is 2 days old fires.
+    await run('sig', 5, 0, { maxEventDate: hoursAgo(48) });
+    expect(alerts().slice(before)).toEqual(['alert.fired:freshness']);
+
+    // Fresh events resolve it.
+    await run('sig', 5, 0, { maxEventDate: hoursAgo(1) });
+    expect(alerts().slice(before)).toEqual(['alert.fired:freshness', 'alert.resolved:freshness']);
+
+    // Two days pass with no run: the schedule notices, once, however many checks run at once.
+    stack.clock.advanceDays(2);
+    const checks = await Promise.all([checkFreshness(stack.deps), checkFreshness(stack.deps), checkFreshness(stack.deps)]);
+    await stack.idle();
+    expect(checks[0]).toMatchObject({ syncs: 1, firing: 1 });
+    expect(alerts().slice(before)).toEqual(['alert.fired:freshness', 'alert.resolved:freshness', 'alert.fired:freshness']);
+    const fired = receiver.ofType('alert.fired').at(-1)!.json.data.alert;
+    expect(fired).toMatchObject({ syncId: 'sig', rule: { type: 'freshness', maxAgeHours: 24 }, state: 'firing' });
+    expect(fired.detail).toMatch(/h old/);
+  });
+
+  it('removing a rule forgets its state', async () => {
+    await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [] });
+    await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] });
+    expect((await api.get('/v1/syncs/sig/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'ok', since: null });
+  });
+});
