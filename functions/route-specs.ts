@@ -17,6 +17,7 @@ import { spec as ingestPutSync } from './ingest/put-sync.ts';
 import { spec as ingestStartRun } from './ingest/start-run.ts';
 import { spec as ingestPostBatch } from './ingest/post-batch.ts';
 import { spec as ingestCompleteRun } from './ingest/complete-run.ts';
+import { spec as ingestPostLineage } from './ingest/post-lineage.ts';
 import { spec as ingestRequestUpload } from './ingest/request-upload.ts';
 import { spec as queryListBatches } from './query/list-batches.ts';
 import { spec as queryListSyncs } from './query/list-syncs.ts';
@@ -56,6 +57,7 @@ export const ROUTE_SPECS: Record<string, AnyRouteSpec> = {
   'ingest/start-run': ingestStartRun as AnyRouteSpec,
   'ingest/post-batch': ingestPostBatch as AnyRouteSpec,
   'ingest/complete-run': ingestCompleteRun as AnyRouteSpec,
+  'ingest/post-lineage': ingestPostLineage as AnyRouteSpec,
   'ingest/request-upload': ingestRequestUpload as AnyRouteSpec,
   'query/list-batches': queryListBatches as AnyRouteSpec,
   'query/list-syncs': queryListSyncs as AnyRouteSpec,

@@ -34,6 +34,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', access: 'readWrite', needs: ['partitions', 'events'] },
   { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' },
   { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark', access: 'readWrite', needs: ['events'] },
+  { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events'] },
   { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads'] },
   { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', summary: 'The batches of a run and their state (pending, done, failed)', access: 'read' },
   { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', summary: 'Syncs with their destination status and watermark', access: 'read' },

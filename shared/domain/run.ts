@@ -224,7 +224,16 @@ function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, 
 
 const MAX_COMPLETE_ATTEMPTS = 10;
 
-export async function completeRun(deps: Deps, principal: Principal, runId: string, request: CompleteRunRequest) {
+/**
+ * Counts a producer reports without posting records (OpenLineage's output statistics):
+ * used only when the run counted no batch of its own.
+ */
+export interface ReportedCounts {
+  processed: number;
+  failed: number;
+}
+
+export async function completeRun(deps: Deps, principal: Principal, runId: string, request: CompleteRunRequest, reported?: ReportedCounts) {
   const orgId = requireOrgKey(principal, 'ingest');
   for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; attempt += 1) {
     const run = await loadLiveRun(deps, orgId, runId);
@@ -241,12 +250,16 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
         batches: waiting.map((b) => ({ batchType: b.batchType, batchNumber: b.batchNumber, state: b.state })),
       });
     }
-    const outcome = finalOutcome(run.counts, request);
+    const counts =
+      reported && run.counts.received === 0
+        ? { ...run.counts, received: reported.processed + reported.failed, succeeded: reported.processed, failed: reported.failed }
+        : run.counts;
+    const outcome = finalOutcome(counts, request);
     const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : maxEventDateOfCounted(run, batches);
     const fields: FinalRunFields = {
       ...outcome,
       executionDate: deps.clock.now().toISOString(),
-      ...(request.statusMessage ? { statusMessage: request.statusMessage } : summaryMessage(run.counts, outcome)),
+      ...(request.statusMessage ? { statusMessage: request.statusMessage } : summaryMessage(counts, outcome)),
       ...(run.syncType === 'signal' && maxEventDate ? { maxEventDate } : {}),
     };
     if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
