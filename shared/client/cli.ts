@@ -1,0 +1,276 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApiError, SyncTrailClient } from './api-client.ts';
+import { pushRecords, type ProducerRecord, type PushProgress } from './push-records.ts';
+
+/**
+ * `synctrail`: push an NDJSON file as a run, tail recent runs, show a run's failed records,
+ * follow one identifier, and run SQL over local mode's data.
+ */
+
+interface Out {
+  log(line: string): void;
+  error(line: string): void;
+  /** Progress goes to stderr, redrawn in place on a terminal. */
+  progress(line: string, done?: boolean): void;
+}
+
+const consoleOut: Out = {
+  log: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+  progress: (() => {
+    let last = 0;
+    return (line: string, done = false) => {
+      if (process.stderr.isTTY) {
+        process.stderr.write(`\r\u001b[2K${line}${done ? '\n' : ''}`);
+      } else if (done || Date.now() - last > 2000) {
+        last = Date.now();
+        process.stderr.write(`${line}\n`);
+      }
+    };
+  })(),
+};
+
+const integer = (name: string, min = 1) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}`);
+  return n;
+};
+
+const number = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+
+const fmt = new Intl.NumberFormat('en-US');
+const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Columns padded to their widest cell (at most 60 characters). */
+export function table(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
+  const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function progressBar(fraction: number, width = 28): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+/** NDJSON records of a file (gzipped when it ends in .gz), or of stdin for `-`; counts bytes read. */
+async function* readRecords(path: string, onBytes: (bytes: number) => void): AsyncGenerator<ProducerRecord> {
+  const raw = path === '-' ? process.stdin : createReadStream(path);
+  raw.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
+  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  let lineNumber = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    lineNumber += 1;
+    if (!line.trim()) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`line ${lineNumber} is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!record || typeof record !== 'object' || Array.isArray(record)) throw new Error(`line ${lineNumber} is not a JSON object (one record per line)`);
+    yield record as ProducerRecord;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const details = Array.isArray(error.details) ? ` (${(error.details as Array<{ path: string; message: string }>).map((d) => `${d.path}: ${d.message}`).join('; ')})` : '';
+    return `${error.status ? `${error.status} ` : ''}${error.message}${details}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env): Command {
+  const program = new Command('synctrail')
+    .description('SyncTrail from the command line: push runs, watch them, and look into failures.')
+    .addOption(new Option('--url <url>', 'SyncTrail base URL').env('SYNCTRAIL_URL').default(env.SYNCTRAIL_URL ?? 'http://127.0.0.1:4300'))
+    .addOption(new Option('--key <key>', 'API key (ingest to push, read to look)').env('SYNCTRAIL_KEY'))
+    .showHelpAfterError()
+    .exitOverride();
+
+  const client = () => {
+    const { url, key } = program.opts<{ url: string; key?: string }>();
+    if (!key) throw new Error('no key: pass --key or set SYNCTRAIL_KEY');
+    return new SyncTrailClient({ baseUrl: url, key });
+  };
+
+  program
+    .command('push')
+    .description('push an NDJSON file (one record per line, the batch record shape) as a run of a sync; large batches go by upload')
+    .argument('<file>', 'NDJSON file, .ndjson.gz, or - for stdin')
+    .requiredOption('-s, --sync <syncId>', 'the sync the run belongs to')
+    .option('-r, --run <runId>', 'run id (default: a new one); the same id resumes a push, batches already sent count once')
+    .option('--batch-size <n>', 'records per batch', integer('batch size'), 10_000)
+    .option('--batch-type <type>', 'batch type (file name prefix)', 'records_updated')
+    .option('--concurrency <n>', 'batches in flight at once', integer('concurrency'), 2)
+    .option('--items-total <n>', 'records the run should have had (missing ones count as failed)', integer('items total', 0))
+    .option('--dry-run', 'count and show in history, write no row-level files')
+    .option('--no-complete', 'leave the run open after the last batch')
+    .action(async (file: string, options: { sync: string; run?: string; batchSize: number; batchType: string; concurrency: number; itemsTotal?: number; dryRun?: boolean; complete: boolean }) => {
+      if (file !== '-' && !existsSync(file)) throw new Error(`no such file: ${file}`);
+      const api = client();
+      const started = await api.call('ingest/start-run', { params: { syncId: options.sync }, body: { ...(options.run ? { runId: options.run } : {}), ...(options.dryRun ? { dryRun: true } : {}) } });
+      const runId = started.runId;
+      out.error(`run ${runId} of ${options.sync} started`);
+      const totalBytes = file === '-' ? 0 : statSync(file).size;
+      let bytesRead = 0;
+      const began = Date.now();
+      const draw = (progress: PushProgress, done = false) => {
+        const seconds = Math.max(0.001, (Date.now() - began) / 1000);
+        const share = totalBytes ? bytesRead / totalBytes : 0;
+        const head = totalBytes ? `${progressBar(done ? 1 : share)} ${Math.round((done ? 1 : share) * 100)}% ` : '';
+        out.progress(`${head}${fmt.format(progress.records)} records · ${progress.batches} batches${progress.uploads ? ` (${progress.uploads} by upload)` : ''} · ${fmt.format(Math.round(progress.records / seconds))} records/s`, done);
+      };
+      try {
+        const { url, key } = program.opts<{ url: string; key: string }>();
+        const result = await pushRecords(readRecords(file, (n) => (bytesRead += n)), {
+          baseUrl: url.replace(/\/+$/, ''),
+          key,
+          runId,
+          batchSize: options.batchSize,
+          batchType: options.batchType,
+          concurrency: options.concurrency,
+          onProgress: (p) => draw(p),
+        });
+        draw(result, true);
+        out.log(`${fmt.format(result.received)} records in ${result.batches} batches: ${fmt.format(result.succeeded)} succeeded, ${fmt.format(result.failed)} failed`);
+      } catch (error) {
+        out.error(`push stopped: ${describeError(error)}`);
+        out.error(`the run stays open; fix the cause and resume with: synctrail push ${file} --sync ${options.sync} --run ${runId}`);
+        process.exitCode = 1;
+        return;
+      }
+      if (!options.complete) return out.log(`run ${runId} left open`);
+      const run = await api.call('ingest/complete-run', { params: { runId }, body: options.itemsTotal !== undefined ? { itemsTotal: options.itemsTotal } : {} });
+      out.log(`run ${runId}: ${run.status}, ${fmt.format(run.itemsProcessed)} of ${fmt.format(run.itemsTotal)} processed (${pct(run.coverageRate)})${run.statusMessage ? ` — ${run.statusMessage}` : ''}`);
+    });
+
+  program
+    .command('runs')
+    .description('recent runs, newest first (Sync History); --follow keeps watching')
+    .option('-s, --sync <syncId>', 'only this sync')
+    .option('--status <status>', 'running, complete, partial_complete or error')
+    .option('--connection <type>', 'connection type, e.g. "Meta Ads"')
+    .option('-n, --limit <n>', 'how many', integer('limit'), 20)
+    .option('-f, --follow', 'print runs as they start and finish, until interrupted')
+    .option('--interval <seconds>', 'how often --follow asks', number, 5)
+    .option('--json', 'JSON lines instead of a table')
+    .action(async (options: { sync?: string; status?: string; connection?: string; limit: number; follow?: boolean; interval: number; json?: boolean }) => {
+      const api = client();
+      const query = { limit: options.limit, ...(options.sync ? { syncId: options.sync } : {}), ...(options.status ? { status: options.status as 'error' } : {}), ...(options.connection ? { connectionType: options.connection } : {}) };
+      type RunRow = Awaited<ReturnType<typeof api.call<'query/list-runs'>>>['items'][number];
+      const cells = (r: RunRow) => [r.startedAt.slice(0, 16).replace('T', ' '), r.entityName, r.destinationName, r.status, `${fmt.format(r.itemsProcessed)}/${fmt.format(r.itemsTotal)}`, pct(r.coverageRate), r.runId, (r.statusMessage ?? '').slice(0, 60)];
+      const columns = ['started (UTC)', 'entity', 'destination', 'status', 'processed', 'coverage', 'run', 'message'];
+      const print = (rows: RunRow[]) => {
+        if (options.json) for (const r of rows) out.log(JSON.stringify(r));
+        else if (rows.length) out.log(table(columns, rows.map(cells)));
+      };
+      const first = await api.call('query/list-runs', { query });
+      print([...first.items].reverse());
+      if (!first.items.length && !options.follow) out.error('no runs');
+      if (!options.follow) return;
+      const seen = new Map(first.items.map((r) => [r.runId, `${r.status}:${r.itemsTotal}`]));
+      for (;;) {
+        await new Promise((done) => setTimeout(done, options.interval * 1000));
+        const page = await api.call('query/list-runs', { query });
+        const changed = page.items.filter((r) => seen.get(r.runId) !== `${r.status}:${r.itemsTotal}`).reverse();
+        for (const r of changed) {
+          seen.set(r.runId, `${r.status}:${r.itemsTotal}`);
+          out.log(options.json ? JSON.stringify(r) : cells(r).join('  ').trimEnd());
+        }
+      }
+    });
+
+  program
+    .command('failed')
+    .description("a run's failed records: grouped by message with the fix, then the records")
+    .argument('<runId>')
+    .option('-n, --limit <n>', 'records to list', integer('limit'), 50)
+    .option('--json', 'JSON lines of the records')
+    .action(async (runId: string, options: { limit: number; json?: boolean }) => {
+      const api = client();
+      const run = await api.call('query/get-run', { params: { runId } });
+      const records = await api.call('query/list-records', { params: { runId }, query: { status: 'rejected,extraction_failed,invalid', limit: options.limit } });
+      if (options.json) {
+        for (const record of records.items) out.log(JSON.stringify(record));
+        return;
+      }
+      out.log(`${run.entityName} → ${run.destinationName} (${run.connectionType}), run ${run.runId}: ${run.status}, ${fmt.format(run.itemsFailed)} of ${fmt.format(run.itemsTotal)} failed`);
+      if (run.statusMessage) out.log(`  ${run.statusMessage}`);
+      const groups = await api.call('query/get-run-errors', { params: { runId } });
+      if (groups.items.length) {
+        out.log('');
+        out.log(table(['count', 'category', 'message', 'how to fix'], groups.items.map((g) => [fmt.format(g.count), g.category, g.statusMessage ?? g.statuses.join(', '), g.resolutionDoc ?? '—'])));
+      }
+      if (records.items.length) {
+        out.log('');
+        out.log(table(['identifier', 'status', 'message'], records.items.map((r) => [r.identifier ?? '(none)', r.status, r.statusMessage ?? ''])));
+        if (records.nextCursor) out.log(`… more: --limit ${options.limit * 2}, or download them all from the console`);
+      }
+    });
+
+  program
+    .command('timeline')
+    .description('one identifier across runs, syncs and destinations, newest first')
+    .argument('<identifier>')
+    .option('-n, --limit <n>', 'outcomes', integer('limit'), 50)
+    .action(async (identifier: string, options: { limit: number }) => {
+      const timeline = await client().call('query/get-identifier-timeline', { params: { identifier }, query: { limit: options.limit } });
+      if (!timeline.items.length) return out.log(`no outcome for ${identifier} in the records kept`);
+      out.log(table(['destination', 'latest', 'message', 'seen', 'ok', 'failed'], timeline.destinations.map((d) => [`${d.destinationName} (${d.entityName})`, d.lastStatus, d.lastStatusMessage ?? '', d.lastSeenAt.slice(0, 16).replace('T', ' '), String(d.counts.success + d.counts.partial), String(d.counts.failed)])));
+    });
+
+  program
+    .command('sql')
+    .description("SQL over local mode's data with DuckDB (Athena's table names: sync_log and the fact tables); ? takes params in order")
+    .argument('[query]', 'the SQL, unless --file')
+    .argument('[params...]', 'values for ? placeholders')
+    .option('--file <file>', 'read the query from a file')
+    .option('--data-dir <dir>', 'local mode data folder', env.SYNCTRAIL_DATA_DIR ?? '.synctrail')
+    .option('--json', 'JSON lines instead of a table')
+    .action(async (query: string | undefined, params: string[], options: { file?: string; dataDir: string; json?: boolean }) => {
+      const sql = options.file ? readFileSync(options.file, 'utf8') : query;
+      const values = options.file && query !== undefined ? [query, ...params] : params;
+      if (!sql) throw new Error('give a query, or --file <file.sql>');
+      const { openLocalSql } = await import('../../infra/local/sql-engine.ts');
+      const engine = await openLocalSql(resolve(options.dataDir));
+      try {
+        const { columns, rows } = await engine.run(sql, values);
+        const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x)) : String(v));
+        if (options.json) for (const row of rows) out.log(JSON.stringify(Object.fromEntries(columns.map((c) => [c, text(row[c])]))));
+        else {
+          out.log(table(columns, rows.map((row) => columns.map((c) => text(row[c])))));
+          out.log(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+        }
+      } finally {
+        engine.close();
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI: usage errors exit 2, failures 1, with the API's own message. */
+export async function main(argv: string[] = process.argv, out: Out = consoleOut): Promise<number> {
+  const program = buildCli(out);
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code?.startsWith('commander.')) return 2;
+    out.error(`synctrail: ${describeError(error)}`);
+    return 1;
+  }
+}
