@@ -110,7 +110,7 @@ describe('npm start, as a new user runs it', () => {
       expect(facts.stdout).toContain('"destinations":1');
       const query = spawnSync('npm', ['run', '-s', 'sql', '--', '--file', 'infra/sql/rejected-records-by-error.sql', 'acme', 'hv-customers-meta', 'run-2026-11-23'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
       expect(query.status, query.stderr).toBe(0);
-      expect(query.stdout).toMatch(/Invalid email format \| \["bob@example"\]/);
+      expect(query.stdout).toMatch(/Invalid email format\s+\["bob@example"\]/);
       const joined = spawnSync('npm', ['run', '-s', 'sql', '--', 'SELECT d.name FROM sync_log l JOIN destinations d ON d.id = l.destination_id GROUP BY 1', '--json'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
       expect(joined.stdout.trim()).toBe('{"name":"Meta Ads — Main Account"}');
     } finally {
