@@ -1,5 +1,7 @@
 /** The console's only way to the API: same origin, bearer key from session storage. */
 
+import { ApiError } from '../../shared/client/api-error.ts';
+
 const KEY_STORAGE = 'synctrail.key';
 
 export const session = {
@@ -8,16 +10,8 @@ export const session = {
   signOut: () => sessionStorage.removeItem(KEY_STORAGE),
 };
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown = null,
-  ) {
-    super(message);
-  }
-}
+// The same error class as the typed client's: one shape for an API error everywhere.
+export { ApiError };
 
 /** Listeners told when the API rejects the key (revoked, or signed out elsewhere). */
 const unauthorizedListeners = new Set<() => void>();

@@ -8,6 +8,7 @@ import type * as z from 'zod';
 import type { RouteSpec } from '#http/api-handler.ts';
 import type { ROUTE_SPEC_MAP } from '../../functions/route-specs.ts';
 import { ROUTES } from '../../functions/routes.ts';
+import { ApiError } from './api-error.ts';
 import type { createKey, revokeKey } from '#domain/api-keys.ts';
 import type { createOrg } from '#domain/org.ts';
 import type { BatchResult } from '#domain/batch.ts';
@@ -87,17 +88,7 @@ export type CallInput<R extends RouteName> = ([Field<SpecOf<R>, 'params'>] exten
   ([Field<SpecOf<R>, 'query'>] extends [never] ? { query?: never } : { query?: Field<SpecOf<R>, 'query'> }) &
   ([Field<SpecOf<R>, 'body'>] extends [never] ? { body?: never } : { body: Field<SpecOf<R>, 'body'> });
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown = null,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export interface ClientOptions {
   baseUrl: string;

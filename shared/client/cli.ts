@@ -157,7 +157,7 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
 
   program
     .command('runs')
-    .description('recent runs, newest first (Sync History); --follow keeps watching')
+    .description('recent runs (Sync History), newest last like tail; --follow keeps watching')
     .option('-s, --sync <syncId>', 'only this sync')
     .option('--status <status>', 'running, complete, partial_complete or error')
     .option('--connection <type>', 'connection type, e.g. "Meta Ads"')

@@ -5,7 +5,8 @@ import { notFound } from './errors.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { presentRun, runQuerySchema, type Run } from './run.ts';
+import { recentCoverage } from './coverage.ts';
+import { presentRun, type Run } from './run.ts';
 import type { Sync } from './sync.ts';
 
 /**
@@ -76,23 +77,6 @@ export function freshnessVerdict(rule: Extract<AlertRule, { type: 'freshness' }>
   return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${ageHours.toFixed(1)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
 }
 
-/** Coverage rates of the sync's last finished, non-dry runs with records, newest first. */
-async function recentCoverages(deps: Deps, sync: Sync, count: number): Promise<number[]> {
-  const coverages: number[] = [];
-  let cursor: string | undefined;
-  const now = Math.floor(deps.clock.now().getTime() / 1000);
-  do {
-    const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 50, ...(cursor ? { cursor } : {}) }), now);
-    for (const run of page.items) {
-      if (run.dryRun || run.status === 'running' || run.coverageRate === null || run.coverageRate === undefined) continue;
-      coverages.push(run.coverageRate);
-      if (coverages.length >= count) return coverages;
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return coverages;
-}
-
 /**
  * Moves a rule to the verdict's state; when that is a change, one conditional write makes
  * it, and only the caller whose write landed publishes the event: two evaluations at once
@@ -125,7 +109,7 @@ export async function evaluateRunAlerts(deps: Deps, run: Run): Promise<void> {
   if (sync.lastRun?.runId !== run.runId) return;
   for (const rule of sync.alertRules) {
     if (rule.type === 'run_error' || rule.type === 'failed_percent') await settle(deps, sync, rule, runVerdict(rule, run), run);
-    else if (rule.type === 'low_coverage') await settle(deps, sync, rule, coverageVerdict(rule, await recentCoverages(deps, sync, rule.runs)), run);
+    else if (rule.type === 'low_coverage') await settle(deps, sync, rule, coverageVerdict(rule, (await recentCoverage(deps, sync, rule.runs)).map((r) => r.coverageRate)), run);
     else if (sync.syncType === 'signal') await settle(deps, sync, rule, freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now()), run);
   }
 }

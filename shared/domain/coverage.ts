@@ -37,21 +37,32 @@ export async function getCoverage(deps: Deps, principal: Principal, syncId: stri
   return coverageOf(deps, sync);
 }
 
-export async function coverageOf(deps: Deps, sync: Sync) {
-  const threshold = sync.coverageThreshold ?? DEFAULT_COVERAGE_THRESHOLD;
-  const window = sync.coverageWindow ?? DEFAULT_COVERAGE_WINDOW;
-  const want = Math.max(window, RUNS_SHOWN);
-  const points: CoveragePoint[] = [];
+/** The sync's last `count` finished, non-dry runs with a coverage rate, newest first. */
+export async function recentCoverage(deps: Deps, sync: Sync, count: number): Promise<Array<Pick<Run, 'runId' | 'status' | 'executionDate'> & { coverageRate: number }>> {
+  const runs: Array<Pick<Run, 'runId' | 'status' | 'executionDate'> & { coverageRate: number }> = [];
   let cursor: string | undefined;
   const now = Math.floor(deps.clock.now().getTime() / 1000);
   do {
     const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 100, ...(cursor ? { cursor } : {}) }), now);
     for (const run of page.items) {
       if (run.dryRun || run.status === 'running' || run.coverageRate === null || run.coverageRate === undefined) continue;
-      points.push({ runId: run.runId, status: run.status, coverageRate: run.coverageRate, executionDate: run.executionDate!, belowThreshold: run.coverageRate < threshold });
-      if (points.length >= want) break;
+      runs.push({ runId: run.runId, status: run.status, executionDate: run.executionDate, coverageRate: run.coverageRate });
+      if (runs.length >= count) return runs;
     }
     cursor = page.nextCursor ?? undefined;
-  } while (cursor && points.length < want);
+  } while (cursor);
+  return runs;
+}
+
+export async function coverageOf(deps: Deps, sync: Sync) {
+  const threshold = sync.coverageThreshold ?? DEFAULT_COVERAGE_THRESHOLD;
+  const window = sync.coverageWindow ?? DEFAULT_COVERAGE_WINDOW;
+  const points: CoveragePoint[] = (await recentCoverage(deps, sync, Math.max(window, RUNS_SHOWN))).map((run) => ({
+    runId: run.runId,
+    status: run.status,
+    coverageRate: run.coverageRate,
+    executionDate: run.executionDate!,
+    belowThreshold: run.coverageRate < threshold,
+  }));
   return { syncId: sync.syncId, threshold, window, ...coverageVerdict(points, window), runs: points };
 }

@@ -5,7 +5,7 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import { decodePosition, encodePosition, presentRecord, walkRun } from './records.ts';
-import { runQuerySchema, type Run } from './run.ts';
+import { runContext, runQuerySchema, type Run } from './run.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 
@@ -37,15 +37,7 @@ function presentOutcome(run: Run, row: TrackingRow) {
   const { runId: _runId, syncId: _syncId, instance: _instance, ...record } = presentRecord(row);
   const failed = outcomeOf(row.status as RecordStatus) === 'failed';
   return {
-    runId: run.runId,
-    syncId: run.syncId,
-    entityName: run.entityName,
-    syncType: run.syncType,
-    destinationId: run.destination.id,
-    destinationName: run.destination.name,
-    connectionType: run.destination.connectionType,
-    destinationObject: run.destinationObject ?? null,
-    instance: run.instance ?? null,
+    ...runContext(run),
     runStatus: run.status,
     runStartedAt: run.startedAt,
     executionDate: run.executionDate ?? null,

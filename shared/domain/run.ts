@@ -331,12 +331,8 @@ export async function listRuns(deps: Deps, principal: Principal, query: RunQuery
   return { items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }
 
-/** A Sync History row as the API shows it: seed 000's fields, plus ours. */
-export function presentRun(run: Run, now: Date) {
-  const final = run.status !== 'running';
-  const processed = run.counts.succeeded + run.counts.partial;
-  const itemsTotal = final ? run.itemsTotal! : run.counts.received;
-  const itemsProcessed = final ? run.itemsProcessed! : processed;
+/** Which run, of which sync, to which destination: the head of every view of a run. */
+export function runContext(run: Run) {
   return {
     runId: run.runId,
     syncId: run.syncId,
@@ -347,6 +343,17 @@ export function presentRun(run: Run, now: Date) {
     connectionType: run.destination.connectionType,
     destinationObject: run.destinationObject ?? null,
     instance: run.instance ?? null,
+  };
+}
+
+/** A Sync History row as the API shows it: seed 000's fields, plus ours. */
+export function presentRun(run: Run, now: Date) {
+  const final = run.status !== 'running';
+  const processed = run.counts.succeeded + run.counts.partial;
+  const itemsTotal = final ? run.itemsTotal! : run.counts.received;
+  const itemsProcessed = final ? run.itemsProcessed! : processed;
+  return {
+    ...runContext(run),
     entityType: run.entityType ?? null,
     workspaceId: run.workspaceId ?? null,
     operation: run.operation,
