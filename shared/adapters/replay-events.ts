@@ -2,8 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayEvent } from '#domain/dlq.ts';
 import type { EventPublisher, Page, PageRequest } from '#domain/ports.ts';
-import { decodeCursor, encodeCursor } from './dynamodb/cursor.ts';
-import { queryPaged } from './dynamodb/paged-query.ts';
+import { listLive } from './dynamodb/paged-query.ts';
 import { epochSeconds, replaysPk } from './dynamodb/table.ts';
 
 export const REPLAY_EVENT_SOURCE = 'synctrail';
@@ -39,22 +38,7 @@ export class ReplayEvents implements EventPublisher {
   }
 
   async listReplays(orgId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<ReplayEvent>> {
-    const { items, lastKey } = await queryPaged(
-      this.client,
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: '#ttl > :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':pk': replaysPk(orgId), ':now': nowEpochSeconds },
-        ScanIndexForward: false,
-      },
-      page.limit,
-      page.cursor ? { pk: replaysPk(orgId), sk: decodeCursor(page.cursor).k } : undefined,
-    );
-    return {
-      items: items.map(({ pk, sk, ttl, ...event }) => event as unknown as ReplayEvent),
-      nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null,
-    };
+    const { items, nextCursor } = await listLive(this.client, this.table, replaysPk(orgId), page, nowEpochSeconds);
+    return { items: items as unknown as ReplayEvent[], nextCursor };
   }
 }

@@ -1,4 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** A filtered listing reads at most this many pages per request, then hands back a cursor. */
 const MAX_PAGES_PER_LIST = 20;
@@ -25,4 +26,31 @@ export async function queryPaged(
     if (!key || items.length >= limit) break;
   }
   return { items, ...(key ? { lastKey: key } : {}) };
+}
+
+/**
+ * One partition's items whose `ttl` has not passed, newest sort key first, a page at a time
+ * with an opaque cursor: TTL deletes lazily, so reads never rely on it.
+ */
+export async function listLive(
+  client: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  page: { limit: number; cursor?: string },
+  nowEpochSeconds: number,
+): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
+  const { items, lastKey } = await queryPaged(
+    client,
+    {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':pk': pk, ':now': nowEpochSeconds },
+      ScanIndexForward: false,
+    },
+    page.limit,
+    page.cursor ? { pk, sk: decodeCursor(page.cursor).k } : undefined,
+  );
+  return { items: items.map(({ pk: _pk, sk: _sk, ttl: _ttl, ...item }) => item), nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null };
 }

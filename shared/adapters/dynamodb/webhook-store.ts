@@ -1,8 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest, WebhookStore } from '#domain/ports.ts';
 import type { Webhook, WebhookDelivery } from '#domain/webhooks.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
-import { queryPaged } from './paged-query.ts';
+import { listLive, queryPaged } from './paged-query.ts';
 import { conditionalWrite, deliveriesPk, epochSeconds, webhooksPk } from './table.ts';
 
 const strip = ({ pk, sk, type, ttl, ...rest }: Record<string, unknown>) => rest;
@@ -51,20 +50,7 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>> {
-    const pk = deliveriesPk(orgId, webhookId);
-    const { items, lastKey } = await queryPaged(
-      this.client,
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: '#ttl > :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':pk': pk, ':now': nowEpochSeconds },
-        ScanIndexForward: false,
-      },
-      page.limit,
-      page.cursor ? { pk, sk: decodeCursor(page.cursor).k } : undefined,
-    );
-    return { items: items.map((item) => strip(item) as unknown as WebhookDelivery), nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null };
+    const { items, nextCursor } = await listLive(this.client, this.table, deliveriesPk(orgId, webhookId), page, nowEpochSeconds);
+    return { items: items.map(({ type: _type, ...delivery }) => delivery as unknown as WebhookDelivery), nextCursor };
   }
 }
