@@ -12,6 +12,7 @@ import { SyncLogs } from './pages/sync-logs.tsx';
 import { Instances, InstanceDetailPage } from './pages/instances.tsx';
 import { DeadLetterQueue } from './pages/dlq.tsx';
 import { AuditLog } from './pages/audit.tsx';
+import { IdentifierPage } from './pages/identifier.tsx';
 import './styles.css';
 
 const NAV = [
@@ -19,6 +20,7 @@ const NAV = [
   { path: '/destinations', label: 'Destinations', match: ['destinations'] },
   { path: '/logs', label: 'Sync Logs', match: ['logs'] },
   { path: '/instances', label: 'Instances', match: ['instances'] },
+  { path: '/identifiers', label: 'Find a record', match: ['identifiers'] },
   { path: '/dlq', label: 'Dead-letter queue', match: ['dlq'] },
   { path: '/audit', label: 'Audit log', match: ['audit'] },
 ];
@@ -36,6 +38,8 @@ function Page({ location }: { location: Location }) {
       return <SyncLogs location={location} />;
     case 'instances':
       return second ? <InstanceDetailPage instance={second} /> : <Instances />;
+    case 'identifiers':
+      return <IdentifierPage identifier={second} />;
     case 'dlq':
       return <DeadLetterQueue location={location} />;
     case 'audit':

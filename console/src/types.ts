@@ -10,6 +10,8 @@ import type { getStats, getLogFacets, listInstances, getInstance } from '../../s
 import type { presentDlqItem } from '../../shared/domain/dlq.ts';
 import type { listAudit } from '../../shared/domain/audit.ts';
 import type { getCoverage } from '../../shared/domain/coverage.ts';
+import type { identifierTimeline } from '../../shared/domain/identifier-timeline.ts';
+import type { getAlerts } from '../../shared/domain/alerts.ts';
 
 type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
@@ -27,3 +29,5 @@ export type InstanceDetail = Answer<typeof getInstance>;
 export type DlqItemView = ReturnType<typeof presentDlqItem>;
 export type AuditEntryView = Answer<typeof listAudit>['items'][number];
 export type Coverage = Answer<typeof getCoverage>;
+export type Timeline = Answer<typeof identifierTimeline>;
+export type Alerts = Answer<typeof getAlerts>;

@@ -219,7 +219,8 @@ describe('console in a browser', () => {
     expect(await meta.locator('.badge').getAttribute('data-status')).toBe('running');
     await screenshot(page, '07-destinations');
 
-    // Act: the sync's page
+    // Act: the sync's page, with alert rules set
+    await api.put('/v1/syncs/hv-customers-meta/alerts', adminKey, { rules: [{ type: 'run_error' }, { type: 'failed_percent', above: 50 }] });
     await meta.getByRole('link', { name: 'High-value customers' }).click();
     await page.locator('figure.chart svg').waitFor();
 
@@ -230,7 +231,29 @@ describe('console in a browser', () => {
     expect(label).toContain(`${n('complete')} complete, ${n('partial_complete')} partial, ${n('error')} error runs`);
     expect(await page.locator('figure.chart rect.chart-error').count()).toBe(n('error'));
     expect(await page.locator('figure.chart rect.chart-running').count()).toBe(n('running'));
+    await expect.poll(() => page.locator('#alert-rules li').count()).toBe(2);
+    expect(await page.locator('#alert-rules').textContent()).toContain('A run ends in error');
     await screenshot(page, '08-sync-chart');
+  });
+
+  it('finds one record across destinations: pushed to Google, rejected by Meta, and why', async () => {
+    // Arrange: an identifier the demo sends to both audiences
+    const timeline = await api.get('/v1/identifiers/ana%40example.com/timeline?limit=200', adminKey);
+    expect(timeline.body.destinations.length).toBeGreaterThanOrEqual(2);
+    await goto('/identifiers');
+
+    // Act
+    await page.getByLabel('Primary identifier (exact)').fill('ana@example.com');
+    await page.getByRole('button', { name: 'Find' }).click();
+
+    // Assert
+    await page.locator('#timeline-destinations tbody tr').first().waitFor();
+    expect(page.url()).toContain('#/identifiers/ana%40example.com');
+    expect(await page.locator('#timeline-destinations tbody tr').count()).toBe(timeline.body.destinations.length);
+    expect(await page.locator('#timeline-outcomes tbody tr').count()).toBe(timeline.body.items.length);
+    const google = page.locator('#timeline-destinations tbody tr', { hasText: 'Google Ads — Main Account' });
+    expect(await google.locator('.badge[data-status]').first().getAttribute('data-status')).toBe(timeline.body.destinations.find((d: { connectionType: string }) => d.connectionType === 'Google Ads').lastStatus);
+    await screenshot(page, '09a-find-a-record');
   });
 
   it('groups runs per instance with correlation ids', async () => {
@@ -280,7 +303,7 @@ describe('console in a browser', () => {
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;
-    const pages = ['/history', '/destinations', `/runs/${run}`, '/syncs/hv-customers-meta', '/logs', '/instances', '/instances/erp-to-shopify', '/dlq', '/audit'];
+    const pages = ['/history', '/destinations', `/runs/${run}`, '/syncs/hv-customers-meta', '/logs', '/instances', '/instances/erp-to-shopify', '/identifiers/ana%40example.com', '/dlq', '/audit'];
 
     for (const hash of pages) {
       // Act

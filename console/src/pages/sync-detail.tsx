@@ -12,13 +12,14 @@ import { Truncated } from '../components/truncated.tsx';
 import { count, percent, titleCase, when } from '../format.ts';
 import { useResource, type Page } from '../hooks.ts';
 import { href, seg } from '../router.ts';
-import type { Coverage, RunView, SyncView } from '../types.ts';
+import type { Alerts, Coverage, RunView, SyncView } from '../types.ts';
 
 /** One sync: its configuration, run outcomes over time as a chart, coverage health and recent runs. */
 export function SyncDetailPage({ syncId }: { syncId: string }) {
   const [days, setDays] = useState('14');
   const sync = useResource<SyncView>(`/v1/syncs/${seg(syncId)}`);
   const coverage = useResource<Coverage>(`/v1/syncs/${seg(syncId)}/coverage`);
+  const alerts = useResource<Alerts>(`/v1/syncs/${seg(syncId)}/alerts`);
   const runs = useResource<Page<RunView>>(withQuery('/v1/runs', { syncId, limit: 1000 }));
   const data = useMemo(() => outcomesByDay(runs.data?.items ?? [], Number(days), new Date()), [runs.data, days]);
 
@@ -75,6 +76,25 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
                 ? 'No finished runs yet.'
                 : `Average coverage of the last ${coverage.data.window} finished runs: ${percent(coverage.data.averageCoverage)} (threshold ${percent(threshold, 0)}).`}
           </p>
+        </section>
+      ) : null}
+      {alerts.data ? (
+        <section class="section" aria-labelledby="alerts-heading">
+          <h2 id="alerts-heading">Alerts</h2>
+          {alerts.data.rules.length ? (
+            <ul class="alert-rules" id="alert-rules">
+              {alerts.data.rules.map((rule) => (
+                <li key={rule.type} class={`alert-rule${rule.state === 'firing' ? ' firing' : ''}`}>
+                  <Badge status={rule.state === 'firing' ? 'error' : 'complete'} label={rule.state === 'firing' ? 'Firing' : 'OK'} />
+                  <strong>{describeRule(rule)}</strong>
+                  {rule.detail ? <span class="muted small">{rule.detail}</span> : null}
+                  {rule.since ? <span class="muted small">since {when(rule.since)}</span> : null}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p class="muted">No alert rules. An admin key sets them (run errors, a failed share, low coverage, freshness) with <code>PUT /v1/syncs/{syncId}/alerts</code>; they reach your webhooks.</p>
+          )}
         </section>
       ) : null}
       <section class="section" aria-labelledby="config-heading">
@@ -153,4 +173,17 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
       ) : null}
     </>
   );
+}
+
+function describeRule(rule: Alerts['rules'][number]): string {
+  switch (rule.type) {
+    case 'run_error':
+      return 'A run ends in error';
+    case 'failed_percent':
+      return `More than ${rule.above}% of a run's records fail`;
+    case 'low_coverage':
+      return `Coverage under ${percent(rule.below, 0)} for ${rule.runs} finished runs in a row`;
+    case 'freshness':
+      return `Newest event older than ${rule.maxAgeHours} hours`;
+  }
 }
