@@ -31,6 +31,7 @@ async function main() {
   } else {
     console.log('Root key: from SYNCTRAIL_ROOT_KEY');
   }
+  console.log(`Console: ${stack.url}/ (sign in with an API key; paste the root key to create an org, or run npm run demo)`);
   console.log(`listening on ${stack.url}`);
 
   let stopping = false;
