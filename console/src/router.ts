@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { withQuery } from './api.ts';
 
 /**
  * Hash routes (`#/runs/abc?status=rejected`): they work from a plain S3/CloudFront origin
@@ -26,12 +27,7 @@ export function useLocation(): Location {
   return location;
 }
 
-export function href(path: string, query: Record<string, string | number | undefined | null> = {}): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
-  const search = params.toString();
-  return `#${path}${search ? `?${search}` : ''}`;
-}
+export const href = (path: string, query: Record<string, string | number | undefined | null> = {}): string => `#${withQuery(path, query)}`;
 
 export const navigate = (path: string, query: Record<string, string | number | undefined | null> = {}) => {
   window.location.hash = href(path, query).slice(1);

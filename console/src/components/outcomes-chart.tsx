@@ -1,6 +1,13 @@
 import { day, percent } from '../format.ts';
 import type { DayOutcome } from '../outcomes.ts';
 
+const LEGEND = [
+  ['complete', 'Complete'],
+  ['partial', 'Partial complete'],
+  ['error', 'Error'],
+  ['running', 'Running'],
+] as const;
+
 const W = 720;
 const H = 240;
 const PAD = { top: 16, right: 48, bottom: 36, left: 40 };
@@ -77,22 +84,12 @@ export function OutcomesChart({ data, threshold, title }: { data: DayOutcome[]; 
         {data.map((d, i) => (d.coverage === null ? null : <circle key={`c${d.day}`} cx={x(i)} cy={yRate(d.coverage)} r={3.5} class="chart-point" />))}
       </svg>
       <figcaption class="chart-legend">
-        <span>
-          <i class="swatch chart-complete" aria-hidden="true" />
-          Complete
-        </span>
-        <span>
-          <i class="swatch chart-partial" aria-hidden="true" />
-          Partial complete
-        </span>
-        <span>
-          <i class="swatch chart-error" aria-hidden="true" />
-          Error
-        </span>
-        <span>
-          <i class="swatch chart-running" aria-hidden="true" />
-          Running
-        </span>
+        {LEGEND.map(([kind, label]) => (
+          <span key={kind}>
+            <i class={`swatch chart-${kind}`} aria-hidden="true" />
+            {label}
+          </span>
+        ))}
         <span>
           <i class="swatch swatch-line" aria-hidden="true" />
           Coverage (right axis){threshold !== undefined ? `, threshold ${percent(threshold, 0)} dashed` : ''}
