@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import { classifyError } from './error-catalogue.ts';
+import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
@@ -19,7 +20,7 @@ export const identifierPath = z.strictObject({ identifier: z.string().min(1).max
 
 export const timelineQuerySchema = z
   .strictObject({
-    syncId: text.optional(),
+    syncId: idSchema.optional(),
     destinationId: text.optional(),
     /** Runs by execution date, as Sync History filters them. */
     from: dateBound('start').optional(),

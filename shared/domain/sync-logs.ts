@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
+import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
@@ -20,7 +21,7 @@ export const logsQuerySchema = z.strictObject({
   /** Partial, case-insensitive match on the source-system identifier. */
   sourceId: text.optional(),
   status: statusFilter.optional(),
-  syncId: text.optional(),
+  syncId: idSchema.optional(),
   limit: limitSchema,
   cursor: cursorSchema,
 });
@@ -30,7 +31,7 @@ const logsCursorSchema = z.strictObject({
   /** The runs listing continues after this position. */
   after: z.string().max(2048).optional(),
   /** A run to finish first, from `batch`/`row`. */
-  run: z.string().max(256).optional(),
+  run: idSchema.optional(),
   batch: z.string().max(512).optional(),
   row: z.number().int().optional(),
 });

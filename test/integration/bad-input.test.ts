@@ -10,6 +10,7 @@ let stack: TestStack;
 let api: Api;
 let key: string;
 let adminKey: string;
+let webhookId: string;
 
 /** Everything stored, table and bucket: a bad request must leave this unchanged. */
 async function snapshot() {
@@ -29,6 +30,7 @@ beforeAll(async () => {
   await api.put('/v1/syncs/s', key, syncConfig());
   await api.post('/v1/syncs/s/runs', key, { runId: 'r' });
   await api.post('/v1/runs/r/batches', key, batch({}, records(3)));
+  ({ webhookId } = (await api.post('/v1/webhooks', adminKey, { url: 'https://hooks.example.com/x' })).body);
 });
 afterAll(async () => {
   await stack.stop();
@@ -51,7 +53,49 @@ function rawPost(path: string, body: unknown): Promise<{ status: number; body: a
 const good = batch({ batchNumber: 1 }, records(2));
 const withRecord = (record: object) => ({ ...good, records: [record] });
 
-const cases: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+type Case = [string, () => Promise<{ status: number; body: any }>, number, string, string?];
+
+/** Query-side ids follow the write side's rule: each of these would escape or confuse an S3 prefix. */
+const unsafeSyncIds = ['a/b', '../x', '.'];
+const syncIdCases = ['/v1/stats', '/v1/logs', '/v1/identifiers/a/timeline', '/v1/dlq', '/v1/runs', '/v1/audit'].flatMap((path) =>
+  unsafeSyncIds.map((id): Case => [`a syncId of "${id}" on ${path}`, () => api.get(`${path}?syncId=${encodeURIComponent(id)}`, key), 400, 'invalid_request']),
+);
+
+/** Shaped like dates, but no calendar has them; and a timestamp that leaves four-digit years once in UTC. */
+const impossibleDates = ['2026-13-45', '2026-02-30', '2025-02-29', '2026-04-31', '2026-00-10', '9999-12-31T23:59:59-23:59'];
+const dateCases = ['/v1/stats', '/v1/logs', '/v1/identifiers/a/timeline', '/v1/runs', '/v1/audit'].flatMap((path) =>
+  impossibleDates.flatMap((date) =>
+    (['from', 'to'] as const).map((bound): Case => [`${bound}=${date} on ${path}`, () => api.get(`${path}?${bound}=${encodeURIComponent(date)}`, key), 400, 'invalid_request']),
+  ),
+);
+
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+/** Cursors this API never issued: random bytes, positions of the wrong shape, another org's position, not JSON. */
+const forgedCursors: Array<[string, string]> = [
+  ['random base64url', 'q83vASNFZ4mrze8BI0VniQ3x-_0'],
+  ['base64url of {"k":"x"}', b64('{"k":"x"}')],
+  ['a position in another org', b64(JSON.stringify({ k: 'ORG#other-org#SYNC#s' }))],
+  ['a dated position in another org', b64(JSON.stringify({ k: '2026-11-23T06:00:00.000Z#ORG#other-org#RUNS' }))],
+  ['a position with a partition key', b64(JSON.stringify({ pk: 'ORG#other-org#AUDIT', k: 'SYNC#s' }))],
+  ['base64url of non-JSON', b64('not json at all')],
+  ['text that is not base64url', '{"k":"SYNC#s"}'],
+];
+const listings: Array<[string, (cursor: string) => Promise<{ status: number; body: any }>]> = [
+  ['/v1/syncs', (c) => api.get(`/v1/syncs?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/destinations', (c) => api.get(`/v1/destinations?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/audit', (c) => api.get(`/v1/audit?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/runs', (c) => api.get(`/v1/runs?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/dlq', (c) => api.get(`/v1/dlq?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/replays', (c) => api.get(`/v1/replays?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/logs', (c) => api.get(`/v1/logs?cursor=${encodeURIComponent(c)}`, key)],
+  ['/v1/identifiers/a/timeline', (c) => api.get(`/v1/identifiers/a/timeline?cursor=${encodeURIComponent(c)}`, key)],
+  ['webhook deliveries', (c) => api.get(`/v1/webhooks/${webhookId}/deliveries?cursor=${encodeURIComponent(c)}`, adminKey)],
+];
+const cursorCases = listings.flatMap(([where, list]) =>
+  forgedCursors.map(([what, cursor]): Case => [`a forged cursor (${what}) on ${where}`, () => list(cursor), 400, 'invalid_request', 'cursor is not one this API issued']),
+);
+
+const cases: Case[] = [
   ['malformed JSON', () => api.call('POST', '/v1/runs/r/batches', key, '{"batchType": "records_updated",'), 400, 'invalid_json'],
   ['an empty body', () => api.call('POST', '/v1/runs/r/batches', key, ''), 400, 'invalid_request'],
   ['a JSON array body', () => api.post('/v1/runs/r/batches', key, [good]), 400, 'invalid_request'],
@@ -109,17 +153,20 @@ const cases: Array<[string, () => Promise<{ status: number; body: any }>, number
   ['a forged timeline cursor', () => api.get('/v1/identifiers/a/timeline?cursor=forged', key), 400, 'invalid_request'],
   ['an unknown route', () => api.get('/v1/nothing-here', key), 404, 'not_found'],
   ['a wrong method', () => api.call('PATCH', '/v1/syncs/s', key, {}), 405, 'method_not_allowed'],
+  ...syncIdCases,
+  ...dateCases,
+  ...cursorCases,
 ];
 
 describe('bad input gets a clear 4xx JSON error and writes nothing', () => {
-  it.each(cases)('%s', async (_name, send, status, code) => {
+  it.each(cases)('%s', async (_name, send, status, code, message) => {
     // Arrange
     const before = await snapshot();
     // Act
     const response = await send();
     // Assert
     expect(response.status).toBe(status);
-    expect(response.body.error).toMatchObject({ code, message: expect.any(String) });
+    expect(response.body.error).toMatchObject({ code, message: message ?? expect.any(String) });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -137,5 +184,50 @@ describe('bad input gets a clear 4xx JSON error and writes nothing', () => {
   it('checks the key before looking at the body', async () => {
     const response = await api.call('POST', '/v1/runs/r/batches', undefined, '{not json');
     expect(response.status).toBe(401);
+  });
+});
+
+describe('a well-formed cursor from elsewhere only moves through the caller\'s own data', () => {
+  let otherKey: string;
+  /** Real cursors, each issued to another org ("elsewhere") by a listing of its own. */
+  const issued: Record<string, string> = {};
+
+  beforeAll(async () => {
+    ({ key: otherKey } = await createOrgWithKeys(api, 'elsewhere'));
+    for (const syncId of ['elsewhere-1', 'elsewhere-2', 'elsewhere-3']) await api.put(`/v1/syncs/${syncId}`, otherKey, syncConfig());
+    for (const runId of ['elsewhere-run-1', 'elsewhere-run-2']) await api.post('/v1/syncs/elsewhere-1/runs', otherKey, { runId });
+    for (const path of ['/v1/syncs', '/v1/destinations', '/v1/audit', '/v1/runs']) {
+      const page = await api.get(`${path}?limit=1`, otherKey);
+      expect(page.body.nextCursor).toEqual(expect.any(String));
+      issued[path] = page.body.nextCursor;
+    }
+  });
+
+  it.each(['/v1/syncs', '/v1/destinations', '/v1/audit', '/v1/runs'])('%s answers the caller\'s items, or 400, never the other org\'s', async (path) => {
+    // Arrange
+    const before = await snapshot();
+    // Act
+    const response = await api.get(`${path}?cursor=${issued[path]}`, key);
+    // Assert
+    expect([200, 400]).toContain(response.status);
+    if (response.status === 400) expect(response.body.error).toMatchObject({ code: 'invalid_request', message: 'cursor is not one this API issued' });
+    expect(JSON.stringify(response.body)).not.toContain('elsewhere');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['/v1/audit', '/v1/audit?to=2000-01-01'],
+    ['/v1/runs', '/v1/runs?to=2000-01-01'],
+    ['/v1/runs', '/v1/runs?from=2000-01-01&to=2000-01-02'],
+    ['/v1/audit', '/v1/audit?from=2999-01-01'],
+  ])('a %s cursor used outside the bounds it was issued for (%s) answers 400 or an empty page', async (path, listing) => {
+    // Arrange
+    const cursor = (await api.get(`${path}?limit=1`, key)).body.nextCursor;
+    expect(cursor).toEqual(expect.any(String));
+    // Act
+    const response = await api.get(`${listing}&cursor=${cursor}`, key);
+    // Assert
+    if (response.status === 200) expect(response.body.items).toEqual([]);
+    else expect(response).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', message: 'cursor is not one this API issued' } } });
   });
 });

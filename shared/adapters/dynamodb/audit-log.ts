@@ -1,7 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditQuery } from '#domain/audit.ts';
 import type { AuditLog, Page } from '#domain/ports.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, forgedCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { auditPk } from './table.ts';
 
@@ -22,9 +22,17 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async list(orgId: string, query: AuditQuery): Promise<Page<AuditEntry>> {
-    const values: Record<string, unknown> = { ':pk': auditPk(orgId), ':from': query.from ?? '0', ':to': `${query.to ?? '9999'}#\uffff` };
+    const from = query.from ?? '0';
+    const to = `${query.to ?? '9999'}#\uffff`;
+    const values: Record<string, unknown> = { ':pk': auditPk(orgId), ':from': from, ':to': to };
     if (query.syncId) values[':syncId'] = query.syncId;
-    const start = query.cursor ? { pk: auditPk(orgId), sk: decodeCursor(query.cursor).k } : undefined;
+    let start: Record<string, unknown> | undefined;
+    if (query.cursor) {
+      const { k } = decodeCursor(query.cursor);
+      // A position outside from..to came from a listing with other bounds.
+      if (k < from || k > to) throw forgedCursor({ cursor: query.cursor });
+      start = { pk: auditPk(orgId), sk: k };
+    }
     const { items, lastKey } = await queryPaged(
       this.client,
       {

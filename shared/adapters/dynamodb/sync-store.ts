@@ -1,9 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
 import type { AlertRule, AlertState, AlertType } from '#domain/alerts.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, POSITIONS } from './cursor.ts';
+import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, orgPk } from './table.ts';
 
 /** Configuration attributes a PUT may remove; the required ones are always set. */
@@ -72,19 +73,21 @@ export class DynamoSyncStore implements SyncStore {
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<Sync>> {
-    const start = page.cursor ? decodeCursor(page.cursor) : undefined;
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
+    // Only `SYNC#<syncId>` can be a position here: any other sort key is outside the listing.
+    const start = page.cursor ? { pk: orgPk(orgId), sk: decodeCursor(page.cursor, POSITIONS.sync).k } : undefined;
+    const { items, lastKey } = await queryPaged(
+      this.client,
+      {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': orgPk(orgId), ':prefix': 'SYNC#' },
-        Limit: page.limit,
-        ...(start ? { ExclusiveStartKey: { pk: orgPk(orgId), sk: start.k } } : {}),
-      }),
+      },
+      page.limit,
+      start,
     );
     return {
-      items: Items.map(toSync),
-      nextCursor: LastEvaluatedKey ? encodeCursor({ k: String(LastEvaluatedKey.sk) }) : null,
+      items: items.map(toSync),
+      nextCursor: lastKey ? encodeCursor({ k: String(lastKey.sk) }) : null,
     };
   }
 
