@@ -38,6 +38,7 @@ import { spec as queryListInstances } from './query/list-instances.ts';
 import { spec as queryGetInstance } from './query/get-instance.ts';
 import { spec as queryListAudit } from './query/list-audit.ts';
 import { spec as dlqListDlq } from './dlq/list-dlq.ts';
+import { spec as dlqGetDlqItem } from './dlq/get-dlq-item.ts';
 import { spec as dlqReplayDlqItem } from './dlq/replay-dlq-item.ts';
 import { spec as dlqDiscardDlqItem } from './dlq/discard-dlq-item.ts';
 import { spec as dlqListReplays } from './dlq/list-replays.ts';
@@ -79,6 +80,7 @@ export const ROUTE_SPEC_MAP = {
   'query/get-instance': queryGetInstance,
   'query/list-audit': queryListAudit,
   'dlq/list-dlq': dlqListDlq,
+  'dlq/get-dlq-item': dlqGetDlqItem,
   'dlq/replay-dlq-item': dlqReplayDlqItem,
   'dlq/discard-dlq-item': dlqDiscardDlqItem,
   'dlq/list-replays': dlqListReplays,

@@ -10,7 +10,10 @@ export const REPLAY_DETAIL_TYPE = 'SyncTrail DLQ Replay';
 
 /**
  * Replay events: kept in the table (what `GET /v1/replays` lists, and all a local producer
- * needs), and in AWS also put on the EventBridge bus that producers subscribe to.
+ * needs), and in AWS also put on the EventBridge bus that producers subscribe to. An event
+ * is bounded (its payload whole up to 64 KiB, else a 4 KiB preview and where the record is),
+ * so it fits both EventBridge's 256 KB and DynamoDB's 400 KB. The payload is kept as JSON
+ * text: any depth (DynamoDB maps nest 32 deep at most) and no per-field overhead.
  */
 export class ReplayEvents implements EventPublisher {
   constructor(
@@ -32,13 +35,30 @@ export class ReplayEvents implements EventPublisher {
       new PutCommand({
         TableName: this.table,
         // The event's own `type` (dlq.replay) marks the item.
-        Item: { pk: replaysPk(event.orgId), sk: `${event.at}#${event.eventId}`, ttl: epochSeconds(expiresAt), ...event },
+        Item: { pk: replaysPk(event.orgId), sk: `${event.at}#${event.eventId}`, ttl: epochSeconds(expiresAt), ...event, item: toStoredItem(event.item) },
       }),
     );
   }
 
   async listReplays(orgId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<ReplayEvent>> {
     const { items, nextCursor } = await listLive(this.client, this.table, replaysPk(orgId), page, nowEpochSeconds);
-    return { items: items as unknown as ReplayEvent[], nextCursor };
+    return { items: items.map((stored) => ({ ...stored, item: fromStoredItem(stored.item as Record<string, unknown>) }) as unknown as ReplayEvent), nextCursor };
   }
+}
+
+function toStoredItem({ payload, ...item }: ReplayEvent['item']): Record<string, unknown> {
+  return { ...item, payloadJson: JSON.stringify(payload) };
+}
+
+/** Events stored before payloads were kept as text held the whole record as a map. */
+function fromStoredItem({ payloadJson, ...item }: Record<string, unknown>): ReplayEvent['item'] {
+  const payload = typeof payloadJson === 'string' ? (JSON.parse(payloadJson) as unknown) : item.payload;
+  return {
+    payloadTruncated: false,
+    payloadBytes: Buffer.byteLength(JSON.stringify(payload) ?? 'null'),
+    payloadAvailable: true,
+    recordsExpireAt: null,
+    ...item,
+    payload,
+  } as ReplayEvent['item'];
 }

@@ -13,7 +13,7 @@ import type { createKey, revokeKey } from '#domain/api-keys.ts';
 import type { createOrg } from '#domain/org.ts';
 import type { BatchResult } from '#domain/batch.ts';
 import type { listRunBatches, requestUpload } from '#domain/uploads.ts';
-import type { discardDlqItem, listDlq, listReplays, replayDlqItem } from '#domain/dlq.ts';
+import type { discardDlqItem, getDlqItem, listDlq, listReplays, replayDlqItem } from '#domain/dlq.ts';
 import type { getSync, getWatermark, listDestinations, listSyncs, presentSync } from '#domain/sync.ts';
 import type { getStats, getLogFacets, listInstances, getInstance } from '#domain/rollups.ts';
 import type { getCoverage } from '#domain/coverage.ts';
@@ -66,6 +66,7 @@ export interface ApiAnswers {
   'query/get-instance': Answer<typeof getInstance>;
   'query/list-audit': Answer<typeof listAudit>;
   'dlq/list-dlq': Answer<typeof listDlq>;
+  'dlq/get-dlq-item': Answer<typeof getDlqItem>;
   'dlq/replay-dlq-item': Answer<typeof replayDlqItem>;
   'dlq/discard-dlq-item': Answer<typeof discardDlqItem>;
   'dlq/list-replays': Answer<typeof listReplays>;

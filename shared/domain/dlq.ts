@@ -3,18 +3,38 @@ import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { sha256Hex } from './canonical-json.ts';
 import { conflict, notFound } from './errors.ts';
-import { newId } from './ids.ts';
+import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import type { Run } from './run.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
-import type { TrackingRow } from './tracking-row.ts';
+import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
 
 export const DLQ_STATES = ['pending', 'replayed', 'discarded'] as const;
 export type DlqState = (typeof DLQ_STATES)[number];
 
-/** A record the producer gave up on (`final: true` and a failed status), awaiting an operator. */
+/** A dead-letter item keeps at most this many bytes of its record's JSON text (the whole record stays in its parquet file). */
+export const PAYLOAD_PREVIEW_BYTES = 4096;
+/**
+ * A replay event carries a record up to this size whole (EventBridge takes 256 KB, a
+ * table item 400 KB); a larger one carries its preview, and `GET /v1/replays` reads the
+ * whole record from its parquet file.
+ */
+export const EVENT_PAYLOAD_MAX_BYTES = 64 * 1024;
+/** `GET /v1/replays` stops a page before its payloads pass this many bytes (a Lambda answer holds 6 MB). */
+export const REPLAYS_PAGE_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Batch files `GET /v1/replays` reads at once. */
+const FILE_READ_CONCURRENCY = 8;
+/** The batch schema's limits, held again here: what a dead-letter item stores stays bounded whatever the ingest path lets through. */
+const MAX_IDENTIFIER_CHARS = 1024;
+const MAX_STATUS_MESSAGE_CHARS = 8192;
+
+/**
+ * A record the producer gave up on (`final: true` and a failed status), awaiting an operator.
+ * Its size is bounded (DynamoDB refuses items over 400 KB): the payload is the record's
+ * JSON text cut to PAYLOAD_PREVIEW_BYTES, and the whole record is row `rowNumber` of `fileKey`.
+ */
 export interface DlqItem {
   orgId: string;
   itemId: string;
@@ -23,10 +43,16 @@ export interface DlqItem {
   batchType: string;
   batchNumber: number;
   rowNumber: number;
+  /** The batch file that holds the whole record, at row `rowNumber`. */
+  fileKey: string;
   identifier: string | null;
   status: RecordStatus;
   statusMessage: string | null;
+  /** The record's JSON text, or its first PAYLOAD_PREVIEW_BYTES bytes (cut between characters) when `payloadTruncated`. */
   payload: string;
+  payloadTruncated: boolean;
+  /** The size of the whole JSON text, in UTF-8 bytes. */
+  payloadBytes: number;
   entityType: string | null;
   instance: string | null;
   createdAt: string;
@@ -34,6 +60,21 @@ export interface DlqItem {
   stateChangedAt?: string;
   stateChangedBy?: string;
   expiresAt: string;
+  /** Until when the batch file may be read (the run's record retention); absent on items stored before it was kept. */
+  recordsExpireAt?: string;
+}
+
+/**
+ * How a record's payload is shown: `payload` is the record when it is whole, else null,
+ * with `payloadPreview` (the first bytes of its JSON text). `payloadAvailable` says whether
+ * the whole record can still be read from `fileKey` (false once the records' retention passed).
+ */
+export interface PayloadView {
+  payload: unknown;
+  payloadTruncated: boolean;
+  payloadBytes: number;
+  payloadAvailable: boolean;
+  payloadPreview?: string;
 }
 
 /** What a producer receives to re-send one record (EventBridge detail in AWS). */
@@ -43,7 +84,25 @@ export interface ReplayEvent {
   type: 'dlq.replay';
   at: string;
   by: string;
-  item: Omit<DlqItem, 'orgId' | 'state' | 'stateChangedAt' | 'stateChangedBy' | 'expiresAt' | 'payload'> & { payload: unknown };
+  item: Omit<DlqItem, 'orgId' | 'state' | 'stateChangedAt' | 'stateChangedBy' | 'expiresAt' | 'payload' | 'payloadTruncated' | 'payloadBytes' | 'recordsExpireAt'> &
+    PayloadView & { recordsExpireAt: string | null };
+}
+
+/** The longest prefix of `text` that is at most `maxBytes` in UTF-8, cut between characters. */
+export function utf8Prefix(text: string, maxBytes: number): { text: string; bytes: number; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return { text, bytes: bytes.length, truncated: false };
+  let end = Math.max(0, maxBytes);
+  // A continuation byte (10xxxxxx) right after the cut means a character straddles it.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  return { text: bytes.subarray(0, end).toString('utf8'), bytes: bytes.length, truncated: true };
+}
+
+/** At most `max` UTF-16 units, never half a surrogate pair. */
+function cutChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /** Same record, same id: a retried batch never adds an item twice. */
@@ -53,43 +112,98 @@ export const dlqItemId = (orgId: string, runId: string, batchKey: string, rowNum
 export function dlqItemsOf(rows: TrackingRow[], run: Run, createdAt: string): DlqItem[] {
   return rows
     .filter((row) => row.is_final && outcomeOf(row.status as RecordStatus) === 'failed')
-    .map((row) => ({
-      orgId: run.orgId,
-      itemId: dlqItemId(run.orgId, run.runId, `${row.batch_type}.${row.batch_number}`, row.row_number),
-      syncId: run.syncId,
-      runId: run.runId,
-      batchType: row.batch_type,
-      batchNumber: row.batch_number,
-      rowNumber: row.row_number,
-      identifier: row.identifier,
-      status: row.status as RecordStatus,
-      statusMessage: row.status_message,
-      payload: row.record_payload,
-      entityType: row.entity_type,
-      instance: row.instance,
-      createdAt,
-      state: 'pending',
-      expiresAt: run.expiresAt,
-    }));
+    .map((row) => {
+      const preview = utf8Prefix(row.record_payload, PAYLOAD_PREVIEW_BYTES);
+      return {
+        orgId: run.orgId,
+        itemId: dlqItemId(run.orgId, run.runId, `${row.batch_type}.${row.batch_number}`, row.row_number),
+        syncId: run.syncId,
+        runId: run.runId,
+        batchType: row.batch_type,
+        batchNumber: row.batch_number,
+        rowNumber: row.row_number,
+        fileKey: trackingFileKey(run.orgId, run.syncId, run.runId, row.batch_type, row.batch_number),
+        identifier: row.identifier === null ? null : cutChars(row.identifier, MAX_IDENTIFIER_CHARS),
+        status: row.status as RecordStatus,
+        statusMessage: row.status_message === null ? null : cutChars(row.status_message, MAX_STATUS_MESSAGE_CHARS),
+        payload: preview.text,
+        payloadTruncated: preview.truncated,
+        payloadBytes: preview.bytes,
+        entityType: row.entity_type,
+        instance: row.instance,
+        createdAt,
+        state: 'pending' as const,
+        expiresAt: run.expiresAt,
+        recordsExpireAt: run.recordsExpireAt,
+      };
+    });
 }
 
 export const dlqQuerySchema = z.strictObject({
-  syncId: z.string().min(1).max(128).optional(),
+  syncId: idSchema.optional(),
   state: z.enum(DLQ_STATES).optional(),
   limit: limitSchema,
   cursor: cursorSchema,
 });
 export type DlqQuery = z.infer<typeof dlqQuerySchema>;
 
-export function presentDlqItem(item: DlqItem) {
-  const { orgId, expiresAt, payload, ...rest } = item;
-  return { ...rest, payload: JSON.parse(payload) as unknown, stateChangedAt: item.stateChangedAt ?? null, stateChangedBy: item.stateChangedBy ?? null };
+const recordsReadable = (item: Pick<DlqItem, 'recordsExpireAt'>, now: Date) => !item.recordsExpireAt || Date.parse(item.recordsExpireAt) > now.getTime();
+
+/** The payload as the item holds it: the record when whole, else its preview (no file is read). */
+function storedPayloadView(item: DlqItem, now: Date): PayloadView {
+  if (!item.payloadTruncated) return { payload: JSON.parse(item.payload) as unknown, payloadTruncated: false, payloadBytes: item.payloadBytes, payloadAvailable: true };
+  return { payload: null, payloadTruncated: true, payloadBytes: item.payloadBytes, payloadAvailable: recordsReadable(item, now), payloadPreview: item.payload };
+}
+
+/** S3 answers NoSuchKey (GET) or NotFound (HEAD) for an object that is not there, e.g. expired by the bucket's lifecycle. */
+const isMissingObject = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+};
+
+type RecordAt = { fileKey: string; rowNumber: number; identifier: string | null; recordsExpireAt?: string | null | undefined };
+
+/**
+ * The whole JSON text of a record, read from its batch file (by its identifier, through the
+ * file's bloom filters and page index, when it has one); undefined when that file is past
+ * its retention or gone.
+ */
+async function readWholePayload(deps: Deps, at: RecordAt): Promise<string | undefined> {
+  if (at.recordsExpireAt && Date.parse(at.recordsExpireAt) <= deps.clock.now().getTime()) return undefined;
+  try {
+    const found = at.identifier === null ? [] : await deps.files.findRows(at.fileKey, at.identifier);
+    const rows = found.some((row) => row.row_number === at.rowNumber) ? found : await deps.files.readRows(at.fileKey, at.rowNumber, at.rowNumber + 1);
+    return rows.find((row) => row.row_number === at.rowNumber)?.record_payload;
+  } catch (error) {
+    if (isMissingObject(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A truncated payload made whole from its batch file, or its preview saying the file can no longer be read. */
+async function wholePayloadView(deps: Deps, view: PayloadView, at: RecordAt): Promise<PayloadView> {
+  if (!view.payloadTruncated) return view;
+  const text = await readWholePayload(deps, at);
+  if (text === undefined) return { ...view, payload: null, payloadAvailable: false };
+  return { payload: JSON.parse(text) as unknown, payloadTruncated: false, payloadBytes: Buffer.byteLength(text), payloadAvailable: true };
+}
+
+export function presentDlqItem(item: DlqItem, now: Date) {
+  const { orgId, expiresAt, payload, payloadTruncated, payloadBytes, recordsExpireAt, ...rest } = item;
+  return {
+    ...rest,
+    ...storedPayloadView(item, now),
+    recordsExpireAt: recordsExpireAt ?? null,
+    stateChangedAt: item.stateChangedAt ?? null,
+    stateChangedBy: item.stateChangedBy ?? null,
+  };
 }
 
 export async function listDlq(deps: Deps, principal: Principal, query: DlqQuery) {
   const orgId = requireOrgKey(principal, 'read');
-  const page = await deps.dlq.list(orgId, query, Math.floor(deps.clock.now().getTime() / 1000));
-  return { items: page.items.map(presentDlqItem), nextCursor: page.nextCursor };
+  const now = deps.clock.now();
+  const page = await deps.dlq.list(orgId, query, Math.floor(now.getTime() / 1000));
+  return { items: page.items.map((item) => presentDlqItem(item, now)), nextCursor: page.nextCursor };
 }
 
 async function loadItem(deps: Deps, orgId: string, itemId: string): Promise<DlqItem> {
@@ -98,22 +212,40 @@ async function loadItem(deps: Deps, orgId: string, itemId: string): Promise<DlqI
   return item;
 }
 
+/** One item with its whole payload, read from its batch file when the item holds only a preview. */
+export async function getDlqItem(deps: Deps, principal: Principal, itemId: string) {
+  const orgId = requireOrgKey(principal, 'read');
+  const item = await loadItem(deps, orgId, itemId);
+  const now = deps.clock.now();
+  const { payloadPreview: _preview, ...rest } = presentDlqItem(item, now);
+  return { ...rest, ...(await wholePayloadView(deps, storedPayloadView(item, now), item)) };
+}
+
+const onlyPending = (itemId: string, state: DlqState, action: 'replayed' | 'discarded') =>
+  conflict(`dead-letter item ${itemId} is ${state}; only pending items can be ${action}`);
+
 /**
  * Replays one item: it moves from pending to replayed in one conditional write (so it can
  * be replayed once, and never also discarded), then the replay event goes out. If sending
- * the event fails, the item goes back to pending and the caller gets the error.
+ * the event fails, the item goes back to pending and the caller gets the error. The event
+ * carries the whole record up to EVENT_PAYLOAD_MAX_BYTES (read from its batch file, before
+ * the item changes state); a larger one goes out as its preview and `GET /v1/replays`
+ * answers it whole.
  */
 export async function replayDlqItem(deps: Deps, principal: Principal, itemId: string) {
   const orgId = requireOrgKey(principal, 'ingest');
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
   const item = await loadItem(deps, orgId, itemId);
+  if (item.state !== 'pending') throw onlyPending(itemId, item.state, 'replayed');
   const now = deps.clock.now();
   const at = now.toISOString();
+  const stored = storedPayloadView(item, now);
+  const carried = item.payloadBytes <= EVENT_PAYLOAD_MAX_BYTES ? await wholePayloadView(deps, stored, item) : stored;
   if (!(await deps.dlq.transition(orgId, itemId, 'pending', 'replayed', at, actor))) {
-    throw conflict(`dead-letter item ${itemId} is ${(await deps.dlq.get(orgId, itemId))?.state ?? item.state}; only pending items can be replayed`);
+    throw onlyPending(itemId, (await deps.dlq.get(orgId, itemId))?.state ?? item.state, 'replayed');
   }
-  const { orgId: _o, state, stateChangedAt, stateChangedBy, expiresAt, payload, ...rest } = item;
-  const event: ReplayEvent = { eventId: newId('evt', now), orgId, type: 'dlq.replay', at, by: actor, item: { ...rest, payload: JSON.parse(payload) } };
+  const { orgId: _o, state, stateChangedAt, stateChangedBy, expiresAt, payload, payloadTruncated, payloadBytes, recordsExpireAt, ...rest } = item;
+  const event: ReplayEvent = { eventId: newId('evt', now), orgId, type: 'dlq.replay', at, by: actor, item: { ...rest, ...carried, recordsExpireAt: recordsExpireAt ?? null } };
   try {
     await deps.events.publishReplay(event, item.expiresAt);
   } catch (error) {
@@ -121,24 +253,52 @@ export async function replayDlqItem(deps: Deps, principal: Principal, itemId: st
     throw error;
   }
   await recordAudit(deps, { orgId, actor, action: 'dlq.replayed', target: { type: 'dlq', id: itemId }, syncId: item.syncId, before: { state: 'pending' }, after: { state: 'replayed', eventId: event.eventId } });
-  return { ...presentDlqItem({ ...item, state: 'replayed', stateChangedAt: at, stateChangedBy: actor }), eventId: event.eventId };
+  return { ...presentDlqItem({ ...item, state: 'replayed', stateChangedAt: at, stateChangedBy: actor }, now), eventId: event.eventId };
 }
 
 export async function discardDlqItem(deps: Deps, principal: Principal, itemId: string) {
   const orgId = requireOrgKey(principal, 'ingest');
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
   const item = await loadItem(deps, orgId, itemId);
-  const at = deps.clock.now().toISOString();
+  const now = deps.clock.now();
+  const at = now.toISOString();
   if (!(await deps.dlq.transition(orgId, itemId, 'pending', 'discarded', at, actor))) {
-    throw conflict(`dead-letter item ${itemId} is ${(await deps.dlq.get(orgId, itemId))?.state ?? item.state}; only pending items can be discarded`);
+    throw onlyPending(itemId, (await deps.dlq.get(orgId, itemId))?.state ?? item.state, 'discarded');
   }
   await recordAudit(deps, { orgId, actor, action: 'dlq.discarded', target: { type: 'dlq', id: itemId }, syncId: item.syncId, before: { state: 'pending' }, after: { state: 'discarded' } });
-  return presentDlqItem({ ...item, state: 'discarded', stateChangedAt: at, stateChangedBy: actor });
+  return presentDlqItem({ ...item, state: 'discarded', stateChangedAt: at, stateChangedBy: actor }, now);
 }
 
 export const replaysQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
+/** A replay event as the producer reads it: its record whole when its batch file can still be read. */
+const wholeEvent = async (deps: Deps, event: ReplayEvent): Promise<ReplayEvent> => {
+  if (!event.item.payloadTruncated) return event;
+  const { payload, payloadTruncated, payloadBytes, payloadAvailable, payloadPreview, ...rest } = event.item;
+  const view = await wholePayloadView(deps, { payload, payloadTruncated, payloadBytes, payloadAvailable, ...(payloadPreview === undefined ? {} : { payloadPreview }) }, event.item);
+  return { ...event, item: { ...rest, ...view } };
+};
+
+/**
+ * Replay events, newest first, each with its whole record (read from its batch file when
+ * the event holds a preview). A page ends early rather than carry more than
+ * REPLAYS_PAGE_PAYLOAD_BYTES of payloads (always at least one event); its cursor goes on.
+ */
 export async function listReplays(deps: Deps, principal: Principal, query: z.infer<typeof replaysQuerySchema>) {
   const orgId = requireOrgKey(principal, 'read');
-  return deps.events.listReplays(orgId, query, Math.floor(deps.clock.now().getTime() / 1000));
+  const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
+  const request = { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) };
+  let page = await deps.events.listReplays(orgId, request, nowSeconds);
+  let bytes = 0;
+  const fits = page.items.findIndex((event, index) => {
+    bytes += event.item.payloadBytes;
+    return index > 0 && bytes > REPLAYS_PAGE_PAYLOAD_BYTES;
+  });
+  // Read the shorter page again: its cursor then continues right after its last event.
+  if (fits > 0) page = await deps.events.listReplays(orgId, { ...request, limit: fits }, nowSeconds);
+  const items: ReplayEvent[] = [];
+  for (let i = 0; i < page.items.length; i += FILE_READ_CONCURRENCY) {
+    items.push(...(await Promise.all(page.items.slice(i, i + FILE_READ_CONCURRENCY).map((event) => wholeEvent(deps, event)))));
+  }
+  return { items, nextCursor: page.nextCursor };
 }

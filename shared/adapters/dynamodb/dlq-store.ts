@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DlqItem, DlqQuery, DlqState } from '#domain/dlq.ts';
 import type { DlqStore, Page } from '#domain/ports.ts';
+import { trackingFileKey } from '#domain/tracking-row.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, dlqPk, epochSeconds, RUNS_BY_ORG_INDEX } from './table.ts';
@@ -9,7 +10,16 @@ import { conditionalWrite, dlqPk, epochSeconds, RUNS_BY_ORG_INDEX } from './tabl
 const PUT_CONCURRENCY = 8;
 const INDEX = RUNS_BY_ORG_INDEX; // gsi1 serves every "newest first" listing; its partition keys never collide.
 
-const toItem = ({ pk, sk, type, ttl, gsi1pk, gsi1sk, ...item }: Record<string, unknown>) => item as unknown as DlqItem;
+/** Items stored before payloads were cut held the whole record and no file key: they read as untruncated. */
+function toItem({ pk, sk, type, ttl, gsi1pk, gsi1sk, ...stored }: Record<string, unknown>): DlqItem {
+  const item = stored as unknown as DlqItem;
+  return {
+    ...item,
+    fileKey: item.fileKey ?? trackingFileKey(item.orgId, item.syncId, item.runId, item.batchType, item.batchNumber),
+    payloadTruncated: item.payloadTruncated ?? false,
+    payloadBytes: item.payloadBytes ?? Buffer.byteLength(item.payload),
+  };
+}
 
 export class DynamoDlqStore implements DlqStore {
   constructor(
@@ -21,6 +31,7 @@ export class DynamoDlqStore implements DlqStore {
     return { pk: dlqPk(orgId), sk: `ITEM#${itemId}` };
   }
 
+  /** Each item is a few KiB at most (dlqItemsOf cuts the payload to a preview), far below DynamoDB's 400 KB. */
   async addItems(items: DlqItem[]): Promise<void> {
     for (let i = 0; i < items.length; i += PUT_CONCURRENCY) {
       await Promise.all(
