@@ -15,8 +15,11 @@ export interface Route {
   success?: readonly number[];
   /** Content types of a non-JSON answer. */
   produces?: readonly string[];
-  /** Beyond table and bucket: registering Glue partitions, putting events on the bus, signing upload URLs. */
-  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads'>;
+  /**
+   * Beyond table and bucket: registering Glue partitions, putting events on the bus, signing
+   * upload URLs, asking for an upload to be converted again (its object read, a request on the bus).
+   */
+  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'conversions'>;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -33,7 +36,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', success: [200, 201], summary: 'Create or replace a sync configuration', access: 'readWrite' },
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', access: 'readWrite', needs: ['partitions', 'events'] },
   { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' },
-  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark', access: 'readWrite', needs: ['events'] },
+  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark; batches left in flight are rolled forward first', access: 'readWrite', needs: ['events', 'conversions'] },
   { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events'] },
   { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads'] },
   { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', summary: 'The batches of a run and their state (pending, done, failed)', access: 'read' },
@@ -55,6 +58,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/instances/{instance}', fn: 'query/get-instance', summary: 'The totals and runs of one instance', access: 'read' },
   { method: 'GET', path: '/v1/audit', fn: 'query/list-audit', summary: 'The audit log', access: 'read' },
   { method: 'GET', path: '/v1/dlq', fn: 'dlq/list-dlq', summary: 'Dead-lettered records', access: 'read' },
+  { method: 'GET', path: '/v1/dlq/{itemId}', fn: 'dlq/get-dlq-item', summary: 'One dead-lettered record with its whole payload', access: 'read' },
   { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', summary: 'Replay a dead-lettered record (emits a replay event)', access: 'readWrite', needs: ['events'] },
   { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', summary: 'Discard a dead-lettered record', access: 'readWrite' },
   { method: 'GET', path: '/v1/openapi.json', fn: 'meta/get-openapi', summary: 'This API as an OpenAPI 3.1 document (no key needed)', access: 'read' },

@@ -69,7 +69,7 @@ export class SyncTrailStack extends Stack {
     const ingest = new IngestApi(this, 'IngestApi', routes);
     const query = new QueryApi(this, 'QueryApi', routes);
     const schedules = new Schedules(this, 'Schedules', { storage, environment });
-    const uploads = new UploadConversion(this, 'Uploads', { storage, environment });
+    const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
     const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
 
     if (props.console ?? true) {

@@ -44,7 +44,9 @@ abstract class ApiRoutes extends Construct {
       }
       props.rootKey.grantRead(fn);
       if (route.needs?.includes('partitions')) props.grantPartitions(fn);
-      if (route.needs?.includes('events')) props.eventBus.grantPutEventsTo(fn);
+      if (route.needs?.includes('events') || route.needs?.includes('conversions')) props.eventBus.grantPutEventsTo(fn);
+      // Completion looks for upload objects whose conversion died, to have them converted again.
+      if (route.needs?.includes('conversions')) bindBucket(fn, props.storage.bucket, 'uploads/', 'read');
       // A pre-signed PUT carries its signer's permissions: exactly uploads/, nothing else.
       if (route.needs?.includes('uploads')) bindBucket(fn, props.storage.bucket, 'uploads/', 'write');
       props.api.addRoutes({

@@ -1,5 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { CONVERSION_DETAIL_TYPE } from '../../shared/adapters/conversion-queue.ts';
+import { EVENT_SOURCE } from '../../shared/adapters/notifier.ts';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -9,12 +11,15 @@ import { SyncTrailFunction } from './synctrail-function.ts';
 
 export interface UploadConversionProps {
   readonly storage: Storage;
+  /** SyncTrail's bus: completion asks on it for a conversion that died to run again. */
+  readonly eventBus: IEventBus;
   readonly environment: Record<string, string>;
 }
 
 /**
  * Large batches: an object created under `uploads/` (S3 → EventBridge) runs the converter,
- * which streams the NDJSON into the batch's parquet file and counts. Failed invocations are
+ * which streams the NDJSON into the batch's parquet file and counts; so does a request on
+ * SyncTrail's bus to convert again an upload whose conversion died. Failed invocations are
  * retried, then land in a dead-letter queue that the monitoring alarms on.
  */
 export class UploadConversion extends Construct {
@@ -41,6 +46,12 @@ export class UploadConversion extends Construct {
         detailType: ['Object Created'],
         detail: { bucket: { name: [props.storage.bucket.bucketName] }, object: { key: [{ prefix: 'uploads/' }] } },
       },
+      targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],
+    });
+    new Rule(this, 'ConversionRequested', {
+      description: 'Convert again an upload whose conversion died (asked by run completion)',
+      eventBus: props.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [CONVERSION_DETAIL_TYPE] },
       targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],
     });
   }

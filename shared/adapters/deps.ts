@@ -17,6 +17,7 @@ import { DirectNotifier, EventBridgeNotifier } from './notifier.ts';
 import { DynamoWebhookStore } from './dynamodb/webhook-store.ts';
 import { FetchWebhookSender, webhookTargetPolicy } from './webhook-sender.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from '#domain/webhooks.ts';
+import { EventBridgeConversionQueue, InProcessConversionQueue } from './conversion-queue.ts';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -44,6 +45,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
     webhookSender: new FetchWebhookSender(allowPrivate),
     webhookTargets: webhookTargetPolicy(allowPrivate),
     files: new S3TrackingFiles(s3, settings.bucket),
+    conversions: eventBridge && settings.eventBusName ? new EventBridgeConversionQueue(eventBridge, settings.eventBusName) : new InProcessConversionQueue(),
     partitions: settings.glue
       ? new GluePartitions(new GlueClient({ region: settings.region }), settings.glue.database, settings.glue.table, settings.bucket)
       : NO_PARTITION_REGISTRY,
@@ -53,6 +55,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
       retentionDays: settings.retentionDays,
       historyRetentionDays: settings.historyRetentionDays,
       webhookRetryDelaysMs: settings.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+      ...(settings.writersAliveSince ? { writersAliveSince: settings.writersAliveSince } : {}),
     },
   };
   return deps;

@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileWriter, ParquetWriter, parquetWriteBuffer, schemaFromColumnData } from 'hyparquet-writer';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
+import type { JsonType } from '#domain/payload.ts';
+import type { FileMetaData } from 'hyparquet';
 
 /**
  * Rows per row group in every tracking file. A row group is the unit a lookup skips (by its
@@ -46,12 +48,34 @@ export const DECOMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzi
 
 const WRITER_OPTIONS = { createdBy: 'synctrail', codec: CODEC, compressors: COMPRESSORS } as const;
 
+/** The footer key under which a batch file keeps its payload schema (field → JSON type). */
+export const PAYLOAD_SCHEMA_KEY = 'synctrail.record_payload_schema';
+
+/** Footer key-value metadata: the payload schema, fields sorted, so equal schemas give equal bytes. */
+function footerMetadata(payloadSchema: Record<string, JsonType>) {
+  const sorted: Record<string, JsonType> = {};
+  for (const field of Object.keys(payloadSchema).sort()) Object.defineProperty(sorted, field, { value: payloadSchema[field], enumerable: true });
+  return [{ key: PAYLOAD_SCHEMA_KEY, value: JSON.stringify(sorted) }];
+}
+
+/** The payload schema in a file's footer (empty for files written before it was kept there). */
+export function payloadSchemaOf(metadata: FileMetaData): Record<string, JsonType> {
+  const entry = metadata.key_value_metadata?.find((kv) => kv.key === PAYLOAD_SCHEMA_KEY);
+  return entry?.value ? (JSON.parse(entry.value) as Record<string, JsonType>) : {};
+}
+
 /**
  * Encodes a batch's rows as one parquet file with the tracking schema, columns in
- * contract order. Same rows in, same bytes out: a retried batch rewrites an identical file.
+ * contract order, the payload schema in the footer. Same rows in, same bytes out.
  */
-export function encodeTrackingRows(rows: TrackingRow[]): Uint8Array {
-  const buffer = parquetWriteBuffer({ columnData: trackingColumns(rows), rowGroupSize: ROW_GROUP_ROWS, pageSize: PAGE_BYTES, ...WRITER_OPTIONS });
+export function encodeTrackingRows(rows: TrackingRow[], payloadSchema: Record<string, JsonType> = {}): Uint8Array {
+  const buffer = parquetWriteBuffer({
+    columnData: trackingColumns(rows),
+    rowGroupSize: ROW_GROUP_ROWS,
+    pageSize: PAGE_BYTES,
+    kvMetadata: footerMetadata(payloadSchema),
+    ...WRITER_OPTIONS,
+  });
   return new Uint8Array(buffer);
 }
 
@@ -80,8 +104,10 @@ export class TrackingParquetFile {
     await this.writer.write({ columnData: trackingColumns(rows), rowGroupSize: rows.length, pageSize: PAGE_BYTES });
   }
 
-  async finish(): Promise<void> {
+  async finish(payloadSchema: Record<string, JsonType> = {}): Promise<void> {
     await this.flush();
+    // The schema is known only once every row was read: the footer is written last.
+    this.writer.kvMetadata = footerMetadata(payloadSchema);
     this.writer.finish();
   }
 }

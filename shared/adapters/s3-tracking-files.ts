@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, TrackingParquetFile } from './parquet.ts';
+import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
+import type { JsonType } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
@@ -65,11 +66,25 @@ export class S3TrackingFiles implements TrackingFiles {
     private readonly bucket: string,
   ) {}
 
-  async writeRows(key: string, rows: TrackingRow[]): Promise<number> {
-    const body = encodeTrackingRows(rows);
+  async writeRows(key: string, rows: TrackingRow[], payloadSchema: Record<string, JsonType>): Promise<number> {
+    const body = encodeTrackingRows(rows, payloadSchema);
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
     return body.byteLength;
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength ?? 0;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (error as Error).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async readPayloadSchema(key: string): Promise<Record<string, JsonType>> {
+    const file = this.cache.get(key) ?? (await this.rangedFile(key));
+    return payloadSchemaOf(await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }));
   }
 
   async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
@@ -165,8 +180,8 @@ export class S3TrackingFiles implements TrackingFiles {
     const file = new TrackingParquetFile(path);
     return {
       push: (row) => file.push(row),
-      commit: async (key) => {
-        await file.finish();
+      commit: async (key, payloadSchema) => {
+        await file.finish(payloadSchema);
         const { size } = await stat(path);
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),

@@ -22,6 +22,8 @@ export interface Settings {
   allowPrivateWebhookTargets?: boolean;
   /** Waits before webhook retries, in ms. */
   webhookRetryDelaysMs?: number[];
+  /** Local mode: when this process started; batch writers from before it are gone. */
+  writersAliveSince?: string;
 }
 
 export const DEFAULT_RETENTION_DAYS = 14;

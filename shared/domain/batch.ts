@@ -1,10 +1,11 @@
 import * as z from 'zod';
-import { sha256Hex } from './canonical-json.ts';
+import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { conflict, DomainError } from './errors.ts';
 import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { addPayloadFieldTypes, loadLiveRun, type JsonType, type Run } from './run.ts';
+import { loadLiveRun, type Run } from './run.ts';
+import { addPayloadFieldTypes, boundedFields, payloadSchema, type JsonType } from './payload.ts';
 import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
@@ -27,7 +28,7 @@ const isoDate = z.iso.datetime({ offset: true });
 
 export const batchRecordSchema = z.strictObject({
   identifier: z.union([z.string().max(1024), z.number().finite(), z.null()]).optional(),
-  payload: z.record(z.string(), z.unknown()).default({}),
+  payload: payloadSchema.default({}),
   operation: z.enum(RECORD_OPERATIONS).optional(),
   status: z.string().refine((s) => normalizeReportedStatus(s) !== undefined, {
     message: `unknown status; use one of ${REPORTED_STATUS_WORDS.join(', ')} (NULL and DUPLICATE are assigned by SyncTrail)`,
@@ -96,7 +97,8 @@ export interface BatchRecord {
   contentHash?: string;
   /**
    * `writing` — claimed, file and count in progress (inline, or an upload being converted);
-   * `pending` — waiting for its upload; `done` — counted; `failed` — an upload that did not convert.
+   * `pending` — waiting for its upload (or being read, once `claimedAt` is set);
+   * `done` — counted (the run adds up its done batches); `failed` — an upload that did not convert.
    */
   state: 'writing' | 'pending' | 'done' | 'failed';
   source?: 'inline' | 'upload';
@@ -104,12 +106,25 @@ export interface BatchRecord {
   uploadKey?: string;
   uploadExpiresAt?: string;
   conversionStartedAt?: string;
+  /** How many times a conversion of the current upload started. */
+  conversionAttempts?: number;
+  /** When the current writer (a request, a conversion) took the batch on. */
+  claimedAt?: string;
+  /** After this the writer is known dead (its function's timeout has passed): others roll it forward or let it go. */
+  writeDeadline?: string;
   startedAt?: string;
   endedAt?: string;
   error?: BatchError;
   counts: BatchCounts;
   entityCounts: EntityCounts;
   maxEventDate?: string;
+  /** The batch's payload fields, bounded (the file's footer has them all when `payloadFieldsTruncated`). */
+  payloadFields?: Record<string, JsonType>;
+  payloadFieldsTruncated?: boolean;
+  /** Records reported final and failed: the dead-letter items this batch makes. */
+  finalFailures?: number;
+  /** Counted, but its dead-letter items are still to be written. */
+  dlqPending?: boolean;
   fileKey?: string;
   /** Size of the parquet file, so readers can fetch byte ranges without asking S3 first. */
   fileBytes?: number;
@@ -244,98 +259,199 @@ function sameContentOrConflict(existing: BatchRecord, hash: string) {
   }
 }
 
+/** An inline batch's writer is a request: its function times out after 29 s. */
+export const INLINE_WRITE_DEADLINE_MS = 60_000;
+/** A writer does not start writing its file with less than this left before its deadline. */
+const WRITE_MARGIN_MS = 10_000;
+
+export const deadlineAfter = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
+
 /**
- * Records one batch exactly once. The steps are ordered so that a crash anywhere heals
- * on retry: claim the key (content hash kept), write the parquet file (same bytes every
- * time), count it in one conditional write on the run, then mark the batch done.
+ * The identity of a batch's content: its key and its records, payload keys in any order.
+ * Not its start and end times: a producer resuming a push may send new ones, and the times
+ * of the first claim stay the batch's times.
+ */
+export const batchContentHash = (batch: Pick<BatchRequest, 'batchType' | 'batchNumber' | 'records'>) =>
+  sha256Hex(canonicalJson({ batchType: batch.batchType, batchNumber: batch.batchNumber, records: batch.records }));
+
+const finalFailuresOf = (rows: TrackingRow[]) => rows.filter((row) => row.is_final && outcomeOf(row.status as RecordStatus) === 'failed').length;
+
+/**
+ * Records one batch exactly once. The steps are ordered so that a crash anywhere heals by
+ * rolling forward: claim the key (content hash, counts and deadline kept on the batch item),
+ * tell the run, write the parquet file (objects are never partial), count the batch by
+ * marking it done, then write its dead-letter items. A retry goes on from where the claim
+ * is; completion counts a claim whose file exists and lets go of one whose writer died first.
  */
 export async function postBatch(deps: Deps, principal: Principal, runId: string, batch: BatchRequest): Promise<BatchResult> {
   const orgId = requireOrgKey(principal, 'ingest');
   const run = await loadLiveRun(deps, orgId, runId);
   const batchKey = batchKeyOf(batch.batchType, batch.batchNumber);
-  // zod rebuilt every object in schema order, so equal batches serialize equally whatever
-  // key order the producer used; only payloads keep theirs (a retry resends the same bytes).
-  const hash = sha256Hex(JSON.stringify(batch));
+  const hash = batchContentHash(batch);
 
   let existing = await deps.runs.getBatch(orgId, runId, batchKey);
-  if (existing?.source === 'upload' && existing.state !== 'done') {
-    throw conflict(`batch ${batchKey} is expected as an upload (${existing.state}); post it there or use another batch number`);
-  }
-  if (existing) {
-    sameContentOrConflict(existing, hash);
-    if (existing.state === 'done') return resultOf(existing);
-  }
+  const settled = (found: BatchRecord | undefined) => {
+    if (found?.source === 'upload' && found.state !== 'done') {
+      throw conflict(`batch ${batchKey} is expected as an upload (${found.state}); post it there or use another batch number`);
+    }
+    if (found) sameContentOrConflict(found, hash);
+    return found?.state === 'done' ? resultOf(found) : undefined;
+  };
+  const answered = settled(existing);
+  if (answered) return answered;
   if (run.status !== 'running') {
     throw conflict(`run ${runId} is ${run.status}; it takes no more batches`, { status: run.status });
   }
 
-  const classified = classifyBatch(batch, run);
-  const now = deps.clock.now().toISOString();
+  // The first claim's times are the batch's times, whatever a retry sends.
+  const times = { startedAt: existing?.startedAt ?? batch.startedAt, endedAt: existing?.endedAt ?? batch.endedAt };
+  const classified = classifyBatch({ ...batch, ...times }, run);
+  const now = deps.clock.now();
   const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batch.batchType, batch.batchNumber);
-  if (!existing) {
-    const claim: BatchRecord = {
-      orgId,
-      runId,
-      batchKey,
-      batchType: batch.batchType,
-      batchNumber: batch.batchNumber,
-      contentHash: hash,
-      state: 'writing',
-      source: 'inline',
-      counts: classified.counts,
-      entityCounts: classified.entityCounts,
-      ...(classified.maxEventDate ? { maxEventDate: classified.maxEventDate } : {}),
-      ...(fileKey ? { fileKey } : {}),
-      createdAt: now,
-      expiresAt: run.expiresAt,
-    };
-    if (!(await deps.runs.claimBatch(claim))) {
-      existing = await deps.runs.getBatch(orgId, runId, batchKey);
-      if (!existing) throw new DomainError('conflict', `batch ${batchKey} is being written; retry`);
-      sameContentOrConflict(existing, hash);
-      if (existing.state === 'done') return resultOf(existing);
+  const fields = boundedFields(classified.payloadFields);
+  const claim: BatchRecord = {
+    orgId,
+    runId,
+    batchKey,
+    batchType: batch.batchType,
+    batchNumber: batch.batchNumber,
+    contentHash: hash,
+    state: 'writing',
+    source: 'inline',
+    claimedAt: now.toISOString(),
+    writeDeadline: deadlineAfter(now, INLINE_WRITE_DEADLINE_MS),
+    startedAt: new Date(times.startedAt).toISOString(),
+    endedAt: new Date(times.endedAt).toISOString(),
+    counts: classified.counts,
+    entityCounts: classified.entityCounts,
+    ...(classified.maxEventDate ? { maxEventDate: classified.maxEventDate } : {}),
+    payloadFields: fields.fields,
+    ...(fields.truncated ? { payloadFieldsTruncated: true } : {}),
+    finalFailures: finalFailuresOf(classified.rows),
+    ...(fileKey ? { fileKey } : {}),
+    createdAt: existing?.createdAt ?? now.toISOString(),
+    expiresAt: run.expiresAt,
+  };
+  if (!existing && !(await deps.runs.claimBatch(claim))) existing = await deps.runs.getBatch(orgId, runId, batchKey);
+  if (existing) {
+    const again = settled(existing);
+    if (again) return again;
+    // Same content, still being written (a retry, or a writer that died): take it over.
+    if (!(await deps.runs.renewClaim(orgId, runId, batchKey, hash, claim.claimedAt!, claim.writeDeadline!))) {
+      const latest = settled(await deps.runs.getBatch(orgId, runId, batchKey));
+      if (latest) return latest;
+      throw new DomainError('conflict', `batch ${batchKey} is being written; retry`);
     }
   }
 
-  return commitBatch(deps, run, { batchKey, batchType: batch.batchType, batchNumber: batch.batchNumber, ...(fileKey ? { fileKey } : {}) }, classified, {
-    writeFile: (key) => deps.files.writeRows(key, classified.rows),
-    dlqItems: () => dlqItemsOf(classified.rows, run, now),
+  return commitBatch(deps, run, claim, {
+    payloadFields: classified.payloadFields,
+    writeFile: (key) => deps.files.writeRows(key, classified.rows, classified.payloadFields),
+    dlqItems: async () => dlqItemsOf(classified.rows, run, now.toISOString()),
   });
 }
 
-/**
- * The steps after a batch is validated, classified and its key claimed, shared by inline
- * batches and converted uploads: write the parquet file (same bytes on every retry), keep
- * the payload schema current, count the batch in one conditional write on the run,
- * dead-letter its final failures, and mark it done. A crash anywhere heals on retry.
- */
-export async function commitBatch(
-  deps: Deps,
-  run: Run,
-  batch: { batchKey: string; batchType: string; batchNumber: number; fileKey?: string },
-  summary: Omit<ClassifiedBatch, 'rows'>,
-  io: { writeFile: (key: string) => Promise<number>; dlqItems: () => DlqItem[] },
-): Promise<BatchResult> {
-  // Dry runs count but keep no row-level data (seed 001).
-  let fileBytes: number | undefined;
-  if (batch.fileKey) {
-    fileBytes = await io.writeFile(batch.fileKey);
-    const newFields = Object.fromEntries(Object.entries(summary.payloadFields).filter(([field]) => !(field in run.payloadSchema)));
-    if (Object.keys(newFields).length > 0) {
-      const schema = await deps.runs.addPayloadFields(run.orgId, run.runId, newFields);
-      await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument({ ...run, payloadSchema: schema }));
-    }
-  }
+export interface BatchWriter {
+  /** Every payload field of the batch (the item keeps a bounded list). */
+  payloadFields: Record<string, JsonType>;
+  writeFile: (key: string) => Promise<number>;
+  dlqItems: () => Promise<DlqItem[]>;
+}
 
-  const outcome = await deps.runs.countBatch(run.orgId, run.runId, batch.batchKey, summary.counts, summary.entityCounts);
-  if (outcome === 'not_running') {
-    // The run was completed between our read and our count: take back what we wrote.
-    if (batch.fileKey) await deps.files.delete(batch.fileKey);
-    await deps.runs.releaseBatch(run.orgId, run.runId, batch.batchKey);
-    throw conflict(`run ${run.runId} was completed before this batch was counted; it takes no more batches`);
+/**
+ * The steps after a batch is validated, classified and claimed (`batch`, as stored),
+ * shared by inline batches and converted uploads: tell the run (only while it runs), write
+ * the parquet file, keep the payload schema current, count the batch, then write its
+ * dead-letter items. A crash anywhere heals on retry or at completion.
+ */
+export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writer: BatchWriter): Promise<BatchResult> {
+  const { orgId, runId, batchKey } = batch;
+  if (!(await deps.runs.announceBatch(orgId, runId))) {
+    // Completed since we read it: nothing was written yet; take the claim back.
+    await deps.runs.releaseBatch(orgId, runId, batchKey);
+    throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
   }
-  // After the count, before done: a crash in between re-adds the same items on retry (same ids).
-  if (!run.dryRun) await deps.dlq.addItems(io.dlqItems());
-  await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, deps.clock.now().toISOString(), fileBytes);
-  return resultOf({ batchType: batch.batchType, batchNumber: batch.batchNumber, counts: summary.counts });
+  if (Date.parse(batch.writeDeadline!) - WRITE_MARGIN_MS < deps.clock.now().getTime()) {
+    throw new DomainError('conflict', `batch ${batchKey} took too long to write; retry it`);
+  }
+  // Dry runs count but keep no row-level data (seed 001).
+  const fileBytes = batch.fileKey ? await writer.writeFile(batch.fileKey) : undefined;
+  if (batch.fileKey) await notePayloadFields(deps, run, writer.payloadFields);
+  const dlqPending = !run.dryRun && (batch.finalFailures ?? 0) > 0;
+  if (!(await deps.runs.markBatchDone(orgId, runId, batchKey, deps.clock.now().toISOString(), fileBytes, dlqPending))) {
+    const current = await deps.runs.getBatch(orgId, runId, batchKey);
+    if (current?.state !== 'done') {
+      // Let go of as dead while we overran the deadline: the file counts for nothing.
+      if (batch.fileKey) await deps.files.delete(batch.fileKey);
+      throw new DomainError('conflict', `batch ${batchKey} took too long to write; retry it`);
+    }
+    if (current.dlqPending) await writeDeadLetters(deps, run, current, writer.dlqItems);
+    return resultOf(current);
+  }
+  if (dlqPending) await writeDeadLetters(deps, run, batch, writer.dlqItems);
+  return resultOf(batch);
+}
+
+/** Stores a counted batch's dead-letter items (same ids on every retry), then says so. */
+export async function writeDeadLetters(deps: Deps, run: Run, batch: BatchRecord, items: () => Promise<DlqItem[]>): Promise<void> {
+  await deps.dlq.addItems(await items());
+  await deps.runs.clearDlqPending(run.orgId, run.runId, batch.batchKey);
+}
+
+/** Adds fields the run does not list yet to its bounded list, and `metadata.json` with it. */
+async function notePayloadFields(deps: Deps, run: Run, fields: Record<string, JsonType>): Promise<void> {
+  if (run.payloadSchemaTruncated) return;
+  const newFields = Object.fromEntries(Object.entries(fields).filter(([field]) => !Object.hasOwn(run.payloadSchema, field)));
+  if (Object.keys(newFields).length === 0) return;
+  const { schema, truncated } = await deps.runs.addPayloadFields(run.orgId, run.runId, newFields);
+  // Concurrent batches may each write a view a step behind; completion writes the whole schema.
+  await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument({ ...run, payloadSchema: schema, payloadSchemaTruncated: truncated }));
+}
+
+/** What a run's done batches add up to: the run's counters while it runs, and at completion. */
+export interface BatchTally {
+  counts: BatchCounts;
+  entityCounts: EntityCounts;
+  batchCount: number;
+  maxEventDate?: string;
+}
+
+export function tallyBatches(batches: BatchRecord[]): BatchTally {
+  const counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  const entityCounts: EntityCounts = {};
+  let batchCount = 0;
+  let maxEventDate: string | undefined;
+  for (const batch of batches) {
+    if (batch.state !== 'done') continue;
+    batchCount += 1;
+    for (const field of Object.keys(counts) as Array<keyof BatchCounts>) counts[field] += batch.counts[field] ?? 0;
+    for (const [key, value] of Object.entries(batch.entityCounts ?? {})) entityCounts[key] = (entityCounts[key] ?? 0) + value;
+    if (batch.maxEventDate && (!maxEventDate || batch.maxEventDate > maxEventDate)) maxEventDate = batch.maxEventDate;
+  }
+  return { counts, entityCounts, batchCount, ...(maxEventDate ? { maxEventDate } : {}) };
+}
+
+/** Entity types a finished run keeps counters for; the rest are added up under OTHER_ENTITY_TYPES. */
+export const MAX_ENTITY_TYPES_PER_RUN = 100;
+export const OTHER_ENTITY_TYPES = '(other)';
+
+/** A run's entity counters, bounded: the types with the most records, the rest folded together. */
+export function boundedEntityCounts(entityCounts: EntityCounts): EntityCounts {
+  const typeOf = (key: string) => key.slice(0, key.lastIndexOf('|'));
+  const received = new Map<string, number>();
+  for (const [key, value] of Object.entries(entityCounts)) if (key.endsWith('|received')) received.set(typeOf(key), value);
+  if (received.size <= MAX_ENTITY_TYPES_PER_RUN) return entityCounts;
+  const kept = new Set(
+    [...received.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, MAX_ENTITY_TYPES_PER_RUN - 1)
+      .map(([type]) => type),
+  );
+  const bounded: EntityCounts = {};
+  for (const [key, value] of Object.entries(entityCounts)) {
+    const type = typeOf(key);
+    const target = kept.has(type) ? key : `${OTHER_ENTITY_TYPES}${key.slice(type.length)}`;
+    bounded[target] = (bounded[target] ?? 0) + value;
+  }
+  return bounded;
 }

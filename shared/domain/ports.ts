@@ -4,11 +4,12 @@
  */
 import type { AuditEntry, AuditQuery } from './audit.ts';
 import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
-import type { BatchError, BatchRecord, BatchCounts, EntityCounts } from './batch.ts';
+import type { BatchError, BatchRecord } from './batch.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
 import type { FactTableName, FactTables } from './facts.ts';
-import type { JsonType, Run, RunQuery, FinalRunFields } from './run.ts';
+import type { Run, RunQuery, FinalRunFields } from './run.ts';
+import type { JsonType } from './payload.ts';
 import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
@@ -78,35 +79,58 @@ export interface RunStore {
   getBatch(orgId: string, runId: string, batchKey: string): Promise<BatchRecord | undefined>;
   /** Claims a batch key; false when somebody claimed it first. */
   claimBatch(batch: BatchRecord): Promise<boolean>;
+  /**
+   * A writer of the same content takes over a claim still being written, with a new
+   * deadline; false when the claim is no longer `writing` with that content.
+   */
+  renewClaim(orgId: string, runId: string, batchKey: string, contentHash: string, claimedAt: string, writeDeadline: string): Promise<boolean>;
+  /** Takes back a claim still being written (the run refused it). */
   releaseBatch(orgId: string, runId: string, batchKey: string): Promise<void>;
   /**
-   * Adds a batch's counts to the run and remembers its key, in one conditional write:
-   * a batch is counted once or not at all, and never while the run is not running.
+   * Removes the claim of a writer that died before writing its file: only while it is still
+   * `writing` under that same claim (`claimedAt`); false otherwise.
    */
-  countBatch(
-    orgId: string,
-    runId: string,
-    batchKey: string,
-    counts: BatchCounts,
-    entityCounts: EntityCounts,
-  ): Promise<'counted' | 'already_counted' | 'not_running'>;
-  markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes?: number): Promise<void>;
+  abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string): Promise<boolean>;
+  /**
+   * Tells the run a batch file is about to be written, in one conditional write: bumps its
+   * version (completion's optimistic lock), only while it is running. false when it is not.
+   */
+  announceBatch(orgId: string, runId: string): Promise<boolean>;
+  /**
+   * Counts a batch: `writing` → `done`, exactly once. The batch item is the counter of
+   * record (the run adds up its done batches), so nothing on the run grows per batch.
+   * `dlqPending` says its dead-letter items are still to be written. false when it was not `writing`.
+   */
+  markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean>;
+  /** Its dead-letter items are stored. */
+  clearDlqPending(orgId: string, runId: string, batchKey: string): Promise<void>;
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
-  /** Adds payload fields not yet known (first type seen wins); returns the whole schema. */
-  addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<Record<string, JsonType>>;
-  /** Creates an upload batch, or replaces one still pending or failed; false when it is in another state. */
-  putUploadBatch(batch: BatchRecord): Promise<boolean>;
+  /**
+   * Adds payload fields not yet known (first type seen wins) while the run's bounded list
+   * has room; returns the run's list and whether fields were left out.
+   */
+  addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<{ schema: Record<string, JsonType>; truncated: boolean }>;
+  /**
+   * Creates an upload batch, or replaces one still pending or failed, or one whose
+   * conversion died under the claim `deadClaimedAt`; false when it is in another state.
+   */
+  putUploadBatch(batch: BatchRecord, deadClaimedAt?: string): Promise<boolean>;
+  /** A conversion of the batch's current upload starts: its claim and deadline; false when the upload is no longer current or the batch is done. */
+  markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, claimedAt: string, writeDeadline: string): Promise<boolean>;
   /** Claims an upload's conversion: only for the batch's current upload, once (or again with the same content). */
   beginConversion(
     orgId: string,
     runId: string,
     batchKey: string,
     uploadKey: string,
-    fields: Pick<BatchRecord, 'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt'>,
+    fields: Pick<
+      BatchRecord,
+      'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt' | 'payloadFields' | 'payloadFieldsTruncated' | 'finalFailures' | 'claimedAt' | 'writeDeadline'
+    >,
   ): Promise<boolean>;
   /** Marks the current upload of a batch failed, with why. */
   failUpload(orgId: string, runId: string, batchKey: string, uploadKey: string, error: BatchError): Promise<void>;
-  /** Makes the run final; false when its version moved (a batch was counted meanwhile). */
+  /** Makes the run final; false when its version moved (a batch was announced meanwhile). */
   finalize(orgId: string, runId: string, expectedVersion: number, fields: FinalRunFields): Promise<boolean>;
 }
 
@@ -157,8 +181,12 @@ export interface Notifier {
 }
 
 export interface TrackingFiles {
-  /** Writes a batch file; answers its size in bytes. */
-  writeRows(key: string, rows: TrackingRow[]): Promise<number>;
+  /** Writes a batch file, its payload schema in the footer; answers its size in bytes. */
+  writeRows(key: string, rows: TrackingRow[], payloadSchema: Record<string, JsonType>): Promise<number>;
+  /** An object's size in bytes, or undefined when there is none (objects are never partial). */
+  size(key: string): Promise<number | undefined>;
+  /** The payload schema a batch file keeps in its footer. */
+  readPayloadSchema(key: string): Promise<Record<string, JsonType>>;
   /**
    * The rows of a batch file whose identifier is exactly `identifier`, reading only what
    * the file's bloom filters and page index say it must (`bytes`: the file's size, if known).
@@ -182,8 +210,8 @@ export interface TrackingFiles {
 
 export interface StagedRows {
   push(row: TrackingRow): Promise<void>;
-  /** Finishes the file and puts it at `key`; answers its size in bytes. */
-  commit(key: string): Promise<number>;
+  /** Finishes the file (payload schema in the footer) and puts it at `key`; answers its size in bytes. */
+  commit(key: string, payloadSchema: Record<string, JsonType>): Promise<number>;
   /** Removes the local file; harmless after commit. */
   discard(): Promise<void>;
 }
@@ -204,6 +232,17 @@ export interface Config {
   historyRetentionDays: number;
   /** Waits before each webhook retry, in ms (attempts = this + 1). */
   webhookRetryDelaysMs: number[];
+  /**
+   * No writer that claimed a batch before this moment is still alive (local mode: when the
+   * process started). In AWS a writer is known dead once its deadline (past its function's
+   * timeout) has passed.
+   */
+  writersAliveSince?: string;
+}
+
+/** Asks for an uploaded object to be converted (again): the converter function in AWS, in-process locally. */
+export interface ConversionQueue {
+  enqueue(uploadKey: string): Promise<void>;
 }
 
 export interface Deps {
@@ -219,6 +258,7 @@ export interface Deps {
   webhookSender: WebhookSender;
   webhookTargets: WebhookTargetPolicy;
   files: TrackingFiles;
+  conversions: ConversionQueue;
   partitions: PartitionRegistry;
   rootKey: RootKeyVerifier;
   clock: Clock;

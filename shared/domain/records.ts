@@ -101,10 +101,9 @@ export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>
 
 /** Counted batches with files, newest first (seed 001: records appear batch by batch). */
 async function readableBatches(deps: Deps, run: Run): Promise<Array<BatchRecord & { fileKey: string }>> {
-  const counted = new Set(run.countedBatches);
   const batches = await deps.runs.listBatches(run.orgId, run.runId);
   return batches
-    .filter((b): b is BatchRecord & { fileKey: string } => counted.has(b.batchKey) && Boolean(b.fileKey))
+    .filter((b): b is BatchRecord & { fileKey: string } => b.state === 'done' && Boolean(b.fileKey))
     .sort((a, b) => (batchOrderKey(a) < batchOrderKey(b) ? 1 : -1));
 }
 

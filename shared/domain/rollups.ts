@@ -2,10 +2,11 @@ import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
 import { NO_ENTITY_TYPE } from './batch.ts';
 import { notFound } from './errors.ts';
+import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
-import { presentRun, runQuerySchema, type Run, type RunQuery } from './run.ts';
+import { presentRun, runQuerySchema, withLiveCounts, type Run, type RunQuery } from './run.ts';
 
 /**
  * Stats, facets and instances add up run items (their counters), never parquet files.
@@ -20,7 +21,8 @@ async function scanRuns(deps: Deps, orgId: string, filter: Partial<RunQuery>, vi
   const now = Math.floor(deps.clock.now().getTime() / 1000);
   do {
     const page = await deps.runs.list(orgId, runQuerySchema.parse({ ...filter, limit: RUNS_PER_READ, ...(cursor ? { cursor } : {}) }), now);
-    for (const run of page.items) visit(run);
+    // Running runs' counters are their done batches, added up now.
+    for (const run of await Promise.all(page.items.map((item) => withLiveCounts(deps, item)))) visit(run);
     seen += page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor && seen < MAX_RUNS_PER_ROLLUP);
@@ -33,7 +35,7 @@ export const statsQuerySchema = z
   .strictObject({
     from: dateBound('start').optional(),
     to: dateBound('end').optional(),
-    syncId: text.optional(),
+    syncId: idSchema.optional(),
     instance: text.optional(),
     entityType: text.optional(),
   })
@@ -172,5 +174,6 @@ export async function getInstance(deps: Deps, principal: Principal, instance: st
     totals = addToInstance(totals, run, now);
   });
   if (!totals) throw notFound(`instance ${instance}`);
-  return { ...totals, items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
+  const runs = await Promise.all(page.items.map((run) => withLiveCounts(deps, run)));
+  return { ...totals, items: runs.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }

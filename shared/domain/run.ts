@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { BatchCounts, BatchRecord } from './batch.ts';
-import { inFlightUploads, presentBatch } from './uploads.ts';
-import { conflict, notFound } from './errors.ts';
+import { boundedEntityCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
+import { presentBatch } from './uploads.ts';
+import { conflict, DomainError, notFound } from './errors.ts';
 import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import { metadataDocument } from './metadata.ts';
@@ -13,8 +13,8 @@ import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts } from './alerts.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
-
-export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
+import type { JsonType } from './payload.ts';
+import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
 
 /** A run: a Sync History row. The sync's configuration is copied in at start. */
 export interface Run {
@@ -38,25 +38,33 @@ export interface Run {
   createdAt: string;
   /** When the run completed (seed 000's Execution Date). */
   executionDate?: string;
+  /**
+   * What the run's done batches add up to. Kept on the run once it is final; while it runs,
+   * the batch items are the counters of record and reads add them up (`withLiveCounts`).
+   */
   counts: BatchCounts;
-  countedBatches: string[];
+  /** Batches counted (final runs; see `counts`). */
+  batchCount: number;
   itemsTotal?: number;
   itemsProcessed?: number;
   itemsFailed?: number;
   coverageRate?: number | null;
   maxEventDate?: string;
+  /** The payload fields, a bounded list (`metadata.json` has them all once the run is complete). */
   payloadSchema: Record<string, JsonType>;
-  /** Bumped by every counted batch and by completion: completion's optimistic lock. */
+  /** More fields arrived than the run's item lists. */
+  payloadSchemaTruncated?: boolean;
+  /** Bumped before every batch file is written and by completion: completion's optimistic lock. */
   version: number;
   /** When the run leaves Sync History (the store's TTL follows it). */
   expiresAt: string;
   /** When its row-level records stop being browsable (the managed bucket expires them then). */
   recordsExpireAt: string;
-  /** Per entity type: `type|received` etc., for stats filtered by entity type. */
+  /** Per entity type: `type|received` etc., for stats filtered by entity type (bounded: see `boundedEntityCounts`). */
   entityCounts: Record<string, number>;
 }
 
-export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed'>> &
+export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed' | 'counts' | 'entityCounts' | 'batchCount'>> &
   Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate'>;
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -92,15 +100,6 @@ export const runQuerySchema = z
   })
   .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
 export type RunQuery = z.infer<typeof runQuerySchema>;
-
-/** Adds a payload's field types to `types`; the first type seen wins, null says nothing. */
-export function addPayloadFieldTypes(types: Record<string, JsonType>, payload: Record<string, unknown>): void {
-  for (const field in payload) {
-    const value = payload[field];
-    if (field === '' || field in types || value === null || value === undefined) continue;
-    types[field] = Array.isArray(value) ? 'array' : (typeof value as JsonType);
-  }
-}
 
 export interface RunOutcome {
   status: FinalRunStatus;
@@ -189,7 +188,7 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
     await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
   }
   if (created) await publishQuietly(deps.notifier, newEvent('run.started', orgId, now, { run: presentRun(run, now) }));
-  return { created, run: presentRun(run, now), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
+  return { created, run: presentRun(created ? run : await withLiveCounts(deps, run), now), watermark: sync.syncType === 'signal' ? (sync.watermark ?? null) : undefined };
 }
 
 function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, retention: Config): Run {
@@ -212,7 +211,7 @@ function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, 
     startedAt: request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString(),
     createdAt: now.toISOString(),
     counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
-    countedBatches: [],
+    batchCount: 0,
     payloadSchema: {},
     version: 0,
     entityCounts: {},
@@ -233,47 +232,87 @@ export interface ReportedCounts {
   failed: number;
 }
 
+/** Completion waits at most this long for batches a live writer may still finish, then answers 409. */
+export const COMPLETE_WAIT_MS = 10_000;
+const COMPLETE_POLL_MS = 250;
+
+/** What a completion did to bring in-flight batches to rest, when it did anything. */
+export interface CompletionRecovery {
+  rolledForward: string[];
+  abandoned: string[];
+  waitedMs: number;
+}
+
 export async function completeRun(deps: Deps, principal: Principal, runId: string, request: CompleteRunRequest, reported?: ReportedCounts) {
   const orgId = requireOrgKey(principal, 'ingest');
-  for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; attempt += 1) {
+  const began = Date.now();
+  const recovery: CompletionRecovery = { rolledForward: [], abandoned: [], waitedMs: 0 };
+  const answer = (run: Run, now: Date) => {
+    recovery.waitedMs = Date.now() - began < COMPLETE_POLL_MS ? 0 : Date.now() - began;
+    const recovered = recovery.rolledForward.length || recovery.abandoned.length || recovery.waitedMs;
+    return { ...presentRun(run, now), ...(recovered ? { recovery } : {}) };
+  };
+  for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; ) {
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
-      await applyCompletion(deps, run);
+      await applyCompletion(deps, run, await runPayloadSchema(deps, run, await deps.runs.listBatches(orgId, runId)));
       // Alert states are conditional writes: evaluating again fires nothing twice.
       await evaluateRunAlerts(deps, run);
-      return presentRun(run, deps.clock.now());
+      return answer(run, deps.clock.now());
     }
-    const batches = await deps.runs.listBatches(orgId, runId);
-    const waiting = inFlightUploads(batches, new Set(run.countedBatches), deps.clock.now());
-    if (waiting.length) {
-      throw conflict(`run ${runId} has uploads not converted yet; complete it once they are done (GET /v1/runs/${runId}/batches)`, {
-        batches: waiting.map((b) => ({ batchType: b.batchType, batchNumber: b.batchNumber, state: b.state })),
-      });
+    let batches = await deps.runs.listBatches(orgId, runId);
+    const settled = await settleBatches(deps, run, batches);
+    recovery.rolledForward.push(...settled.rolledForward);
+    recovery.abandoned.push(...settled.abandoned);
+    if (settled.waiting.length) {
+      const uploads = settled.waiting.filter((w) => w.reason !== 'writing');
+      // Inline batches finish within seconds: wait for them. Uploads take longer: say so now.
+      if (uploads.length || Date.now() - began >= COMPLETE_WAIT_MS) throw stillInFlight(runId, settled.waiting);
+      await new Promise((resolve) => setTimeout(resolve, COMPLETE_POLL_MS));
+      continue;
     }
+    if (settled.rolledForward.length || settled.abandoned.length) batches = await deps.runs.listBatches(orgId, runId);
+    attempt += 1;
+
+    const tally = tallyBatches(batches);
     const counts =
-      reported && run.counts.received === 0
-        ? { ...run.counts, received: reported.processed + reported.failed, succeeded: reported.processed, failed: reported.failed }
-        : run.counts;
+      reported && tally.counts.received === 0
+        ? { ...tally.counts, received: reported.processed + reported.failed, succeeded: reported.processed, failed: reported.failed }
+        : tally.counts;
     const outcome = finalOutcome(counts, request);
-    const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : maxEventDateOfCounted(run, batches);
+    const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : tally.maxEventDate;
     const fields: FinalRunFields = {
       ...outcome,
+      counts,
+      entityCounts: boundedEntityCounts(tally.entityCounts),
+      batchCount: tally.batchCount,
       executionDate: deps.clock.now().toISOString(),
       ...(request.statusMessage ? { statusMessage: request.statusMessage } : summaryMessage(counts, outcome)),
       ...(run.syncType === 'signal' && maxEventDate ? { maxEventDate } : {}),
     };
     if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
       const finalRun: Run = { ...run, ...fields, version: run.version + 1 };
-      await applyCompletion(deps, finalRun);
+      await applyCompletion(deps, finalRun, await runPayloadSchema(deps, finalRun, batches));
       const now = deps.clock.now();
       // Only the completion that made the run final announces it.
       await publishQuietly(deps.notifier, newEvent('run.completed', orgId, now, { run: presentRun(finalRun, now) }));
       await evaluateRunAlerts(deps, finalRun);
-      return presentRun(finalRun, now);
+      return answer(finalRun, now);
     }
-    // A batch was counted meanwhile: read the run again and recompute.
+    // A batch was announced meanwhile: read the run again and recompute.
   }
   throw conflict(`run ${runId} keeps changing under completion; retry`);
+}
+
+function stillInFlight(runId: string, waiting: Waiting[]) {
+  const uploads = waiting.some((w) => w.reason !== 'writing');
+  return new DomainError(
+    'conflict',
+    uploads
+      ? `run ${runId} has uploads not converted yet; complete it once they are done (GET /v1/runs/${runId}/batches)`
+      : `run ${runId} has batches still being written; complete it again in a few seconds`,
+    { batches: waiting },
+  );
 }
 
 function summaryMessage(counts: BatchCounts, outcome: RunOutcome) {
@@ -281,18 +320,8 @@ function summaryMessage(counts: BatchCounts, outcome: RunOutcome) {
   return message ? { statusMessage: message } : {};
 }
 
-function maxEventDateOfCounted(run: Run, batches: BatchRecord[]): string | undefined {
-  if (run.syncType !== 'signal') return undefined;
-  const counted = new Set(run.countedBatches);
-  let max: string | undefined;
-  for (const batch of batches) {
-    if (counted.has(batch.batchKey) && batch.maxEventDate && (!max || batch.maxEventDate > max)) max = batch.maxEventDate;
-  }
-  return max;
-}
-
 /** What completion changes outside the run; idempotent, so a retried completion heals. */
-async function applyCompletion(deps: Deps, run: Run): Promise<void> {
+async function applyCompletion(deps: Deps, run: Run, payloadSchema: Record<string, JsonType>): Promise<void> {
   if (run.dryRun || run.status === 'running') return;
   const lastRun: LastRun = {
     runId: run.runId,
@@ -301,8 +330,8 @@ async function applyCompletion(deps: Deps, run: Run): Promise<void> {
     ...(run.statusMessage ? { statusMessage: run.statusMessage } : {}),
   };
   await deps.syncs.markRunFinished(run.orgId, run.syncId, run.runId, destinationStatusOf(run.status), lastRun);
-  // Concurrent batches may have left metadata.json a step behind; the run item is the truth.
-  await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument(run));
+  // Concurrent batches may have left metadata.json a step behind; the batches are the truth.
+  await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument({ ...run, payloadSchema, payloadSchemaTruncated: false }));
   // Only signal syncs have a watermark: read the sync back only for them.
   if (run.syncType !== 'signal') return;
   const sync = await deps.syncs.get(run.orgId, run.syncId);
@@ -312,23 +341,35 @@ async function applyCompletion(deps: Deps, run: Run): Promise<void> {
 
 export async function getRun(deps: Deps, principal: Principal, runId: string) {
   const orgId = requireOrgKey(principal, 'read');
-  const run = await loadLiveRun(deps, orgId, runId);
+  const stored = await loadLiveRun(deps, orgId, runId);
   const batches = await deps.runs.listBatches(orgId, runId);
-  const counted = new Set(run.countedBatches);
+  const run = stored.status === 'running' ? withTally(stored, tallyBatches(batches)) : stored;
   const now = deps.clock.now();
   return {
     ...presentRun(run, now),
     batches: batches
       .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
-      .map((b) => presentBatch(b, counted.has(b.batchKey), now)),
+      .map((b) => presentBatch(b, now)),
   };
+}
+
+const withTally = (run: Run, tally: BatchTally): Run => ({ ...run, counts: tally.counts, entityCounts: tally.entityCounts, batchCount: tally.batchCount });
+
+/**
+ * A run with its counters as of now: a running run's batch items are added up (they are
+ * the counters of record until completion writes the totals on the run).
+ */
+export async function withLiveCounts(deps: Deps, run: Run): Promise<Run> {
+  if (run.status !== 'running') return run;
+  return withTally(run, tallyBatches(await deps.runs.listBatches(run.orgId, run.runId)));
 }
 
 export async function listRuns(deps: Deps, principal: Principal, query: RunQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const now = deps.clock.now();
   const page = await deps.runs.list(orgId, query, Math.floor(now.getTime() / 1000));
-  return { items: page.items.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
+  const runs = await Promise.all(page.items.map((run) => withLiveCounts(deps, run)));
+  return { items: runs.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }
 
 /** Which run, of which sync, to which destination: the head of every view of a run. */
@@ -376,7 +417,7 @@ export function presentRun(run: Run, now: Date) {
       null: run.counts.null,
       duplicate: run.counts.duplicate,
     },
-    batchCount: run.countedBatches.length,
+    batchCount: run.batchCount,
     expiresAt: run.expiresAt,
     recordsExpireAt: run.recordsExpireAt,
     recordsAvailable: !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime(),

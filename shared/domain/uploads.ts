@@ -6,6 +6,7 @@ import {
   batchKeyOf,
   batchRecordSchema,
   commitBatch,
+  deadlineAfter,
   MAX_ENTITY_TYPES_PER_BATCH,
   resultOf,
   type BatchError,
@@ -17,13 +18,15 @@ import { idSchema, isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { isExpired, loadLiveRun } from './run.ts';
+import { boundedFields } from './payload.ts';
+import { settleBatches, writerIsDead } from './recovery.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
 
 /** A pre-signed upload URL works for this long. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
-/** A conversion that has not finished after this long no longer holds up the run's completion. */
-export const CONVERSION_GRACE_MS = 15 * 60 * 1000;
+/** The converter function times out after 10 minutes: a conversion not done a minute after that died. */
+export const CONVERSION_DEADLINE_MS = 11 * 60 * 1000;
 export const MAX_LINES_PER_UPLOAD = 2_000_000;
 /** One NDJSON line (one record) may be at most this long. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -56,12 +59,12 @@ export function parseUploadKey(key: string) {
 }
 
 /** A batch as `GET /v1/runs/{runId}/batches` shows it. */
-export function presentBatch(batch: BatchRecord, counted: boolean, now: Date) {
-  const state = counted ? 'done' : batch.state === 'failed' ? 'failed' : 'pending';
+export function presentBatch(batch: BatchRecord, now: Date) {
+  const state = batch.state === 'done' ? 'done' : batch.state === 'failed' ? 'failed' : 'pending';
   const phase =
     state !== 'pending'
       ? null
-      : batch.source === 'upload' && batch.state === 'pending'
+      : batch.source === 'upload' && batch.state === 'pending' && !batch.claimedAt
         ? Date.parse(batch.uploadExpiresAt ?? '') > now.getTime()
           ? 'awaiting_upload'
           : 'upload_url_expired'
@@ -85,17 +88,6 @@ export function presentBatch(batch: BatchRecord, counted: boolean, now: Date) {
   };
 }
 
-/** Upload batches still able to arrive or finish: completing the run now would miss them. */
-export function inFlightUploads(batches: BatchRecord[], counted: Set<string>, now: Date): BatchRecord[] {
-  return batches.filter(
-    (b) =>
-      b.source === 'upload' &&
-      !counted.has(b.batchKey) &&
-      ((b.state === 'pending' && Date.parse(b.uploadExpiresAt ?? '') > now.getTime()) ||
-        (b.state === 'writing' && Date.parse(b.conversionStartedAt ?? '') + CONVERSION_GRACE_MS > now.getTime())),
-  );
-}
-
 /**
  * `POST /v1/runs/{runId}/uploads`: a pre-signed PUT for one batch as NDJSON (optionally
  * gzip). Asking again for a batch still pending or failed gives a fresh URL (the older
@@ -108,8 +100,21 @@ export async function requestUpload(deps: Deps, principal: Principal, runId: str
   const existing = await deps.runs.getBatch(orgId, runId, batchKey);
   if (existing?.state === 'done') return { created: false, body: { batchType: request.batchType, batchNumber: request.batchNumber, state: 'done', result: resultOf(existing) } };
   if (existing && existing.source !== 'upload') throw conflict(`batch ${batchKey} was posted inline; it cannot be uploaded`);
-  if (existing?.state === 'writing') throw conflict(`batch ${batchKey} is being converted; wait for it (GET /v1/runs/${runId}/batches)`);
   if (run.status !== 'running') throw conflict(`run ${runId} is ${run.status}; it takes no more batches`, { status: run.status });
+  let deadClaim: string | undefined;
+  if (existing?.claimedAt && existing.state !== 'failed') {
+    // A conversion is under way, or died: a live one is waited for; a dead one is rolled
+    // forward when its file was written, else the batch takes a new upload.
+    if (!writerIsDead(existing, deps.clock.now(), deps.config)) {
+      throw conflict(`batch ${batchKey} is being converted; wait for it (GET /v1/runs/${runId}/batches)`, { until: existing.writeDeadline ?? null });
+    }
+    if (existing.state === 'writing' && existing.fileKey && (await deps.files.size(existing.fileKey)) !== undefined) {
+      await settleBatches(deps, run, [existing]);
+      const after = await deps.runs.getBatch(orgId, runId, batchKey);
+      if (after?.state === 'done') return { created: false, body: { batchType: request.batchType, batchNumber: request.batchNumber, state: 'done', result: resultOf(after) } };
+    }
+    deadClaim = existing.claimedAt;
+  }
 
   const now = deps.clock.now();
   const gzip = request.contentEncoding === 'gzip';
@@ -132,7 +137,7 @@ export async function requestUpload(deps: Deps, principal: Principal, runId: str
     createdAt: now.toISOString(),
     expiresAt: run.expiresAt,
   };
-  if (!(await deps.runs.putUploadBatch(batch))) throw conflict(`batch ${batchKey} changed meanwhile; ask again`);
+  if (!(await deps.runs.putUploadBatch(batch, deadClaim))) throw conflict(`batch ${batchKey} changed meanwhile; ask again`);
   const uploadUrl = await deps.files.presignUpload(uploadKey, UPLOAD_URL_SECONDS);
   return {
     created: true,
@@ -172,6 +177,10 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
   };
   if (!run || isExpired(run, now)) return fail({ reason: `run ${runId} no longer exists`, badLines: [], invalidLines: 0 });
   if (run.status !== 'running') return fail({ reason: `run ${runId} was ${run.status} before this upload was converted`, badLines: [], invalidLines: 0 });
+  // Say a conversion is under way, and until when: if it dies, completion converts again.
+  if (!(await deps.runs.markConversionStarted(orgId, runId, batchKey, uploadKey, now.toISOString(), deadlineAfter(now, CONVERSION_DEADLINE_MS)))) {
+    return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
+  }
 
   const classifier = new BatchClassifier({ batchType, batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
   const hash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`);
@@ -206,19 +215,28 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
 
     const summary = classifier.summary();
     const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batchType, batchNumber);
-    const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, {
+    const claimedAt = deps.clock.now();
+    const fields = boundedFields(summary.payloadFields);
+    const claim = {
       contentHash: hash.digest('hex'),
       counts: summary.counts,
       entityCounts: summary.entityCounts,
       ...(summary.maxEventDate ? { maxEventDate: summary.maxEventDate } : {}),
       ...(fileKey ? { fileKey } : {}),
       conversionStartedAt: now.toISOString(),
-    });
+      payloadFields: fields.fields,
+      ...(fields.truncated ? { payloadFieldsTruncated: true } : {}),
+      finalFailures: finalFailures.length,
+      claimedAt: claimedAt.toISOString(),
+      writeDeadline: deadlineAfter(claimedAt, CONVERSION_DEADLINE_MS),
+    };
+    const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, claim);
     if (!began) return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
     try {
-      await commitBatch(deps, run, { batchKey, batchType, batchNumber, ...(fileKey ? { fileKey } : {}) }, summary, {
-        writeFile: (key) => staged!.commit(key),
-        dlqItems: () => dlqItemsOf(finalFailures, run, now.toISOString()),
+      await commitBatch(deps, run, { ...batch, ...claim, state: 'writing' }, {
+        payloadFields: summary.payloadFields,
+        writeFile: (key) => staged!.commit(key, summary.payloadFields),
+        dlqItems: async () => dlqItemsOf(finalFailures, run, now.toISOString()),
       });
     } catch (error) {
       // The run completed between the read and the count: the batch was taken back; say so.
@@ -251,13 +269,12 @@ function lineProblem(text: string): string | { record: z.output<typeof batchReco
 /** `GET /v1/runs/{runId}/batches`: every batch with its state. */
 export async function listRunBatches(deps: Deps, principal: Principal, runId: string) {
   const orgId = requireOrgKey(principal, 'read');
-  const run = await loadLiveRun(deps, orgId, runId);
-  const counted = new Set(run.countedBatches);
+  await loadLiveRun(deps, orgId, runId);
   const now = deps.clock.now();
   const batches = await deps.runs.listBatches(orgId, runId);
   return {
     items: batches
       .sort((a, b) => a.batchType.localeCompare(b.batchType) || a.batchNumber - b.batchNumber)
-      .map((b) => presentBatch(b, counted.has(b.batchKey), now)),
+      .map((b) => presentBatch(b, now)),
   };
 }

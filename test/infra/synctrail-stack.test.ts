@@ -25,9 +25,10 @@ function synth(props: SyncTrailStackProps = {}) {
 let template: Template;
 const FUNCTIONS = ROUTES.length + 4; // one per route, plus the fact-table job, the upload converter, webhook delivery and the freshness check
 
+// Synthesis bundles every function with esbuild: on a busy 2-core machine it can take a minute.
 beforeAll(() => {
   template = synth({ consoleOrigin: 'https://console.example.com', alarmEmail: 'ops@example.com' }).template;
-});
+}, 180_000);
 
 const functionsWhere = (env: Record<string, unknown>) => template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike(env) } } });
 
@@ -185,6 +186,18 @@ describe('Upload conversion', () => {
     });
     const converter = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('UploadsConvertUpload'));
     expect(JSON.stringify(converter)).toMatch(/uploads\/\*/);
+  });
+
+  it('converts again, on a request on SyncTrail\'s bus, an upload whose conversion died; completion may ask and read uploads/ to know', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: { source: ['synctrail'], 'detail-type': ['Upload Conversion Requested'] },
+      Targets: [Match.objectLike({ Arn: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 }, DeadLetterConfig: Match.anyValue() })],
+    });
+    const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
+    const readsUploads = (statement: any) => [statement.Action].flat().includes('s3:GetObject') && JSON.stringify(statement.Resource).includes('/uploads/*');
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(readsUploads));
+    expect(readers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiIngestCompleteRun', 'UploadsConvertUpload']);
   });
 
   it('lets only the upload request sign PUTs to uploads/', () => {

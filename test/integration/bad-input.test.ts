@@ -181,6 +181,19 @@ describe('bad input gets a clear 4xx JSON error and writes nothing', () => {
     expect(response.body.error.details).toEqual([{ path: 'records.2.status', message: expect.stringContaining('unknown status') }]);
   });
 
+  it.each([65, 5_000])('refuses a payload nested %i levels deep (at most 64) with 400, writing nothing', async (depth) => {
+    // Arrange: JSON text, as a producer would send it (JSON.stringify itself gives up near 10,000).
+    const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const body = `{"batchType":"records_updated","batchNumber":7,"startedAt":"${good.startedAt}","endedAt":"${good.endedAt}","records":[{"identifier":"d","status":"succeeded","payload":${deep}}]}`;
+    const before = await snapshot();
+    // Act
+    const response = await api.post('/v1/runs/r/batches', key, body);
+    // Assert
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([{ path: 'records.0.payload', message: 'payload nests deeper than 64 levels' }]);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('checks the key before looking at the body', async () => {
     const response = await api.call('POST', '/v1/runs/r/batches', undefined, '{not json');
     expect(response.status).toBe(401);

@@ -60,6 +60,37 @@ describe('exactly-once batches', () => {
     expect((await counters('r-order')).records.received).toBe(2);
   });
 
+  it('recognizes a retry whose payload keys come in another order, or with other batch times', async () => {
+    // Arrange
+    await run('r-payload-order');
+    const body = batch({}, [{ identifier: 'p1', status: 'succeeded', payload: { a: 1, b: { c: 2, d: 3 } } }]);
+    const first = await api.post('/v1/runs/r-payload-order/batches', org.key, body);
+    // Act: the same records, payload keys reordered, and a resumed push's new times.
+    const retry = await api.post('/v1/runs/r-payload-order/batches', org.key, {
+      ...body,
+      startedAt: '2030-01-01T00:00:00.000Z',
+      endedAt: '2030-01-01T00:00:01.000Z',
+      records: [{ identifier: 'p1', status: 'succeeded', payload: { b: { d: 3, c: 2 }, a: 1 } }],
+    });
+    // Assert: one batch, with the first post's times.
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+    const shown = await counters('r-payload-order');
+    expect(shown.records.received).toBe(1);
+    const records = await api.get('/v1/runs/r-payload-order/records', org.key);
+    expect(records.body.items[0]).toMatchObject({ batchStartedAt: new Date(body.startedAt).toISOString() });
+  });
+
+  it('keeps a payload field named __proto__ as data', async () => {
+    await run('r-proto');
+    const text = `{"batchType":"records_updated","batchNumber":0,"startedAt":"2026-11-20T10:00:00.000Z","endedAt":"2026-11-20T10:00:01.000Z","records":[{"identifier":"x","status":"succeeded","payload":{"__proto__":{"polluted":true},"plain":1}}]}`;
+    expect((await api.post('/v1/runs/r-proto/batches', org.key, text)).status).toBe(200);
+    const records = await api.get('/v1/runs/r-proto/records', org.key);
+    expect(Object.keys(records.body.items[0].payload)).toEqual(['__proto__', 'plain']);
+    expect(JSON.stringify(records.body.items[0].payload)).toBe('{"__proto__":{"polluted":true},"plain":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('refuses the same batch key with other content (409) and changes nothing', async () => {
     await run('r-conflict');
     await api.post('/v1/runs/r-conflict/batches', org.key, batch({}, records(3)));
@@ -120,9 +151,9 @@ describe('exactly-once batches', () => {
     const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest', 'read'] };
     let failures = 1;
     const crashingRuns: RunStore = Object.create(stack.deps.runs);
-    crashingRuns.countBatch = async (...args) => {
+    crashingRuns.markBatchDone = async (...args: Parameters<RunStore['markBatchDone']>) => {
       if (failures-- > 0) throw new Error('Lambda timed out');
-      return stack.deps.runs.countBatch(...args);
+      return stack.deps.runs.markBatchDone(...args);
     };
     const crashing: Deps = { ...stack.deps, runs: crashingRuns };
     const body = batch({}, records(8, 4));
@@ -142,18 +173,77 @@ describe('exactly-once batches', () => {
     expect(after.batches).toMatchObject([{ batchNumber: 0, state: 'done' }]);
   });
 
-  it('heals a crash after the count but before the batch was marked done', async () => {
-    await run('r-crash2');
+  it('rolls a batch forward at completion when its writer died after the file, with no retry', async () => {
+    // Arrange: the writer dies between the file and the count; the producer never retries.
+    await run('r-roll');
     const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest'] };
     const crashingRuns: RunStore = Object.create(stack.deps.runs);
     crashingRuns.markBatchDone = async () => {
+      throw new Error('Lambda timed out');
+    };
+    const body = batch({}, [...records(6, 2), { identifier: 'gone', status: 'rejected', final: true, payload: { n: 1 } }]);
+    await expect(postBatch({ ...stack.deps, runs: crashingRuns }, principal, 'r-roll', body)).rejects.toThrow('Lambda timed out');
+    // Act
+    const completed = await api.post('/v1/runs/r-roll/complete', org.key);
+    // Assert: the file is counted, its dead letter written, and the answer says what happened.
+    expect(completed.status).toBe(200);
+    expect(completed.body).toMatchObject({ itemsTotal: 7, batchCount: 1, records: { received: 7, failed: 4 }, recovery: { rolledForward: ['records_updated.0'], abandoned: [] } });
+    const dlq = await api.get('/v1/dlq?syncId=s', org.key);
+    expect(dlq.body.items.filter((item: { runId: string }) => item.runId === 'r-roll')).toHaveLength(1);
+  });
+
+  it('lets go of a claim whose writer died before its file, and the retry counts it', async () => {
+    // Arrange: the writer dies right after claiming; then the deadline passes.
+    await run('r-dead');
+    const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest'] };
+    const crashingRuns: RunStore = Object.create(stack.deps.runs);
+    crashingRuns.announceBatch = async () => {
+      throw new Error('Lambda timed out');
+    };
+    const body = batch({}, records(4));
+    await expect(postBatch({ ...stack.deps, runs: crashingRuns }, principal, 'r-dead', body)).rejects.toThrow('Lambda timed out');
+    // Act: completion first waits for the live-looking writer, then answers 409 naming it.
+    const early = await api.post('/v1/runs/r-dead/complete', org.key);
+    stack.clock.advanceMs(120_000);
+    const retried = await api.post('/v1/runs/r-dead/batches', org.key, body);
+    const completed = await api.post('/v1/runs/r-dead/complete', org.key);
+    // Assert
+    expect(early.status).toBe(409);
+    expect(early.body.error.details.batches).toMatchObject([{ batchType: 'records_updated', batchNumber: 0, reason: 'writing' }]);
+    expect(retried.status).toBe(200);
+    expect(completed.body).toMatchObject({ itemsTotal: 4, batchCount: 1 });
+  }, 30_000);
+
+  it('completes without a claim whose writer died before its file and never came back', async () => {
+    await run('r-gone');
+    const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest'] };
+    const crashingRuns: RunStore = Object.create(stack.deps.runs);
+    crashingRuns.announceBatch = async () => {
+      throw new Error('Lambda timed out');
+    };
+    await api.post('/v1/runs/r-gone/batches', org.key, batch({ batchNumber: 1 }, records(3, 0, 'ok')));
+    await expect(postBatch({ ...stack.deps, runs: crashingRuns }, principal, 'r-gone', batch({}, records(4)))).rejects.toThrow('Lambda timed out');
+    stack.clock.advanceMs(120_000);
+    const completed = await api.post('/v1/runs/r-gone/complete', org.key);
+    expect(completed.body).toMatchObject({ itemsTotal: 3, batchCount: 1, recovery: { abandoned: ['records_updated.0'] } });
+    expect(await fileExists('sync_tracking_datasets/once/s/r-gone/records_updated.0.parquet')).toBe(false);
+  });
+
+  it('heals a crash after the count but before the dead letters were written', async () => {
+    await run('r-crash2');
+    const principal: Principal = { kind: 'key', orgId: 'once', keyId: org.keyId, scopes: ['ingest'] };
+    const crashingDlq = Object.create(stack.deps.dlq) as Deps['dlq'];
+    crashingDlq.addItems = async () => {
       throw new Error('network reset');
     };
-    const body = batch({}, records(5));
-    await expect(postBatch({ ...stack.deps, runs: crashingRuns }, principal, 'r-crash2', body)).rejects.toThrow('network reset');
+    const body = batch({}, [...records(5), { identifier: 'x', status: 'failed', final: true, payload: {} }]);
+    await expect(postBatch({ ...stack.deps, dlq: crashingDlq }, principal, 'r-crash2', body)).rejects.toThrow('network reset');
     const retried = await api.post('/v1/runs/r-crash2/batches', org.key, body);
-    expect(retried.body).toMatchObject({ received: 5, succeeded: 5 });
-    expect((await counters('r-crash2')).records.received).toBe(5);
+    expect(retried.body).toMatchObject({ received: 6, succeeded: 5 });
+    expect((await counters('r-crash2')).records.received).toBe(6);
+    await api.post('/v1/runs/r-crash2/complete', org.key);
+    const dlq = await api.get('/v1/dlq?syncId=s', org.key);
+    expect(dlq.body.items.filter((item: { runId: string }) => item.runId === 'r-crash2')).toHaveLength(1);
   });
 });
 

@@ -51,7 +51,7 @@ beforeAll(async () => {
     { step: 'deserialize', name: 'countBytes' },
   );
   files = new S3TrackingFiles(s3, stack.settings.bucket);
-  fileBytes = await files.writeRows(KEY, Array.from({ length: ROWS }, (_, i) => row(i)));
+  fileBytes = await files.writeRows(KEY, Array.from({ length: ROWS }, (_, i) => row(i)), {});
 }, 60_000);
 afterAll(async () => {
   await stack.stop();
@@ -78,7 +78,7 @@ describe('identifier lookups read only what they need', () => {
     const key = 'sync_tracking_datasets/o/s/r/records_updated.1.parquet';
     const rows = Array.from({ length: 30_000 }, (_, i) => row(i));
     rows[25_000] = { ...row(25_000), identifier: 'user-7@example.com', status: 'DUPLICATE' };
-    const bytes = await files.writeRows(key, rows);
+    const bytes = await files.writeRows(key, rows, {});
     expect((await files.findRows(key, 'user-7@example.com', bytes)).map((r) => [r.row_number, r.status])).toEqual([
       [7, 'succeeded'],
       [25_000, 'DUPLICATE'],

@@ -133,7 +133,7 @@ describe('uploads', () => {
     await api.post('/v1/runs/r-wait/uploads', key, { batchType: 'records_updated', batchNumber: 0 });
     const early = await api.post('/v1/runs/r-wait/complete', key);
     expect(early.status).toBe(409);
-    expect(early.body.error.details).toEqual({ batches: [{ batchType: 'records_updated', batchNumber: 0, state: 'pending' }] });
+    expect(early.body.error.details).toEqual({ batches: [{ batchType: 'records_updated', batchNumber: 0, reason: 'awaiting_upload', until: expect.any(String) }] });
     expect((await api.post('/v1/runs/r-wait/batches', key, batch({}, records(2)))).status).toBe(409);
   });
 

@@ -25,6 +25,10 @@ export class TestClock implements Clock {
   advanceDays(days: number): void {
     this.current += days * 86_400_000;
   }
+
+  advanceMs(ms: number): void {
+    this.current += ms;
+  }
 }
 
 export interface TestStack extends LocalStack {

@@ -6,21 +6,20 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { BatchCounts, BatchError, BatchRecord, EntityCounts } from '#domain/batch.ts';
+import type { BatchError, BatchRecord } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
-import type { FinalRunFields, JsonType, Run, RunQuery } from '#domain/run.ts';
+import type { FinalRunFields, Run, RunQuery } from '#domain/run.ts';
+import { MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, type JsonType } from '#domain/payload.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
 
-const COUNT_FIELDS: Array<keyof BatchCounts> = ['received', 'succeeded', 'partial', 'failed', 'null', 'duplicate'];
 /** DynamoDB allows 4 KB of update expression; 40 fields stay well inside it. */
 const FIELDS_PER_SCHEMA_UPDATE = 40;
 
 const runSortKey = (run: Pick<Run, 'startedAt' | 'runId'>) => `${run.startedAt}#${run.runId}`;
 
 function toItem(run: Run): Record<string, unknown> {
-  const { countedBatches, ...rest } = run;
   return {
     pk: runPk(run.orgId, run.runId),
     sk: 'RUN',
@@ -30,15 +29,15 @@ function toItem(run: Run): Record<string, unknown> {
     [RUNS_BY_SYNC_INDEX.partitionKey]: runsBySyncPk(run.orgId, run.syncId),
     [RUNS_BY_SYNC_INDEX.sortKey]: runSortKey(run),
     ttl: epochSeconds(run.expiresAt),
-    ...rest,
-    // An empty set cannot be stored; the attribute appears with the first counted batch.
-    ...(countedBatches.length ? { countedBatches: new Set(countedBatches) } : {}),
+    ...run,
   };
 }
 
 function fromItem(item: Record<string, unknown>): Run {
+  // `countedBatches`: runs stored before the batch items became the counters of record.
   const { pk, sk, type, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ttl, countedBatches, ...run } = item;
-  return { ...(run as unknown as Run), countedBatches: countedBatches instanceof Set ? [...countedBatches].map(String).sort() : [] };
+  const legacyCount = countedBatches instanceof Set ? countedBatches.size : 0;
+  return { ...(run as unknown as Run), batchCount: typeof run.batchCount === 'number' ? run.batchCount : legacyCount };
 }
 
 function toBatch(item: Record<string, unknown>): BatchRecord {
@@ -165,15 +164,38 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async putUploadBatch(batch: BatchRecord): Promise<boolean> {
+  async putUploadBatch(batch: BatchRecord, deadClaimedAt?: string): Promise<boolean> {
+    const values: Record<string, unknown> = { ':upload': 'upload', ':pending': 'pending', ':failed': 'failed' };
+    let replaceable = '#state IN (:pending, :failed)';
+    if (deadClaimedAt) {
+      // A conversion that died (checked by the caller) under exactly this claim.
+      values[':writing'] = 'writing';
+      values[':dead'] = deadClaimedAt;
+      replaceable = `(${replaceable} OR (#state = :writing AND claimedAt = :dead))`;
+    }
     return conditionalWrite(
       this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...this.batchKey(batch.orgId, batch.runId, batch.batchKey), type: 'batch', ttl: epochSeconds(batch.expiresAt), ...batch },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#source = :upload AND #state IN (:pending, :failed))',
+          ConditionExpression: `attribute_not_exists(pk) OR (#source = :upload AND ${replaceable})`,
           ExpressionAttributeNames: { '#source': 'source', '#state': 'state' },
-          ExpressionAttributeValues: { ':upload': 'upload', ':pending': 'pending', ':failed': 'failed' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, claimedAt: string, writeDeadline: string): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: 'SET claimedAt = :claimedAt, writeDeadline = :deadline, conversionAttempts = if_not_exists(conversionAttempts, :zero) + :one',
+          ConditionExpression: '#uploadKey = :key AND #state IN (:pending, :writing)',
+          ExpressionAttributeNames: { '#uploadKey': 'uploadKey', '#state': 'state' },
+          ExpressionAttributeValues: { ':key': uploadKey, ':pending': 'pending', ':writing': 'writing', ':claimedAt': claimedAt, ':deadline': writeDeadline, ':zero': 0, ':one': 1 },
         }),
       ),
     );
@@ -184,7 +206,10 @@ export class DynamoRunStore implements RunStore {
     runId: string,
     batchKey: string,
     uploadKey: string,
-    fields: Pick<BatchRecord, 'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt'>,
+    fields: Pick<
+      BatchRecord,
+      'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt' | 'payloadFields' | 'payloadFieldsTruncated' | 'finalFailures' | 'claimedAt' | 'writeDeadline'
+    >,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#state': 'state', '#uploadKey': 'uploadKey', '#contentHash': 'contentHash' };
     const values: Record<string, unknown> = { ':writing': 'writing', ':pending': 'pending', ':key': uploadKey, ':hash': fields.contentHash };
@@ -227,6 +252,21 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
+  async renewClaim(orgId: string, runId: string, batchKey: string, contentHash: string, claimedAt: string, writeDeadline: string): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: 'SET claimedAt = :claimedAt, writeDeadline = :deadline',
+          ConditionExpression: '#state = :writing AND contentHash = :hash',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':writing': 'writing', ':hash': contentHash, ':claimedAt': claimedAt, ':deadline': writeDeadline },
+        }),
+      ),
+    );
+  }
+
   async releaseBatch(orgId: string, runId: string, batchKey: string): Promise<void> {
     // Only a claim still being written is released; a done batch stays.
     await conditionalWrite(
@@ -242,57 +282,64 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async countBatch(
-    orgId: string,
-    runId: string,
-    batchKey: string,
-    counts: BatchCounts,
-    entityCounts: EntityCounts,
-  ): Promise<'counted' | 'already_counted' | 'not_running'> {
-    const names: Record<string, string> = { '#counts': 'counts', '#status': 'status', '#version': 'version', '#counted': 'countedBatches' };
-    const values: Record<string, unknown> = { ':running': 'running', ':one': 1, ':key': batchKey, ':keySet': new Set([batchKey]) };
-    const sets = COUNT_FIELDS.map((field) => {
-      names[`#${field}`] = field;
-      values[`:${field}`] = counts[field];
-      return `#counts.#${field} = #counts.#${field} + :${field}`;
-    });
-    Object.entries(entityCounts).forEach(([key, value], i) => {
-      // Flat keys (`type|field`) under one map: no parent map to create first.
-      names['#entityCounts'] = 'entityCounts';
-      names[`#e${i}`] = key;
-      values[`:e${i}`] = value;
-      values[':zero'] = 0;
-      sets.push(`#entityCounts.#e${i} = if_not_exists(#entityCounts.#e${i}, :zero) + :e${i}`);
-    });
-    try {
-      await this.client.send(
+  async abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string): Promise<boolean> {
+    // A writer that took the claim over meanwhile (a retry) moved `claimedAt`: then it stays.
+    return conditionalWrite(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          ConditionExpression: '#state = :writing AND claimedAt = :claimedAt',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':writing': 'writing', ':claimedAt': claimedAt },
+        }),
+      ),
+    );
+  }
+
+  async announceBatch(orgId: string, runId: string): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.runKey(orgId, runId),
-          UpdateExpression: `SET ${sets.join(', ')}, #version = #version + :one ADD #counted :keySet`,
-          ConditionExpression: '#status = :running AND NOT contains(#counted, :key)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          UpdateExpression: 'SET #version = #version + :one',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#version': 'version', '#status': 'status' },
+          ExpressionAttributeValues: { ':one': 1, ':running': 'running' },
         }),
-      );
-      return 'counted';
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const run = await this.get(orgId, runId);
-      if (run?.countedBatches.includes(batchKey)) return 'already_counted';
-      return 'not_running';
-    }
+      ),
+    );
   }
 
-  async markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes?: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: this.batchKey(orgId, runId, batchKey),
-        UpdateExpression: `SET #state = :done, doneAt = if_not_exists(doneAt, :at)${fileBytes === undefined ? '' : ', fileBytes = :bytes'}`,
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':done': 'done', ':at': at, ...(fileBytes === undefined ? {} : { ':bytes': fileBytes }) },
-      }),
+  async markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean> {
+    const values: Record<string, unknown> = { ':done': 'done', ':writing': 'writing', ':at': at, ':dlq': dlqPending };
+    if (fileBytes !== undefined) values[':bytes'] = fileBytes;
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: `SET #state = :done, doneAt = :at, dlqPending = :dlq${fileBytes === undefined ? '' : ', fileBytes = :bytes'}`,
+          ConditionExpression: '#state = :writing',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  async clearDlqPending(orgId: string, runId: string, batchKey: string): Promise<void> {
+    await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: 'SET dlqPending = :false',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':false': false },
+        }),
+      ),
     );
   }
 
@@ -315,32 +362,58 @@ export class DynamoRunStore implements RunStore {
     return batches;
   }
 
-  async addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<Record<string, JsonType>> {
-    const entries = Object.entries(fields);
-    let schema: Record<string, JsonType> = {};
+  async addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<{ schema: Record<string, JsonType>; truncated: boolean }> {
+    let current = (await this.get(orgId, runId))?.payloadSchema ?? {};
+    const entries = Object.entries(fields).filter(([field]) => !Object.hasOwn(current, field));
+    let bytes = Object.keys(current).reduce((sum, field) => sum + Buffer.byteLength(field), 0);
+    let truncated = false;
     for (let i = 0; i < entries.length; i += FIELDS_PER_SCHEMA_UPDATE) {
+      const chunk: Array<[string, JsonType]> = [];
+      for (const [field, type] of entries.slice(i, i + FIELDS_PER_SCHEMA_UPDATE)) {
+        const size = Buffer.byteLength(field);
+        // `__proto__` is no name for a stored map; metadata.json lists it at completion.
+        if (field === '__proto__' || Object.keys(current).length + chunk.length >= MAX_ITEM_SCHEMA_FIELDS || bytes + size > MAX_ITEM_SCHEMA_NAME_BYTES) {
+          truncated = true;
+          continue;
+        }
+        chunk.push([field, type]);
+        bytes += size;
+      }
+      if (chunk.length === 0) continue;
       const names: Record<string, string> = { '#schema': 'payloadSchema' };
-      const values: Record<string, unknown> = {};
-      const sets = entries.slice(i, i + FIELDS_PER_SCHEMA_UPDATE).map(([field, type], j) => {
+      const values: Record<string, unknown> = { ':room': MAX_ITEM_SCHEMA_FIELDS - chunk.length };
+      const sets = chunk.map(([field, type], j) => {
         names[`#f${j}`] = field;
         values[`:t${j}`] = type;
         // The first type seen for a field wins, whichever batch gets there first.
         return `#schema.#f${j} = if_not_exists(#schema.#f${j}, :t${j})`;
       });
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.runKey(orgId, runId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      schema = (Attributes?.payloadSchema ?? {}) as Record<string, JsonType>;
+      try {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.runKey(orgId, runId),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            // Concurrent batches add fields too: the list never passes its bound.
+            ConditionExpression: 'attribute_exists(pk) AND size(#schema) <= :room',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        current = (Attributes?.payloadSchema ?? {}) as Record<string, JsonType>;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        truncated = true;
+        break;
+      }
     }
-    return schema;
+    if (truncated) {
+      await this.client.send(
+        new UpdateCommand({ TableName: this.table, Key: this.runKey(orgId, runId), UpdateExpression: 'SET payloadSchemaTruncated = :true', ExpressionAttributeValues: { ':true': true } }),
+      );
+    }
+    return { schema: current, truncated };
   }
 
   async finalize(orgId: string, runId: string, expectedVersion: number, fields: FinalRunFields): Promise<boolean> {

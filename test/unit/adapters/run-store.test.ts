@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '#adapters/dynamodb/run-store.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const dynamo = mockClient(documentClient);
 const store = new DynamoRunStore(documentClient, 'synctrail');
 const counts = { received: 3, succeeded: 1, partial: 1, failed: 1, null: 1, duplicate: 0 };
+const totals = { counts, entityCounts: {}, batchCount: 1 };
 
 beforeEach(() => {
   dynamo.reset();
@@ -15,48 +16,61 @@ beforeEach(() => {
 
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
-describe('DynamoRunStore.countBatch', () => {
-  it('adds counts and the batch key in one conditional update of the run item', async () => {
+describe('DynamoRunStore.announceBatch', () => {
+  it('bumps the run version in one write, only while the run is running', async () => {
     // Arrange
     dynamo.on(UpdateCommand).resolves({});
     // Act
-    const outcome = await store.countBatch('acme', 'run-1', 'records_updated.0', counts, { 'item|received': 3, 'item|succeeded': 1 });
-    // Assert
-    expect(outcome).toBe('counted');
-    const calls = dynamo.commandCalls(UpdateCommand);
-    expect(calls).toHaveLength(1);
-    const input = calls[0]!.args[0].input;
+    const announced = await store.announceBatch('acme', 'run-1');
+    // Assert: nothing per batch is added to the run item.
+    expect(announced).toBe(true);
+    const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.Key).toEqual({ pk: 'ORG#acme#RUN#run-1', sk: 'RUN' });
-    expect(input.ConditionExpression).toBe('#status = :running AND NOT contains(#counted, :key)');
-    expect(input.UpdateExpression).toContain('ADD #counted :keySet');
-    expect(input.UpdateExpression).toContain('#version = #version + :one');
-    expect(input.UpdateExpression).toContain('#entityCounts.#e0 = if_not_exists(#entityCounts.#e0, :zero) + :e0');
-    expect(input.ExpressionAttributeNames).toMatchObject({ '#e0': 'item|received', '#e1': 'item|succeeded' });
-    expect(input.ExpressionAttributeValues).toMatchObject({ ':received': 3, ':succeeded': 1, ':partial': 1, ':failed': 1, ':null': 1, ':duplicate': 0, ':key': 'records_updated.0', ':keySet': new Set(['records_updated.0']) });
+    expect(input.UpdateExpression).toBe('SET #version = #version + :one');
+    expect(input.ConditionExpression).toBe('#status = :running');
   });
 
-  it('reports an already-counted batch when the condition fails and the key is in the set', async () => {
+  it('answers false when the run is no longer running', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    dynamo.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'RUN', status: 'running', countedBatches: new Set(['records_updated.0']) } });
-    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).toBe('already_counted');
-  });
-
-  it('reports a run that is no longer running when the condition fails otherwise', async () => {
-    dynamo.on(UpdateCommand).rejects(conditionFailed());
-    dynamo.on(GetCommand).resolves({ Item: { pk: 'x', sk: 'RUN', status: 'complete' } });
-    expect(await store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).toBe('not_running');
+    expect(await store.announceBatch('acme', 'run-1')).toBe(false);
   });
 
   it('lets other failures through rather than guessing', async () => {
     dynamo.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceeded'));
-    await expect(store.countBatch('acme', 'run-1', 'records_updated.0', counts, {})).rejects.toThrow('ProvisionedThroughputExceeded');
+    await expect(store.announceBatch('acme', 'run-1')).rejects.toThrow('ProvisionedThroughputExceeded');
+  });
+});
+
+describe('DynamoRunStore.markBatchDone', () => {
+  it('counts a batch by moving its own item from writing to done, once', async () => {
+    dynamo.on(UpdateCommand).resolves({});
+    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', '2026-11-23T00:00:00.000Z', 1234, true)).toBe(true);
+    const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.Key).toEqual({ pk: 'ORG#acme#RUN#run-1', sk: 'BATCH#records_updated.0' });
+    expect(input.ConditionExpression).toBe('#state = :writing');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':done': 'done', ':bytes': 1234, ':dlq': true });
+  });
+
+  it('answers false when somebody else counted it first', async () => {
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', 'x', undefined, false)).toBe(false);
+  });
+});
+
+describe('DynamoRunStore.abandonBatch', () => {
+  it('deletes a claim only while it is still writing under the same claim', async () => {
+    dynamo.on(DeleteCommand).resolves({});
+    expect(await store.abandonBatch('acme', 'run-1', 'records_updated.0', '2026-11-23T00:00:00.000Z')).toBe(true);
+    const input = dynamo.commandCalls(DeleteCommand)[0]!.args[0].input;
+    expect(input.ConditionExpression).toBe('#state = :writing AND claimedAt = :claimedAt');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':claimedAt': '2026-11-23T00:00:00.000Z' });
   });
 });
 
 describe('DynamoRunStore.finalize', () => {
   it('is conditional on the version it read and on the run still running', async () => {
     dynamo.on(UpdateCommand).resolves({});
-    await store.finalize('acme', 'run-1', 7, { status: 'complete', executionDate: '2026-11-23T00:00:00.000Z', itemsTotal: 1, itemsProcessed: 1, itemsFailed: 0, coverageRate: 1 });
+    await store.finalize('acme', 'run-1', 7, { status: 'complete', executionDate: '2026-11-23T00:00:00.000Z', itemsTotal: 1, itemsProcessed: 1, itemsFailed: 0, coverageRate: 1, ...totals });
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.ConditionExpression).toBe('#version = :expected AND #status = :running');
     expect(input.ExpressionAttributeValues).toMatchObject({ ':expected': 7, ':status': 'complete' });
@@ -64,6 +78,6 @@ describe('DynamoRunStore.finalize', () => {
 
   it('answers false when a batch was counted meanwhile', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    expect(await store.finalize('acme', 'run-1', 7, { status: 'complete', executionDate: 'x', itemsTotal: 0, itemsProcessed: 0, itemsFailed: 0 })).toBe(false);
+    expect(await store.finalize('acme', 'run-1', 7, { status: 'complete', executionDate: 'x', itemsTotal: 0, itemsProcessed: 0, itemsFailed: 0, ...totals })).toBe(false);
   });
 });

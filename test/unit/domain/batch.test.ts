@@ -19,7 +19,7 @@ function run(overrides: Partial<Run> = {}): Run {
     startedAt: '2026-11-20T10:00:00.000Z',
     createdAt: '2026-11-20T10:00:00.000Z',
     counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
-    countedBatches: [],
+    batchCount: 0,
     payloadSchema: {},
     version: 0,
     expiresAt: '2026-12-04T10:00:00.000Z',
