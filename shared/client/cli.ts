@@ -98,10 +98,15 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
     .showHelpAfterError()
     .exitOverride();
 
-  const client = () => {
+  /** A client for the API; `onStatus` sees the HTTP status of every answer. */
+  const client = (onStatus?: (status: number) => void) => {
     const { url, key } = program.opts<{ url: string; key?: string }>();
     if (!key) throw new Error('no key: pass --key or set SYNCTRAIL_KEY');
-    return new SyncTrailClient({ baseUrl: url, key });
+    return new SyncTrailClient({
+      baseUrl: url,
+      key,
+      ...(onStatus ? { fetch: async (input: string | URL | Request, init?: RequestInit) => fetch(input, init).then((response) => (onStatus(response.status), response)) } : {}),
+    });
   };
 
   program
@@ -109,7 +114,7 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
     .description('push an NDJSON file (one record per line, the batch record shape) as a run of a sync; large batches go by upload')
     .argument('<file>', 'NDJSON file, .ndjson.gz, or - for stdin')
     .requiredOption('-s, --sync <syncId>', 'the sync the run belongs to')
-    .option('-r, --run <runId>', 'run id (default: a new one); the same id resumes a push, batches already sent count once')
+    .option('-r, --run <runId>', 'run id (default: a new one); the same id resumes a push: batches already counted are skipped, the rest sent')
     .option('--batch-size <n>', 'records per batch', integer('batch size'), 10_000)
     .option('--batch-type <type>', 'batch type (file name prefix)', 'records_updated')
     .option('--concurrency <n>', 'batches in flight at once', integer('concurrency'), 2)
@@ -118,10 +123,13 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
     .option('--no-complete', 'leave the run open after the last batch')
     .action(async (file: string, options: { sync: string; run?: string; batchSize: number; batchType: string; concurrency: number; itemsTotal?: number; dryRun?: boolean; complete: boolean }) => {
       if (file !== '-' && !existsSync(file)) throw new Error(`no such file: ${file}`);
-      const api = client();
+      let startStatus = 0;
+      const api = client((status) => (startStatus = status));
       const started = await api.call('ingest/start-run', { params: { syncId: options.sync }, body: { ...(options.run ? { runId: options.run } : {}), ...(options.dryRun ? { dryRun: true } : {}) } });
       const runId = started.runId;
-      out.error(`run ${runId} of ${options.sync} started`);
+      // 200, not 201: the run was there already, so this push resumes it and skips what is counted.
+      const resume = startStatus === 200;
+      out.error(resume ? `run ${runId} of ${options.sync} resumed${started.status === 'running' ? '' : ` (already ${started.status})`}` : `run ${runId} of ${options.sync} started`);
       const totalBytes = file === '-' ? 0 : statSync(file).size;
       let bytesRead = 0;
       const began = Date.now();
@@ -129,7 +137,8 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
         const seconds = Math.max(0.001, (Date.now() - began) / 1000);
         const share = totalBytes ? bytesRead / totalBytes : 0;
         const head = totalBytes ? `${progressBar(done ? 1 : share)} ${Math.round((done ? 1 : share) * 100)}% ` : '';
-        out.progress(`${head}${fmt.format(progress.records)} records · ${progress.batches} batches${progress.uploads ? ` (${progress.uploads} by upload)` : ''} · ${fmt.format(Math.round(progress.records / seconds))} records/s`, done);
+        const notes = [progress.uploads ? `${progress.uploads} by upload` : '', progress.skipped ? `${progress.skipped} already counted` : ''].filter(Boolean).join(', ');
+        out.progress(`${head}${fmt.format(progress.records)} records · ${progress.batches} batches${notes ? ` (${notes})` : ''} · ${fmt.format(Math.round(progress.records / seconds))} records/s`, done);
       };
       try {
         const { url, key } = program.opts<{ url: string; key: string }>();
@@ -140,13 +149,18 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
           batchSize: options.batchSize,
           batchType: options.batchType,
           concurrency: options.concurrency,
+          resume,
           onProgress: (p) => draw(p),
         });
         draw(result, true);
-        out.log(`${fmt.format(result.received)} records in ${result.batches} batches: ${fmt.format(result.succeeded)} succeeded, ${fmt.format(result.failed)} failed`);
+        out.log(
+          `${fmt.format(result.received)} records in ${result.batches} batches: ${fmt.format(result.succeeded)} succeeded, ${fmt.format(result.failed)} failed` +
+            (result.skipped ? ` (${result.skipped} batches already counted, not sent again)` : ''),
+        );
       } catch (error) {
         out.error(`push stopped: ${describeError(error)}`);
-        out.error(`the run stays open; fix the cause and resume with: synctrail push ${file} --sync ${options.sync} --run ${runId}`);
+        if (started.status === 'running') out.error(`the run stays open; fix the cause and resume with: synctrail push ${file} --sync ${options.sync} --run ${runId}`);
+        else out.error(`run ${runId} was already ${started.status}; push these records as a new run`);
         process.exitCode = 1;
         return;
       }

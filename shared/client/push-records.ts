@@ -20,21 +20,44 @@ export interface PushOptions {
   retries?: number;
   /** Upload conversion is followed until done; give up after this long. */
   uploadTimeoutMs?: number;
+  /**
+   * Resuming a push into a run that already has batches (needs the `read` scope): the run's
+   * batches are read first; those already counted are not sent again (their record counts
+   * must match the records at hand), and uploads still converting are followed, not re-sent.
+   */
+  resume?: boolean;
   onProgress?: (progress: PushProgress) => void;
   fetch?: typeof fetch;
 }
 
 export interface PushProgress {
+  /** Batches done, including those skipped because the run had already counted them. */
   batches: number;
   records: number;
   bytes: number;
   uploads: number;
+  /** Batches the run had already counted (resume), not sent again. */
+  skipped: number;
 }
 
 export interface PushResult extends PushProgress {
   received: number;
   succeeded: number;
   failed: number;
+}
+
+/** A batch as `GET /v1/runs/{runId}/batches` lists it (the fields the client reads). */
+interface RunBatch {
+  batchType: string;
+  batchNumber: number;
+  source: 'inline' | 'upload';
+  state: 'pending' | 'done' | 'failed';
+  phase: string | null;
+  received: number;
+  succeeded: number;
+  failed: number;
+  invalid: { null: number; duplicate: number };
+  error: { reason: string } | null;
 }
 
 /** The inline limit is 5 MiB; a little under it leaves room for the request's own overhead. */
@@ -65,7 +88,7 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
   const batchSize = options.batchSize ?? 10_000;
   const concurrency = options.concurrency ?? 2;
   const batchType = options.batchType ?? 'records_updated';
-  const totals: PushResult = { batches: 0, records: 0, bytes: 0, uploads: 0, received: 0, succeeded: 0, failed: 0 };
+  const totals: PushResult = { batches: 0, records: 0, bytes: 0, uploads: 0, skipped: 0, received: 0, succeeded: 0, failed: 0 };
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let batchNumber = options.firstBatchNumber ?? 0;
@@ -92,26 +115,63 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
     }
   };
 
-  const send = async (batch: ProducerRecord[], number: number, startedAt: string) => {
-    const endedAt = new Date().toISOString();
-    const body = JSON.stringify({ batchType, batchNumber: number, startedAt, endedAt, records: batch });
-    let result: BatchResult;
-    if (Buffer.byteLength(body) <= (options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES)) {
-      result = await call('POST', `/v1/runs/${options.runId}/batches`, body);
-      totals.bytes += Buffer.byteLength(body);
-    } else {
-      result = await upload(batch, number, startedAt, endedAt);
-    }
+  /** What the run already has of each batch of this type, when resuming. */
+  let known = new Map<number, RunBatch>();
+
+  const tally = (batch: ProducerRecord[], result: Pick<BatchResult, 'received' | 'succeeded' | 'failed'>) => {
     totals.batches += 1;
     totals.records += batch.length;
     totals.received += result.received;
     totals.succeeded += result.succeeded;
     totals.failed += result.failed;
-    options.onProgress?.({ batches: totals.batches, records: totals.records, bytes: totals.bytes, uploads: totals.uploads });
+    options.onProgress?.({ batches: totals.batches, records: totals.records, bytes: totals.bytes, uploads: totals.uploads, skipped: totals.skipped });
+  };
+
+  const send = async (batch: ProducerRecord[], number: number, startedAt: string) => {
+    const before = known.get(number);
+    // Counted by an earlier push: the same records must be at hand, else this is another file.
+    const sameSize = (counted: Pick<RunBatch, 'received'>) => {
+      if (counted.received === batch.length) return;
+      throw new PushError(
+        `batch ${batchType}.${number} was already counted with ${counted.received} records, but this push has ${batch.length} for it: resume with the same records, batch size and batch type`,
+        409,
+        counted,
+      );
+    };
+    if (before?.state === 'done') {
+      sameSize(before);
+      totals.skipped += 1;
+      return tally(batch, before);
+    }
+    // A batch carries when it was read and sent. Resent after a stop, it carries new times:
+    // the server keeps the first post's, so it is still the same batch.
+    const endedAt = new Date().toISOString();
+    const body = JSON.stringify({ batchType, batchNumber: number, startedAt, endedAt, records: batch });
+    let result: BatchResult;
+    if (before?.source === 'upload' && before.phase === 'converting') {
+      // An upload of an earlier push is being converted: asking again would be refused.
+      result = await follow(number);
+      sameSize(result);
+    } else if (Buffer.byteLength(body) <= (options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES)) {
+      result = await call('POST', `/v1/runs/${options.runId}/batches`, body);
+      totals.bytes += Buffer.byteLength(body);
+    } else {
+      result = await upload(batch, number, startedAt, endedAt);
+    }
+    tally(batch, result);
   };
 
   const upload = async (batch: ProducerRecord[], number: number, startedAt: string, endedAt: string): Promise<BatchResult> => {
-    const ticket = await call('POST', `/v1/runs/${options.runId}/uploads`, { batchType, batchNumber: number, contentEncoding: 'gzip', startedAt, endedAt });
+    let ticket: any;
+    try {
+      ticket = await call('POST', `/v1/runs/${options.runId}/uploads`, { batchType, batchNumber: number, contentEncoding: 'gzip', startedAt, endedAt });
+    } catch (error) {
+      // 409 for an upload of this batch still converting (from an earlier push): follow it.
+      if (!(error instanceof PushError && error.status === 409)) throw error;
+      const state = await batchState(number).catch(() => undefined);
+      if (state?.source === 'upload' && (state.state === 'done' || state.phase === 'converting')) return follow(number);
+      throw error;
+    }
     if (ticket.state === 'done') return ticket.result;
     const payload = gzipSync(batch.map((r) => JSON.stringify(r)).join('\n') + '\n');
     for (let attempt = 0; ; attempt += 1) {
@@ -122,10 +182,19 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
     }
     totals.uploads += 1;
     totals.bytes += payload.length;
+    return follow(number);
+  };
+
+  const batchState = async (number: number): Promise<RunBatch | undefined> => {
+    const { items } = (await call('GET', `/v1/runs/${options.runId}/batches`)) as { items: RunBatch[] };
+    return items.find((b) => b.batchType === batchType && b.batchNumber === number);
+  };
+
+  /** Waits for an upload of batch `number` to be converted. */
+  const follow = async (number: number): Promise<BatchResult> => {
     const deadline = Date.now() + (options.uploadTimeoutMs ?? 15 * 60_000);
     for (let poll = 0; Date.now() < deadline; poll += 1) {
-      const { items } = await call('GET', `/v1/runs/${options.runId}/batches`);
-      const state = items.find((b: any) => b.batchType === batchType && b.batchNumber === number);
+      const state = await batchState(number);
       if (state?.state === 'done') return { batchType, batchNumber: number, received: state.received, succeeded: state.succeeded, partialSuccess: 0, failed: state.failed, invalid: state.invalid };
       if (state?.state === 'failed') throw new PushError(`upload of batch ${number} failed: ${state.error?.reason}`, 400, state.error);
       await sleep(Math.min(2000, 100 * 2 ** Math.min(poll, 5)));
@@ -142,6 +211,11 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
     const tracked = task.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
+
+  if (options.resume) {
+    const { items } = (await call('GET', `/v1/runs/${options.runId}/batches`)) as { items: RunBatch[] };
+    known = new Map(items.filter((b) => b.batchType === batchType).map((b) => [b.batchNumber, b]));
+  }
 
   let current: ProducerRecord[] = [];
   let startedAt = new Date().toISOString();
