@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import S3rver from 's3rver';
 import { createDeps, systemClock } from '#adapters/deps.ts';
 import { DEFAULT_RETENTION_DAYS, type Settings } from '#adapters/settings.ts';
 import { INDEXES, TABLE_KEYS } from '#adapters/dynamodb/table.ts';
@@ -19,6 +18,10 @@ import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } 
 import { ROUTES } from '../../functions/routes.ts';
 import { buildConsole } from '../../console/build.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
+import { startLocalS3 } from './local-s3.ts';
+import { installCrashPoint, parseCrashAt } from './crash-points.ts';
+import { recoverInFlightBatches } from './recover.ts';
+import type { InProcessConversionQueue } from '#adapters/conversion-queue.ts';
 import { loadDemo } from './demo-data.ts';
 
 export interface LocalStackOptions {
@@ -36,6 +39,8 @@ export interface LocalStackOptions {
   convertUploads?: boolean;
   /** Waits before webhook retries (default: as in AWS, 1 s, 5 s, 30 s). */
   webhookRetryDelaysMs?: number[];
+  /** Crash tests only: a point at which the process kills itself (see crash-points.ts). */
+  crashAt?: string;
 }
 
 /** Lambda retries a failed asynchronous invocation twice; local mode does the same. */
@@ -200,21 +205,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const dynamo = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
-  const s3 = new S3rver({ port: 0, address: '127.0.0.1', directory: join(options.dataDir, 's3'), silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const s3Address = await s3.run();
+  // Atomic object writes, and the same port on every start of this data folder (local-s3.ts).
+  const { server: s3, port: s3Port } = await startLocalS3({ dataDir: options.dataDir, bucket: BUCKET });
 
   const settings: Settings = {
     region: 'us-east-1',
     table: TABLE,
     bucket: BUCKET,
     dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
-    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
     localCredentials: LOCAL_CREDENTIALS,
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     historyRetentionDays: options.historyRetentionDays ?? options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     rootKey: options.rootKey,
     // Receivers in local mode are usually on this machine.
     allowPrivateWebhookTargets: true,
+    // One process writes every batch: whatever was in flight before it started died with the last one.
+    writersAliveSince: (options.clock ?? systemClock).now().toISOString(),
     ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
   const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
@@ -222,14 +229,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   admin.destroy();
 
   const deps = createDeps(settings, options.clock ?? systemClock);
+  const crashAt = parseCrashAt(options.crashAt);
+  if (crashAt) installCrashPoint(deps, crashAt.point, crashAt.hit);
   const routes = await apiRoutes(deps);
   routes.push(localFactsRoute(deps), localDemoRoute(settings, deps, options.rootKey));
   // s3rver announces each object like an S3 notification: the same converter AWS runs.
   const convert = convertHandler(deps);
+  const conversions = deps.conversions as InProcessConversionQueue;
+  conversions.convert = (key) => convertWithRetries(() => convert({ detail: { object: { key } } }), options.onConversionError);
   s3.on('event', (event: ObjectCreatedEvent) => {
-    if (options.convertUploads === false || !uploadKeysOf(event).some((key) => key.startsWith('uploads/'))) return;
-    void convertWithRetries(() => convert(event), options.onConversionError);
+    if (options.convertUploads === false) return;
+    for (const key of uploadKeysOf(event)) if (key.startsWith('uploads/')) void conversions.enqueue(key);
   });
+  // Batches a killed process left in flight: counted if their file was written, else let go;
+  // uploads whose object arrived are converted again.
+  if (options.convertUploads !== false) {
+    const recovered = await recoverInFlightBatches(settings, deps);
+    if (recovered.runs) console.log(JSON.stringify({ level: 'info', message: 'recovered batches left in flight', ...recovered }));
+  }
   const server = createLocalServer({ routes, console: await buildConsole(), ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const port = await listen(server, options.port, host);
   // Seed 001: fact tables are rewritten every six hours, as the AWS schedule does.

@@ -20,6 +20,7 @@ async function main() {
     port,
     rootKey: root.rootKey,
     ...retention,
+    ...(process.env.SYNCTRAIL_CRASH_AT ? { crashAt: process.env.SYNCTRAIL_CRASH_AT } : {}),
     onRequest: ({ method, path, status, ms }) => console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms`),
   });
 
