@@ -17,9 +17,10 @@ export interface Route {
   produces?: readonly string[];
   /**
    * Beyond table and bucket: registering Glue partitions, putting events on the bus, signing
-   * upload URLs, asking for an upload to be converted again (its object read, a request on the bus).
+   * upload URLs, finishing batches left in flight (whether their files and upload objects
+   * exist, and a request on the bus to convert an upload again).
    */
-  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'conversions'>;
+  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'recovery'>;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -36,9 +37,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', success: [200, 201], summary: 'Create or replace a sync configuration', access: 'readWrite' },
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', access: 'readWrite', needs: ['partitions', 'events'] },
   { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' },
-  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark; batches left in flight are rolled forward first', access: 'readWrite', needs: ['events', 'conversions'] },
-  { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events'] },
-  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads'] },
+  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark; batches left in flight are rolled forward first', access: 'readWrite', needs: ['events', 'recovery'] },
+  { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events', 'recovery'] },
+  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads', 'recovery'] },
   { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', summary: 'The batches of a run and their state (pending, done, failed)', access: 'read' },
   { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', summary: 'Syncs with their destination status and watermark', access: 'read' },
   { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', summary: 'One sync', access: 'read' },

@@ -5,7 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROUTES, type Route } from '../../functions/routes.ts';
 import type { Storage } from './storage.ts';
-import { bindBucket } from './grants.ts';
+import { allowMissingObjectChecks, bindBucket } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 
 export interface ApiRoutesProps {
@@ -44,9 +44,13 @@ abstract class ApiRoutes extends Construct {
       }
       props.rootKey.grantRead(fn);
       if (route.needs?.includes('partitions')) props.grantPartitions(fn);
-      if (route.needs?.includes('events') || route.needs?.includes('conversions')) props.eventBus.grantPutEventsTo(fn);
-      // Completion looks for upload objects whose conversion died, to have them converted again.
-      if (route.needs?.includes('conversions')) bindBucket(fn, props.storage.bucket, 'uploads/', 'read');
+      if (route.needs?.includes('events') || route.needs?.includes('recovery')) props.eventBus.grantPutEventsTo(fn);
+      if (route.needs?.includes('recovery')) {
+        // Batches left in flight: is their file there, did their upload arrive (then convert it again)?
+        bindBucket(fn, props.storage.bucket, 'uploads/', 'read');
+        allowMissingObjectChecks(fn, props.storage.bucket, 'uploads/');
+        allowMissingObjectChecks(fn, props.storage.bucket, 'sync_tracking_datasets/');
+      }
       // A pre-signed PUT carries its signer's permissions: exactly uploads/, nothing else.
       if (route.needs?.includes('uploads')) bindBucket(fn, props.storage.bucket, 'uploads/', 'write');
       props.api.addRoutes({

@@ -18,6 +18,17 @@ export function bindBucket(grantee: IGrantable, bucket: IBucket, prefix: string,
   grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }));
 }
 
+/**
+ * Lets a function tell "no such object" (404) from "not allowed" (403) under one prefix:
+ * without `s3:ListBucket`, S3 answers a HEAD of a missing key with 403. Listing stays
+ * limited to the prefix.
+ */
+export function allowMissingObjectChecks(grantee: IGrantable, bucket: IBucket, prefix: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } }),
+  );
+}
+
 /** The dead-letter queue of an asynchronous target: encrypted, TLS only, kept two weeks. */
 export function deadLetterQueue(scope: Construct, id = 'DeadLetters'): Queue {
   return new Queue(scope, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });

@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { CONVERSION_DETAIL_TYPE } from '../../shared/adapters/conversion-queue.ts';
-import { EVENT_SOURCE } from '../../shared/adapters/notifier.ts';
+import { CONVERSION_DETAIL_TYPE, CONVERSION_SOURCE } from '../../shared/adapters/conversion-queue.ts';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -51,7 +50,7 @@ export class UploadConversion extends Construct {
     new Rule(this, 'ConversionRequested', {
       description: 'Convert again an upload whose conversion died (asked by run completion)',
       eventBus: props.eventBus,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [CONVERSION_DETAIL_TYPE] },
+      eventPattern: { source: [CONVERSION_SOURCE], detailType: [CONVERSION_DETAIL_TYPE] },
       targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],
     });
   }

@@ -6,7 +6,7 @@ import { ROW_GROUP_ROWS } from '#adapters/parquet.ts';
  * (SIGKILL, as a power cut or an OOM kill would) the n-th time it reaches a point between
  * two writes, so the tests can prove a restart rolls forward from exactly there.
  */
-export const CRASH_POINTS = ['batch.claimed', 'batch.file-written', 'batch.dlq-written', 'conversion.staged', 'conversion.row-group'] as const;
+export const CRASH_POINTS = ['batch.claimed', 'batch.file-written', 'batch.counted', 'batch.dlq-written', 'conversion.staged', 'conversion.row-group'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 export function parseCrashAt(value: string | undefined): { point: CrashPoint; hit: number } | undefined {
@@ -34,6 +34,11 @@ export function installCrashPoint(deps: Deps, point: CrashPoint, hit: number): v
       const claimed = await runs.claimBatch(...args);
       if (claimed) reach('batch.claimed');
       return claimed;
+    },
+    markBatchDone: async (...args: Parameters<typeof runs.markBatchDone>) => {
+      const counted = await runs.markBatchDone(...args);
+      if (counted) reach('batch.counted');
+      return counted;
     },
     beginConversion: async (...args: Parameters<typeof runs.beginConversion>) => {
       reach('conversion.staged');

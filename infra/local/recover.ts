@@ -25,7 +25,7 @@ export async function recoverInFlightBatches(settings: Settings, deps: Deps): Pr
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const item of page.Items ?? []) {
+    for (const { pk, sk, type, ttl, ...item } of page.Items ?? []) {
       const batch = item as unknown as BatchRecord;
       const key = `${batch.orgId}\n${batch.runId}`;
       byRun.set(key, [...(byRun.get(key) ?? []), batch]);
@@ -37,7 +37,8 @@ export async function recoverInFlightBatches(settings: Settings, deps: Deps): Pr
   const totals = { runs: 0, rolledForward: 0, abandoned: 0 };
   for (const batches of byRun.values()) {
     const run = await deps.runs.get(batches[0]!.orgId, batches[0]!.runId);
-    if (!run || run.status !== 'running') continue;
+    // A finished run still gets the dead letters a counted batch owes.
+    if (!run) continue;
     const settled = await settleBatches(deps, run, batches);
     totals.runs += 1;
     totals.rolledForward += settled.rolledForward.length;

@@ -1,8 +1,8 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { ConversionQueue } from '#domain/ports.ts';
-import { EVENT_SOURCE } from './notifier.ts';
 
-/** The detail type a rule on SyncTrail's bus hands to the upload converter. */
+/** Source and detail type a rule on SyncTrail's bus hands to the upload converter: internal, apart from the events others may subscribe to. */
+export const CONVERSION_SOURCE = 'synctrail.internal';
 export const CONVERSION_DETAIL_TYPE = 'Upload Conversion Requested';
 
 /**
@@ -18,7 +18,7 @@ export class EventBridgeConversionQueue implements ConversionQueue {
   async enqueue(uploadKey: string): Promise<void> {
     const { FailedEntryCount, Entries } = await this.client.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: CONVERSION_DETAIL_TYPE, Detail: JSON.stringify({ object: { key: uploadKey } }) }],
+        Entries: [{ EventBusName: this.busName, Source: CONVERSION_SOURCE, DetailType: CONVERSION_DETAIL_TYPE, Detail: JSON.stringify({ object: { key: uploadKey } }) }],
       }),
     );
     if (FailedEntryCount) throw new Error(`EventBridge refused the conversion request: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);

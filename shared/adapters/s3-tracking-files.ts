@@ -73,10 +73,12 @@ export class S3TrackingFiles implements TrackingFiles {
     return body.byteLength;
   }
 
-  async size(key: string): Promise<number | undefined> {
+  async head(key: string): Promise<{ bytes: number; modifiedAt: string } | undefined> {
     try {
-      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ContentLength ?? 0;
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { bytes: head.ContentLength ?? 0, modifiedAt: (head.LastModified ?? new Date(0)).toISOString() };
     } catch (error) {
+      // 404 needs s3:ListBucket on the prefix (without it S3 answers 403 for a missing key).
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (error as Error).name === 'NotFound') return undefined;
       throw error;
     }

@@ -12,6 +12,7 @@ import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
 import { dlqItemsOf, type DlqItem } from './dlq.ts';
 import { IdentifierSet } from './identifier-set.ts';
+import { deadlineAfter, INLINE_WRITE_DEADLINE_MS, WRITE_MARGIN_MS, writerIsDead } from './deadlines.ts';
 
 /** Records in one inline batch; the body-size limit usually bites first. */
 export const MAX_RECORDS_PER_BATCH = 100_000;
@@ -259,13 +260,6 @@ function sameContentOrConflict(existing: BatchRecord, hash: string) {
   }
 }
 
-/** An inline batch's writer is a request: its function times out after 29 s. */
-export const INLINE_WRITE_DEADLINE_MS = 60_000;
-/** A writer does not start writing its file with less than this left before its deadline. */
-const WRITE_MARGIN_MS = 10_000;
-
-export const deadlineAfter = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
-
 /**
  * The identity of a batch's content: its key and its records, payload keys in any order.
  * Not its start and end times: a producer resuming a push may send new ones, and the times
@@ -336,19 +330,34 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
   if (existing) {
     const again = settled(existing);
     if (again) return again;
-    // Same content, still being written (a retry, or a writer that died): take it over.
-    if (!(await deps.runs.renewClaim(orgId, runId, batchKey, hash, claim.claimedAt!, claim.writeDeadline!))) {
-      const latest = settled(await deps.runs.getBatch(orgId, runId, batchKey));
-      if (latest) return latest;
-      throw new DomainError('conflict', `batch ${batchKey} is being written; retry`);
+    if (writerIsDead(existing, now, deps.config)) {
+      // Same content, its writer gone: take the claim over, with a deadline of our own.
+      if (!(await deps.runs.renewClaim(orgId, runId, batchKey, hash, claim.claimedAt!, claim.writeDeadline!))) {
+        const latest = settled(await deps.runs.getBatch(orgId, runId, batchKey));
+        if (latest) return latest;
+        throw new DomainError('conflict', `batch ${batchKey} is being written; retry`);
+      }
+    } else {
+      // Same content, its writer alive (a concurrent retry): write alongside it, under its claim;
+      // the same file either way, and whichever counts first, counts.
+      claim.claimedAt = existing.claimedAt;
+      claim.writeDeadline = existing.writeDeadline;
     }
   }
+  const ownsClaim = claim.claimedAt !== existing?.claimedAt;
 
-  return commitBatch(deps, run, claim, {
-    payloadFields: classified.payloadFields,
-    writeFile: (key) => deps.files.writeRows(key, classified.rows, classified.payloadFields),
-    dlqItems: async () => dlqItemsOf(classified.rows, run, now.toISOString()),
-  });
+  return commitBatch(
+    deps,
+    run,
+    claim,
+    {
+      payloadFields: classified.payloadFields,
+      writeFile: (key) => deps.files.writeRows(key, classified.rows, classified.payloadFields),
+      // Dated by the batch, not by this attempt: every writer of it writes the very same items.
+      dlqItems: async () => dlqItemsOf(classified.rows, run, claim.createdAt),
+    },
+    ownsClaim,
+  );
 }
 
 export interface BatchWriter {
@@ -364,33 +373,39 @@ export interface BatchWriter {
  * the parquet file, keep the payload schema current, count the batch, then write its
  * dead-letter items. A crash anywhere heals on retry or at completion.
  */
-export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writer: BatchWriter): Promise<BatchResult> {
+export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writer: BatchWriter, ownsClaim = true): Promise<BatchResult> {
   const { orgId, runId, batchKey } = batch;
-  if (!(await deps.runs.announceBatch(orgId, runId))) {
-    // Completed since we read it: nothing was written yet; take the claim back.
-    await deps.runs.releaseBatch(orgId, runId, batchKey);
-    throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
-  }
-  if (Date.parse(batch.writeDeadline!) - WRITE_MARGIN_MS < deps.clock.now().getTime()) {
-    throw new DomainError('conflict', `batch ${batchKey} took too long to write; retry it`);
-  }
-  // Dry runs count but keep no row-level data (seed 001).
-  const fileBytes = batch.fileKey ? await writer.writeFile(batch.fileKey) : undefined;
-  if (batch.fileKey) await notePayloadFields(deps, run, writer.payloadFields);
-  const dlqPending = !run.dryRun && (batch.finalFailures ?? 0) > 0;
-  if (!(await deps.runs.markBatchDone(orgId, runId, batchKey, deps.clock.now().toISOString(), fileBytes, dlqPending))) {
-    const current = await deps.runs.getBatch(orgId, runId, batchKey);
-    if (current?.state !== 'done') {
-      // Let go of as dead while we overran the deadline: the file counts for nothing.
-      if (batch.fileKey) await deps.files.delete(batch.fileKey);
+  try {
+    if (!(await deps.runs.announceBatch(orgId, runId))) {
+      // Completed since we read it: nothing was written yet; take the claim back.
+      await deps.runs.releaseBatch(orgId, runId, batchKey);
+      throw conflict(`run ${runId} was completed before this batch was counted; it takes no more batches`);
+    }
+    if (Date.parse(batch.writeDeadline!) - WRITE_MARGIN_MS < deps.clock.now().getTime()) {
       throw new DomainError('conflict', `batch ${batchKey} took too long to write; retry it`);
     }
-    if (current.dlqPending) await writeDeadLetters(deps, run, current, writer.dlqItems);
-    return resultOf(current);
+    // Dry runs count but keep no row-level data (seed 001).
+    const fileBytes = batch.fileKey ? await writer.writeFile(batch.fileKey) : undefined;
+    if (batch.fileKey) await notePayloadFields(deps, run, writer.payloadFields);
+    const dlqPending = dlqPendingOf(run, batch);
+    if (!(await deps.runs.markBatchDone(orgId, runId, batchKey, batch.claimedAt, deps.clock.now().toISOString(), fileBytes, dlqPending))) {
+      // Counted by another (completion found our file), or taken over by a retry of the same
+      // content, which writes the same file again and counts it.
+      const current = await deps.runs.getBatch(orgId, runId, batchKey);
+      if (current?.state !== 'done') throw new DomainError('conflict', `batch ${batchKey} is being written by a retry; retry it`);
+      return resultOf(current);
+    }
+    if (dlqPending) await writeDeadLetters(deps, run, batch, writer.dlqItems);
+    return resultOf(batch);
+  } catch (error) {
+    // A writer that failed rather than died gives its claim up now (not one it shares with a live writer).
+    if (ownsClaim && !(error instanceof DomainError)) await deps.runs.expireClaim(orgId, runId, batchKey, batch.claimedAt!, deps.clock.now().toISOString()).catch(() => undefined);
+    throw error;
   }
-  if (dlqPending) await writeDeadLetters(deps, run, batch, writer.dlqItems);
-  return resultOf(batch);
 }
+
+/** A counted batch of a run that keeps records owes dead-letter items when it has final failures (unknown on old items: look). */
+export const dlqPendingOf = (run: Pick<Run, 'dryRun'>, batch: Pick<BatchRecord, 'finalFailures'>) => !run.dryRun && (batch.finalFailures ?? 1) > 0;
 
 /** Stores a counted batch's dead-letter items (same ids on every retry), then says so. */
 export async function writeDeadLetters(deps: Deps, run: Run, batch: BatchRecord, items: () => Promise<DlqItem[]>): Promise<void> {

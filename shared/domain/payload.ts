@@ -62,6 +62,11 @@ export function mergeFieldTypes(types: Record<string, JsonType>, more: Record<st
  */
 export const MAX_ITEM_SCHEMA_FIELDS = 200;
 export const MAX_ITEM_SCHEMA_NAME_BYTES = 16 * 1024;
+/** A longer field name is listed in the footer and `metadata.json` only: 200 of them stay far under the item limit. */
+export const MAX_ITEM_FIELD_NAME_BYTES = 256;
+
+/** Whether a field may be listed on a stored item (`__proto__` is data in a payload, but no name for an item's map). */
+export const fitsOnItem = (name: string) => name !== '__proto__' && Buffer.byteLength(name) <= MAX_ITEM_FIELD_NAME_BYTES;
 
 /** The first fields of a schema (by name) that fit on an item, and whether any were left out. */
 export function boundedFields(types: Record<string, JsonType>, room = MAX_ITEM_SCHEMA_FIELDS, roomBytes = MAX_ITEM_SCHEMA_NAME_BYTES) {
@@ -71,8 +76,7 @@ export function boundedFields(types: Record<string, JsonType>, room = MAX_ITEM_S
   const names = Object.keys(types).sort();
   for (const name of names) {
     const size = Buffer.byteLength(name);
-    // `__proto__` is data in a payload, but no name for an item's map: the footer keeps it.
-    if (kept >= room || bytes + size > roomBytes || name === '__proto__') continue;
+    if (kept >= room || bytes + size > roomBytes || !fitsOnItem(name)) continue;
     setOwn(fields, name, types[name]!);
     bytes += size;
     kept += 1;

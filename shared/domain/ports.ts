@@ -90,7 +90,9 @@ export interface RunStore {
    * Removes the claim of a writer that died before writing its file: only while it is still
    * `writing` under that same claim (`claimedAt`); false otherwise.
    */
-  abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string): Promise<boolean>;
+  abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string | undefined): Promise<boolean>;
+  /** A writer that failed (an error, not a crash) gives its claim up at once: its deadline becomes `at`. Only its own claim. */
+  expireClaim(orgId: string, runId: string, batchKey: string, claimedAt: string, at: string): Promise<void>;
   /**
    * Tells the run a batch file is about to be written, in one conditional write: bumps its
    * version (completion's optimistic lock), only while it is running. false when it is not.
@@ -99,9 +101,10 @@ export interface RunStore {
   /**
    * Counts a batch: `writing` → `done`, exactly once. The batch item is the counter of
    * record (the run adds up its done batches), so nothing on the run grows per batch.
-   * `dlqPending` says its dead-letter items are still to be written. false when it was not `writing`.
+   * `dlqPending` says its dead-letter items are still to be written. Only under the claim
+   * `claimedAt` (undefined: an item from before claims were kept). false when it was not `writing` under it.
    */
-  markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean>;
+  markBatchDone(orgId: string, runId: string, batchKey: string, claimedAt: string | undefined, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean>;
   /** Its dead-letter items are stored. */
   clearDlqPending(orgId: string, runId: string, batchKey: string): Promise<void>;
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
@@ -115,8 +118,12 @@ export interface RunStore {
    * conversion died under the claim `deadClaimedAt`; false when it is in another state.
    */
   putUploadBatch(batch: BatchRecord, deadClaimedAt?: string): Promise<boolean>;
-  /** A conversion of the batch's current upload starts: its claim and deadline; false when the upload is no longer current or the batch is done. */
-  markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, claimedAt: string, writeDeadline: string): Promise<boolean>;
+  /**
+   * A conversion of the batch's current upload starts: its claim and deadline. Only over the
+   * claim it read (`previousClaim`, undefined when there was none): one conversion takes a batch
+   * over. false when the upload is no longer current, the batch is done, or another took it.
+   */
+  markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, previousClaim: string | undefined, claimedAt: string, writeDeadline: string): Promise<boolean>;
   /** Claims an upload's conversion: only for the batch's current upload, once (or again with the same content). */
   beginConversion(
     orgId: string,
@@ -183,8 +190,8 @@ export interface Notifier {
 export interface TrackingFiles {
   /** Writes a batch file, its payload schema in the footer; answers its size in bytes. */
   writeRows(key: string, rows: TrackingRow[], payloadSchema: Record<string, JsonType>): Promise<number>;
-  /** An object's size in bytes, or undefined when there is none (objects are never partial). */
-  size(key: string): Promise<number | undefined>;
+  /** An object's size and when it was written, or undefined when there is none (objects are never partial). */
+  head(key: string): Promise<{ bytes: number; modifiedAt: string } | undefined>;
   /** The payload schema a batch file keeps in its footer. */
   readPayloadSchema(key: string): Promise<Record<string, JsonType>>;
   /**

@@ -255,23 +255,27 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
   for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; ) {
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
-      await applyCompletion(deps, run, await runPayloadSchema(deps, run, await deps.runs.listBatches(orgId, runId)));
+      const batches = await deps.runs.listBatches(orgId, runId);
+      // A counted batch's writer may have died before its dead letters: write them.
+      await settleBatches(deps, run, batches);
+      await applyCompletion(deps, run, await runPayloadSchema(deps, run, batches));
       // Alert states are conditional writes: evaluating again fires nothing twice.
       await evaluateRunAlerts(deps, run);
       return answer(run, deps.clock.now());
     }
-    let batches = await deps.runs.listBatches(orgId, runId);
-    const settled = await settleBatches(deps, run, batches);
+    const settled = await settleBatches(deps, run, await deps.runs.listBatches(orgId, runId));
     recovery.rolledForward.push(...settled.rolledForward);
     recovery.abandoned.push(...settled.abandoned);
-    if (settled.waiting.length) {
-      const uploads = settled.waiting.filter((w) => w.reason !== 'writing');
+    // Read again: what was settled, and what writers did meanwhile, is in this listing.
+    const batches = settled.waiting.length ? [] : await deps.runs.listBatches(orgId, runId);
+    const stillMoving = settled.waiting.length > 0 || batches.some((b) => b.state === 'writing' || (b.state === 'done' && b.dlqPending));
+    if (stillMoving) {
       // Inline batches finish within seconds: wait for them. Uploads take longer: say so now.
-      if (uploads.length || Date.now() - began >= COMPLETE_WAIT_MS) throw stillInFlight(runId, settled.waiting);
-      await new Promise((resolve) => setTimeout(resolve, COMPLETE_POLL_MS));
+      const uploads = settled.waiting.some((w) => w.reason !== 'writing');
+      if (uploads || Date.now() - began >= COMPLETE_WAIT_MS) throw stillInFlight(runId, settled.waiting);
+      await new Promise((resolve) => setTimeout(resolve, settled.waiting.length ? COMPLETE_POLL_MS : 0));
       continue;
     }
-    if (settled.rolledForward.length || settled.abandoned.length) batches = await deps.runs.listBatches(orgId, runId);
     attempt += 1;
 
     const tally = tallyBatches(batches);

@@ -6,7 +6,6 @@ import {
   batchKeyOf,
   batchRecordSchema,
   commitBatch,
-  deadlineAfter,
   MAX_ENTITY_TYPES_PER_BATCH,
   resultOf,
   type BatchError,
@@ -17,20 +16,20 @@ import { dlqItemsOf } from './dlq.ts';
 import { idSchema, isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { isExpired, loadLiveRun } from './run.ts';
+import { isExpired, loadLiveRun, type Run } from './run.ts';
 import { boundedFields } from './payload.ts';
-import { settleBatches, writerIsDead } from './recovery.ts';
+import { settleBatches } from './recovery.ts';
+import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from './deadlines.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
 
 /** A pre-signed upload URL works for this long. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
-/** The converter function times out after 10 minutes: a conversion not done a minute after that died. */
-export const CONVERSION_DEADLINE_MS = 11 * 60 * 1000;
 export const MAX_LINES_PER_UPLOAD = 2_000_000;
 /** One NDJSON line (one record) may be at most this long. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 const BAD_LINES_REPORTED = 20;
+const MAX_MESSAGE_CHARS = 1000;
 
 const isoDate = z.iso.datetime({ offset: true });
 
@@ -108,7 +107,7 @@ export async function requestUpload(deps: Deps, principal: Principal, runId: str
     if (!writerIsDead(existing, deps.clock.now(), deps.config)) {
       throw conflict(`batch ${batchKey} is being converted; wait for it (GET /v1/runs/${runId}/batches)`, { until: existing.writeDeadline ?? null });
     }
-    if (existing.state === 'writing' && existing.fileKey && (await deps.files.size(existing.fileKey)) !== undefined) {
+    if (existing.state === 'writing' && existing.fileKey && (await deps.files.head(existing.fileKey))) {
       await settleBatches(deps, run, [existing]);
       const after = await deps.runs.getBatch(orgId, runId, batchKey);
       if (after?.state === 'done') return { created: false, body: { batchType: request.batchType, batchNumber: request.batchNumber, state: 'done', result: resultOf(after) } };
@@ -177,10 +176,30 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
   };
   if (!run || isExpired(run, now)) return fail({ reason: `run ${runId} no longer exists`, badLines: [], invalidLines: 0 });
   if (run.status !== 'running') return fail({ reason: `run ${runId} was ${run.status} before this upload was converted`, badLines: [], invalidLines: 0 });
+  // One conversion at a time: a live one has it (this is a duplicate event); a dead one is taken over.
+  if (claimTime(batch) && !writerIsDead(batch, now, deps.config)) return 'stale';
   // Say a conversion is under way, and until when: if it dies, completion converts again.
-  if (!(await deps.runs.markConversionStarted(orgId, runId, batchKey, uploadKey, now.toISOString(), deadlineAfter(now, CONVERSION_DEADLINE_MS)))) {
+  const claimedAt = now.toISOString();
+  if (!(await deps.runs.markConversionStarted(orgId, runId, batchKey, uploadKey, batch.claimedAt, claimedAt, deadlineAfter(now, CONVERSION_DEADLINE_MS)))) {
     return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
   }
+  try {
+    return await convertClaimed(deps, run, { ...batch, claimedAt }, uploadKey);
+  } catch (error) {
+    // Failed rather than died: give the claim up, so the platform's retry takes it over at once.
+    await deps.runs.expireClaim(orgId, runId, batchKey, claimedAt, deps.clock.now().toISOString()).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The conversion itself, under the claim `batch.claimedAt`. */
+async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKey: string): Promise<ConversionOutcome> {
+  const { orgId, runId, batchKey, batchType, batchNumber } = batch;
+  const now = deps.clock.now();
+  const fail = async (error: BatchError): Promise<ConversionOutcome> => {
+    await deps.runs.failUpload(orgId, runId, batchKey, uploadKey, error);
+    return 'failed';
+  };
 
   const classifier = new BatchClassifier({ batchType, batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
   const hash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`);
@@ -199,7 +218,8 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
       const problem = lineProblem(text);
       if (typeof problem === 'string') {
         invalid += 1;
-        if (badLines.length < BAD_LINES_REPORTED) badLines.push({ line, message: problem });
+        // Messages are cut: twenty of them stay far under the item limit whatever a line holds.
+        if (badLines.length < BAD_LINES_REPORTED) badLines.push({ line, message: problem.length > MAX_MESSAGE_CHARS ? `${problem.slice(0, MAX_MESSAGE_CHARS)}…` : problem });
         continue;
       }
       if (invalid > 0) continue; // still validating, to report every bad line; nothing more is written
@@ -215,7 +235,6 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
 
     const summary = classifier.summary();
     const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batchType, batchNumber);
-    const claimedAt = deps.clock.now();
     const fields = boundedFields(summary.payloadFields);
     const claim = {
       contentHash: hash.digest('hex'),
@@ -227,8 +246,9 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
       payloadFields: fields.fields,
       ...(fields.truncated ? { payloadFieldsTruncated: true } : {}),
       finalFailures: finalFailures.length,
-      claimedAt: claimedAt.toISOString(),
-      writeDeadline: deadlineAfter(claimedAt, CONVERSION_DEADLINE_MS),
+      claimedAt: batch.claimedAt!,
+      // The file and the count are left: a fresh deadline for them.
+      writeDeadline: deadlineAfter(deps.clock.now(), CONVERSION_DEADLINE_MS),
     };
     const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, claim);
     if (!began) return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
@@ -236,15 +256,17 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
       await commitBatch(deps, run, { ...batch, ...claim, state: 'writing' }, {
         payloadFields: summary.payloadFields,
         writeFile: (key) => staged!.commit(key, summary.payloadFields),
-        dlqItems: async () => dlqItemsOf(finalFailures, run, now.toISOString()),
+        dlqItems: async () => dlqItemsOf(finalFailures, run, batch.createdAt),
       });
     } catch (error) {
-      // The run completed between the read and the count: the batch was taken back; say so.
-      if (error instanceof DomainError && error.code === 'conflict') {
-        await deps.runs.putUploadBatch({ ...batch, state: 'failed', error: { reason: error.message, badLines: [], invalidLines: 0 } });
-        return 'failed';
-      }
-      throw error;
+      if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
+      // Refused: the run completed meanwhile (the claim was taken back), or the conversion ran
+      // out of time. Say so on this upload's batch, never on a newer upload's.
+      const reason = { reason: error.message, badLines: [], invalidLines: 0 };
+      const current = await deps.runs.getBatch(orgId, runId, batchKey);
+      if (!current) await deps.runs.claimBatch({ ...batch, state: 'failed', error: reason });
+      else await deps.runs.failUpload(orgId, runId, batchKey, uploadKey, reason);
+      return 'failed';
     }
     return 'done';
   } finally {

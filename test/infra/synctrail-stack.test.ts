@@ -104,7 +104,7 @@ describe('functions', () => {
     expect(glue.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiIngestPostLineage', 'IngestApiIngestStartRun']);
     const events = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('events:PutEvents'));
     // Runs announce their start and completion, replays reach producers, freshness alerts fire on a schedule.
-    expect(events.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiDlqReplayDlqItem', 'IngestApiIngestCompleteRun', 'IngestApiIngestPostLineage', 'IngestApiIngestStartRun', 'NotificationsCheckFreshness']);
+    expect(events.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiDlqReplayDlqItem', 'IngestApiIngestCompleteRun', 'IngestApiIngestPostLineage', 'IngestApiIngestRequestUpload', 'IngestApiIngestStartRun', 'NotificationsCheckFreshness']);
   });
 
   it('tell every function where the root key secret is', () => {
@@ -191,13 +191,20 @@ describe('Upload conversion', () => {
   it('converts again, on a request on SyncTrail\'s bus, an upload whose conversion died; completion may ask and read uploads/ to know', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
-      EventPattern: { source: ['synctrail'], 'detail-type': ['Upload Conversion Requested'] },
+      EventPattern: { source: ['synctrail.internal'], 'detail-type': ['Upload Conversion Requested'] },
       Targets: [Match.objectLike({ Arn: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 }, DeadLetterConfig: Match.anyValue() })],
     });
     const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
     const readsUploads = (statement: any) => [statement.Action].flat().includes('s3:GetObject') && JSON.stringify(statement.Resource).includes('/uploads/*');
     const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(readsUploads));
-    expect(readers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiIngestCompleteRun', 'UploadsConvertUpload']);
+    expect(readers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiIngestCompleteRun', 'IngestApiIngestPostLineage', 'IngestApiIngestRequestUpload', 'UploadsConvertUpload']);
+    // Telling a missing object (404) from a forbidden one (403) takes s3:ListBucket, on the prefix only.
+    const lists = (statement: any) => [statement.Action].flat().includes('s3:ListBucket');
+    const listers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(lists));
+    expect(listers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiIngestCompleteRun', 'IngestApiIngestPostLineage', 'IngestApiIngestRequestUpload']);
+    for (const [, policy] of listers) {
+      for (const statement of statements(policy).filter(lists)) expect(Object.values(statement.Condition.StringLike['s3:prefix']).flat()).toEqual(expect.arrayContaining([expect.stringMatching(/^(uploads|sync_tracking_datasets)\/\*$/)]));
+    }
   });
 
   it('lets only the upload request sign PUTs to uploads/', () => {

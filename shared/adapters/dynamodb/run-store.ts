@@ -9,7 +9,7 @@ import {
 import type { BatchError, BatchRecord } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, Run, RunQuery } from '#domain/run.ts';
-import { MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, type JsonType } from '#domain/payload.ts';
+import { fitsOnItem, MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, type JsonType } from '#domain/payload.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
@@ -186,16 +186,25 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, claimedAt: string, writeDeadline: string): Promise<boolean> {
+  async markConversionStarted(orgId: string, runId: string, batchKey: string, uploadKey: string, previousClaim: string | undefined, claimedAt: string, writeDeadline: string): Promise<boolean> {
     return conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.batchKey(orgId, runId, batchKey),
           UpdateExpression: 'SET claimedAt = :claimedAt, writeDeadline = :deadline, conversionAttempts = if_not_exists(conversionAttempts, :zero) + :one',
-          ConditionExpression: '#uploadKey = :key AND #state IN (:pending, :writing)',
+          ConditionExpression: `#uploadKey = :key AND #state IN (:pending, :writing) AND ${previousClaim ? 'claimedAt = :previous' : 'attribute_not_exists(claimedAt)'}`,
           ExpressionAttributeNames: { '#uploadKey': 'uploadKey', '#state': 'state' },
-          ExpressionAttributeValues: { ':key': uploadKey, ':pending': 'pending', ':writing': 'writing', ':claimedAt': claimedAt, ':deadline': writeDeadline, ':zero': 0, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':key': uploadKey,
+            ':pending': 'pending',
+            ':writing': 'writing',
+            ':claimedAt': claimedAt,
+            ':deadline': writeDeadline,
+            ':zero': 0,
+            ':one': 1,
+            ...(previousClaim ? { ':previous': previousClaim } : {}),
+          },
         }),
       ),
     );
@@ -227,8 +236,8 @@ export class DynamoRunStore implements RunStore {
           TableName: this.table,
           Key: this.batchKey(orgId, runId, batchKey),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          // A retried conversion of the same upload may go on where the first stopped.
-          ConditionExpression: '#uploadKey = :key AND (#state = :pending OR (#state = :writing AND #contentHash = :hash))',
+          // Only the conversion holding the claim; a retried one of the same upload may go on where the first stopped.
+          ConditionExpression: '#uploadKey = :key AND #claimedAt = :claimedAt AND (#state = :pending OR (#state = :writing AND #contentHash = :hash))',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -282,16 +291,31 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string): Promise<boolean> {
+  async abandonBatch(orgId: string, runId: string, batchKey: string, claimedAt: string | undefined): Promise<boolean> {
     // A writer that took the claim over meanwhile (a retry) moved `claimedAt`: then it stays.
     return conditionalWrite(
       this.client.send(
         new DeleteCommand({
           TableName: this.table,
           Key: this.batchKey(orgId, runId, batchKey),
-          ConditionExpression: '#state = :writing AND claimedAt = :claimedAt',
+          ConditionExpression: `#state = :writing AND ${claimedAt ? 'claimedAt = :claimedAt' : 'attribute_not_exists(claimedAt)'}`,
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':writing': 'writing', ':claimedAt': claimedAt },
+          ExpressionAttributeValues: { ':writing': 'writing', ...(claimedAt ? { ':claimedAt': claimedAt } : {}) },
+        }),
+      ),
+    );
+  }
+
+  async expireClaim(orgId: string, runId: string, batchKey: string, claimedAt: string, at: string): Promise<void> {
+    await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.batchKey(orgId, runId, batchKey),
+          UpdateExpression: 'SET writeDeadline = :at',
+          // Any state: a counted batch whose writer failed before its dead letters is finished by others.
+          ConditionExpression: 'claimedAt = :claimedAt',
+          ExpressionAttributeValues: { ':claimedAt': claimedAt, ':at': at },
         }),
       ),
     );
@@ -312,16 +336,18 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async markBatchDone(orgId: string, runId: string, batchKey: string, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean> {
+  async markBatchDone(orgId: string, runId: string, batchKey: string, claimedAt: string | undefined, at: string, fileBytes: number | undefined, dlqPending: boolean): Promise<boolean> {
     const values: Record<string, unknown> = { ':done': 'done', ':writing': 'writing', ':at': at, ':dlq': dlqPending };
     if (fileBytes !== undefined) values[':bytes'] = fileBytes;
+    if (claimedAt) values[':claimedAt'] = claimedAt;
     return conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.batchKey(orgId, runId, batchKey),
           UpdateExpression: `SET #state = :done, doneAt = :at, dlqPending = :dlq${fileBytes === undefined ? '' : ', fileBytes = :bytes'}`,
-          ConditionExpression: '#state = :writing',
+          // Only the claim that wrote (or found) the file: a writer whose claim was taken over does not count it.
+          ConditionExpression: `#state = :writing AND ${claimedAt ? 'claimedAt = :claimedAt' : 'attribute_not_exists(claimedAt)'}`,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: values,
         }),
@@ -371,8 +397,8 @@ export class DynamoRunStore implements RunStore {
       const chunk: Array<[string, JsonType]> = [];
       for (const [field, type] of entries.slice(i, i + FIELDS_PER_SCHEMA_UPDATE)) {
         const size = Buffer.byteLength(field);
-        // `__proto__` is no name for a stored map; metadata.json lists it at completion.
-        if (field === '__proto__' || Object.keys(current).length + chunk.length >= MAX_ITEM_SCHEMA_FIELDS || bytes + size > MAX_ITEM_SCHEMA_NAME_BYTES) {
+        // Names that do not fit on an item (metadata.json lists them at completion), and the bounds.
+        if (!fitsOnItem(field) || Object.keys(current).length + chunk.length >= MAX_ITEM_SCHEMA_FIELDS || bytes + size > MAX_ITEM_SCHEMA_NAME_BYTES) {
           truncated = true;
           continue;
         }

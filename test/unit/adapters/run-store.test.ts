@@ -42,18 +42,18 @@ describe('DynamoRunStore.announceBatch', () => {
 });
 
 describe('DynamoRunStore.markBatchDone', () => {
-  it('counts a batch by moving its own item from writing to done, once', async () => {
+  it('counts a batch by moving its own item from writing to done, once, under the claim that wrote it', async () => {
     dynamo.on(UpdateCommand).resolves({});
-    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', '2026-11-23T00:00:00.000Z', 1234, true)).toBe(true);
+    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', '2026-11-22T23:59:00.000Z', '2026-11-23T00:00:00.000Z', 1234, true)).toBe(true);
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.Key).toEqual({ pk: 'ORG#acme#RUN#run-1', sk: 'BATCH#records_updated.0' });
-    expect(input.ConditionExpression).toBe('#state = :writing');
-    expect(input.ExpressionAttributeValues).toMatchObject({ ':done': 'done', ':bytes': 1234, ':dlq': true });
+    expect(input.ConditionExpression).toBe('#state = :writing AND claimedAt = :claimedAt');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':done': 'done', ':bytes': 1234, ':dlq': true, ':claimedAt': '2026-11-22T23:59:00.000Z' });
   });
 
   it('answers false when somebody else counted it first', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
-    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', 'x', undefined, false)).toBe(false);
+    expect(await store.markBatchDone('acme', 'run-1', 'records_updated.0', 'c', 'x', undefined, false)).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boundedEntityCounts, MAX_ENTITY_TYPES_PER_RUN, OTHER_ENTITY_TYPES, tallyBatches, type BatchRecord } from '#domain/batch.ts';
-import { writerIsDead } from '#domain/recovery.ts';
+import { writerIsDead } from '#domain/deadlines.ts';
 
 const counts = (received: number, failed = 0) => ({ received, succeeded: received - failed, partial: 0, failed, null: 0, duplicate: 0 });
 
@@ -21,7 +21,7 @@ function batch(overrides: Partial<BatchRecord>): BatchRecord {
 }
 
 describe('writerIsDead', () => {
-  const claim = { claimedAt: '2026-11-20T10:00:00.000Z', writeDeadline: '2026-11-20T10:01:00.000Z' };
+  const claim = { state: 'writing', createdAt: '2026-11-20T10:00:00.000Z', claimedAt: '2026-11-20T10:00:00.000Z', writeDeadline: '2026-11-20T10:01:00.000Z' };
 
   it('is alive until its deadline, dead from then on', () => {
     expect(writerIsDead(claim, new Date('2026-11-20T10:00:59.999Z'), {})).toBe(false);
@@ -34,7 +34,14 @@ describe('writerIsDead', () => {
   });
 
   it('has no writer to be dead when nothing claimed the batch yet (an upload awaited)', () => {
-    expect(writerIsDead({}, new Date('2030-01-01T00:00:00.000Z'), { writersAliveSince: '2029-01-01T00:00:00.000Z' })).toBe(false);
+    expect(writerIsDead({ state: 'pending', source: 'upload', createdAt: '2026-01-01T00:00:00.000Z' }, new Date('2030-01-01T00:00:00.000Z'), { writersAliveSince: '2029-01-01T00:00:00.000Z' })).toBe(false);
+  });
+
+  it('judges a claim stored before claims had times by when it was created, with the deadline of its kind', () => {
+    const legacy = { state: 'writing', source: 'inline' as const, createdAt: '2026-11-20T10:00:00.000Z' };
+    expect(writerIsDead(legacy, new Date('2026-11-20T10:00:59.000Z'), {})).toBe(false);
+    expect(writerIsDead(legacy, new Date('2026-11-20T10:01:00.000Z'), {})).toBe(true);
+    expect(writerIsDead({ ...legacy, source: 'upload' }, new Date('2026-11-20T10:05:00.000Z'), {})).toBe(false);
   });
 });
 
