@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/.git/**', 'test/soak/**'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Integration tests start dynalite, s3rver and the API in-process; give them room.
     testTimeout: 30_000,
