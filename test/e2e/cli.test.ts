@@ -3,26 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The `synctrail` command as a user runs it: its own process, env for the URL and key. */
-function synctrail(args: string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/synctrail.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { cliOrg, cliRecordLines, synctrail } from '../support/cli.ts';
 
 describe('synctrail CLI against local mode', () => {
   let stack: TestStack;
@@ -34,24 +16,10 @@ describe('synctrail CLI against local mode', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     api = apiClient(stack.url);
-    const org = await createOrgWithKeys(api, 'acme');
-    env = { SYNCTRAIL_URL: stack.url, SYNCTRAIL_KEY: org.key };
-    await api.put('/v1/syncs/hv-meta', org.key, {
-      name: 'High-value customers',
-      syncType: 'audience',
-      operation: 'upsert',
-      source: { id: 'seg-42', type: 'DataWarehouse::FilterSegmentSource', name: 'High value' },
-      destination: { id: 'meta', name: 'Meta Ads — Main', connectionType: 'Meta Ads' },
-    });
+    env = await cliOrg(api, stack.url);
     dir = mkdtempSync(join(tmpdir(), 'synctrail-cli-'));
     // 25,000 records of ~400 bytes: batches of 12,000 are over the inline limit and go by upload.
-    const lines = Array.from({ length: RECORDS }, (_u, i) =>
-      JSON.stringify(
-        i % 100 === 7
-          ? { identifier: `user${i}@example`, payload: { email: `user${i}@example`, note: 'x'.repeat(300) }, status: 'rejected', statusMessage: 'Invalid email format' }
-          : { identifier: `user${i}@example.com`, payload: { email: `user${i}@example.com`, note: 'x'.repeat(300) }, status: 'succeeded' },
-      ),
-    );
+    const lines = cliRecordLines(RECORDS);
     writeFileSync(join(dir, 'run.ndjson'), `${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'broken.ndjson'), '{"identifier":"a","payload":{},"status":"succeeded"}\n{"identifier": oops}\n');
   }, 60_000);
@@ -102,7 +70,7 @@ describe('synctrail CLI against local mode', () => {
     // Arrange
     const child = spawn(process.execPath, ['bin/synctrail.mjs', 'runs', '--follow', '--interval', '0.2', '--limit', '3'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
     try {
       await expect.poll(() => stdout, { timeout: 15_000 }).toContain('cli-1');
 

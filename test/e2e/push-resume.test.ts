@@ -1,16 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
-
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+import { apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { cliOrg, cliRecordLines, synctrail } from '../support/cli.ts';
 
 const RECORDS = 25_000;
 
@@ -25,26 +18,14 @@ describe('synctrail push --run resumes a push', () => {
   let env: Record<string, string>;
   let dir: string;
 
-  /** The `synctrail` command in its own process; `onStart` gets the child, to stop it. */
-  function synctrail(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['bin/synctrail.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-      onStart?.(child);
-    });
-  }
+  const run = (args: string[], onStart?: Parameters<typeof synctrail>[2]) => synctrail(args, env, onStart);
 
-  const push = (file: string, runId: string, ...more: string[]) => synctrail(['push', join(dir, file), '--sync', 'hv-meta', '--run', runId, ...more]);
+  const push = (file: string, runId: string, ...more: string[]) => run(['push', join(dir, file), '--sync', 'hv-meta', '--run', runId, ...more]);
   const runOf = async (runId: string) => (await api.get(`/v1/runs/${runId}`, env.SYNCTRAIL_KEY)).body;
 
   /** Rows of the run's parquet files, and distinct identifiers among them (local SQL over the stack's data). */
   async function rowsOf(runId: string): Promise<{ rows: number; identifiers: number }> {
-    const ran = await synctrail(['sql', 'SELECT count(*) AS n, count(DISTINCT identifier) AS ids FROM sync_log WHERE run_id = ?', runId, '--data-dir', stack.dataDir, '--json']);
+    const ran = await run(['sql', 'SELECT count(*) AS n, count(DISTINCT identifier) AS ids FROM sync_log WHERE run_id = ?', runId, '--data-dir', stack.dataDir, '--json']);
     expect(ran.code, ran.stderr).toBe(0);
     const row = JSON.parse(ran.stdout.trim());
     return { rows: Number(row.n), identifiers: Number(row.ids) };
@@ -53,24 +34,9 @@ describe('synctrail push --run resumes a push', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     api = apiClient(stack.url);
-    const org = await createOrgWithKeys(api, 'acme');
-    env = { SYNCTRAIL_URL: stack.url, SYNCTRAIL_KEY: org.key };
-    await api.put('/v1/syncs/hv-meta', org.key, {
-      name: 'High-value customers',
-      syncType: 'audience',
-      operation: 'upsert',
-      source: { id: 'seg-42', type: 'DataWarehouse::FilterSegmentSource', name: 'High value' },
-      destination: { id: 'meta', name: 'Meta Ads — Main', connectionType: 'Meta Ads' },
-    });
+    env = await cliOrg(api, stack.url);
     dir = mkdtempSync(join(tmpdir(), 'synctrail-resume-'));
-    // As in cli.test.ts: 25,000 records of ~400 bytes, one in a hundred rejected.
-    const lines = Array.from({ length: RECORDS }, (_u, i) =>
-      JSON.stringify(
-        i % 100 === 7
-          ? { identifier: `user${i}@example`, payload: { email: `user${i}@example`, note: 'x'.repeat(300) }, status: 'rejected', statusMessage: 'Invalid email format' }
-          : { identifier: `user${i}@example.com`, payload: { email: `user${i}@example.com`, note: 'x'.repeat(300) }, status: 'succeeded' },
-      ),
-    );
+    const lines = cliRecordLines(RECORDS);
     writeFileSync(join(dir, 'run.ndjson'), `${lines.join('\n')}\n`);
     // The first 10,000 lines: ten whole batches of 1,000.
     writeFileSync(join(dir, 'first-10000.ndjson'), `${lines.slice(0, 10_000).join('\n')}\n`);
@@ -108,7 +74,7 @@ describe('synctrail push --run resumes a push', () => {
   it('a push killed (SIGKILL) after its first batches, resumed with the whole file, counts every record once', async () => {
     // Arrange: 25 inline batches of 1,000; the CLI is stopped dead once five are counted
     let countedAtKill = -1;
-    const killed = await synctrail(['push', join(dir, 'run.ndjson'), '--sync', 'hv-meta', '--run', 'killed-1', '--batch-size', '1000', '--concurrency', '2'], (child) => {
+    const killed = await run(['push', join(dir, 'run.ndjson'), '--sync', 'hv-meta', '--run', 'killed-1', '--batch-size', '1000', '--concurrency', '2'], (child) => {
       let asking = false;
       const watch = setInterval(async () => {
         if (asking || countedAtKill >= 0) return;
