@@ -15,7 +15,7 @@ import { S3TrackingFiles } from './s3-tracking-files.ts';
 import { settingsFromEnv, type Settings } from './settings.ts';
 import { DirectNotifier, EventBridgeNotifier } from './notifier.ts';
 import { DynamoWebhookStore } from './dynamodb/webhook-store.ts';
-import { FetchWebhookSender, webhookTargetPolicy } from './webhook-sender.ts';
+import { HttpWebhookSender, webhookTargetPolicy } from './webhook-sender.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from '#domain/webhooks.ts';
 import { EventBridgeConversionQueue, InProcessConversionQueue } from './conversion-queue.ts';
 
@@ -42,7 +42,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
     // In AWS events go on the bus and a function delivers webhooks; locally they are delivered directly.
     notifier: eventBridge && settings.eventBusName ? new EventBridgeNotifier(eventBridge, settings.eventBusName) : new DirectNotifier(() => deps),
     webhooks: new DynamoWebhookStore(dynamo, settings.table),
-    webhookSender: new FetchWebhookSender(allowPrivate),
+    webhookSender: new HttpWebhookSender(allowPrivate),
     webhookTargets: webhookTargetPolicy(allowPrivate),
     files: new S3TrackingFiles(s3, settings.bucket),
     conversions: eventBridge && settings.eventBusName ? new EventBridgeConversionQueue(eventBridge, settings.eventBusName) : new InProcessConversionQueue(),
