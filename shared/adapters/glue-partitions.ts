@@ -1,22 +1,25 @@
 import { CreatePartitionCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { PartitionRegistry } from '#domain/ports.ts';
-import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
-import { trackingPrefix } from '#domain/tracking-row.ts';
+import { syncLogManifestPrefix, TRACKING_COLUMNS } from '#domain/tracking-row.ts';
 
 export const GLUE_TYPES = { STRING: 'string', JSON: 'string', TIMESTAMP: 'timestamp', BOOLEAN: 'boolean', INT32: 'int' } as const;
 
-/** The `sync_log` storage descriptor: one place, used by the CDK table and each partition. */
+/**
+ * The `sync_log` storage descriptor: one place, used by the CDK table and each partition. A
+ * symlink table: its location holds manifests (one per counted batch) naming the parquet
+ * files, so Athena never reads the `metadata.json` beside them.
+ */
 export const syncLogStorage = (location: string) => ({
   Location: location,
-  InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-  OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  InputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
   SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
   Columns: TRACKING_COLUMNS.map((c) => ({ Name: c.name, Type: GLUE_TYPES[c.type] })),
 });
 
 /**
- * Registers each run's folder as a `sync_log` partition (org, sync_id, run_id) when the run
- * starts, so a query that names an org, a sync or a run reads only those files.
+ * Registers each run's manifest folder as a `sync_log` partition (org, sync_id, run_id) when
+ * the run starts, so a query that names an org, a sync or a run reads only those files.
  */
 export class GluePartitions implements PartitionRegistry {
   constructor(
@@ -32,7 +35,7 @@ export class GluePartitions implements PartitionRegistry {
         new CreatePartitionCommand({
           DatabaseName: this.database,
           TableName: this.table,
-          PartitionInput: { Values: [orgId, syncId, runId], StorageDescriptor: syncLogStorage(`s3://${this.bucket}/${trackingPrefix(orgId, syncId, runId)}`) },
+          PartitionInput: { Values: [orgId, syncId, runId], StorageDescriptor: syncLogStorage(`s3://${this.bucket}/${syncLogManifestPrefix(orgId, syncId, runId)}`) },
         }),
       );
     } catch (error) {

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
-import type { TrackingRow } from '#domain/tracking-row.ts';
+import { syncLogManifestKey, type TrackingRow } from '#domain/tracking-row.ts';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -131,6 +131,12 @@ export class S3TrackingFiles implements TrackingFiles {
         Body: `${JSON.stringify(value, null, 2)}\n`,
         ContentType: 'application/json',
       }),
+    );
+  }
+
+  async writeManifest(fileKey: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: syncLogManifestKey(fileKey), Body: `s3://${this.bucket}/${fileKey}\n`, ContentType: 'text/plain' }),
     );
   }
 

@@ -370,8 +370,8 @@ export interface BatchWriter {
 /**
  * The steps after a batch is validated, classified and claimed (`batch`, as stored),
  * shared by inline batches and converted uploads: tell the run (only while it runs), write
- * the parquet file, keep the payload schema current, count the batch, then write its
- * dead-letter items. A crash anywhere heals on retry or at completion.
+ * the parquet file, keep the payload schema current, write the file's Athena manifest,
+ * count the batch, then write its dead-letter items. A crash anywhere heals on retry or at completion.
  */
 export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writer: BatchWriter, ownsClaim = true): Promise<BatchResult> {
   const { orgId, runId, batchKey } = batch;
@@ -386,7 +386,12 @@ export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writ
     }
     // Dry runs count but keep no row-level data (seed 001).
     const fileBytes = batch.fileKey ? await writer.writeFile(batch.fileKey) : undefined;
-    if (batch.fileKey) await notePayloadFields(deps, run, writer.payloadFields);
+    if (batch.fileKey) {
+      await notePayloadFields(deps, run, writer.payloadFields);
+      // After the file, before the count: Athena never reads a file that is not there, and a
+      // counted batch always has its manifest (a crash in between rolls forward and writes it).
+      await deps.files.writeManifest(batch.fileKey);
+    }
     const dlqPending = dlqPendingOf(run, batch);
     if (!(await deps.runs.markBatchDone(orgId, runId, batchKey, batch.claimedAt, deps.clock.now().toISOString(), fileBytes, dlqPending))) {
       // Counted by another (completion found our file), or taken over by a retry of the same

@@ -210,6 +210,11 @@ export interface TrackingFiles {
   /** Whole rows `start` (inclusive) to `end` (exclusive) of a batch file. */
   readRows(key: string, start: number, end: number): Promise<TrackingRow[]>;
   writeJson(key: string, value: unknown): Promise<void>;
+  /**
+   * Writes the symlink manifest Athena reads a batch file through (`syncLogManifestKey`):
+   * one line, the file's `s3://` URL. Idempotent; written after the file, before the count.
+   */
+  writeManifest(fileKey: string): Promise<void>;
   /** Rewrites `metadata/ORG/<table>.parquet` (and the manifest Athena reads it through). */
   writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void>;
   delete(key: string): Promise<void>;

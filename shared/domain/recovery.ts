@@ -98,8 +98,12 @@ export async function settleBatches(deps: Deps, run: Run, batches: BatchRecord[]
   return settlement;
 }
 
-/** Counts a claimed batch whose file is written; false when somebody else did, or took the claim over. */
+/**
+ * Counts a claimed batch whose file is written, its Athena manifest first (its writer may
+ * have died before writing it); false when somebody else did, or took the claim over.
+ */
 async function rollForward(deps: Deps, run: Run, batch: BatchRecord, fileBytes: number): Promise<boolean> {
+  if (batch.fileKey) await deps.files.writeManifest(batch.fileKey);
   const dlqPending = dlqPendingOf(run, batch);
   const counted = await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, batch.claimedAt, deps.clock.now().toISOString(), fileBytes, dlqPending);
   if (counted && dlqPending) await writeDeadLetters(deps, run, batch, () => deadLettersFromFile(deps, run, batch));

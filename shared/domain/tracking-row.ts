@@ -66,3 +66,20 @@ export const trackingFileKey = (orgId: string, syncId: string, runId: string, ba
   `${trackingPrefix(orgId, syncId, runId)}${batchType}.${batchNumber}.parquet`;
 
 export const metadataKey = (orgId: string, syncId: string, runId: string) => `${trackingPrefix(orgId, syncId, runId)}metadata.json`;
+
+/**
+ * Athena reads `sync_log` through symlink manifests, never the run folder (which also holds
+ * `metadata.json`): one manifest per counted batch, naming its parquet file, under a prefix
+ * partitioned like the files. Each is written whole, once per batch, so concurrent batches
+ * never share (and never lose) a line.
+ */
+export const SYNC_LOG_MANIFESTS = 'athena/sync-log-manifests/';
+
+export const syncLogManifestPrefix = (orgId: string, syncId: string, runId: string) => `${SYNC_LOG_MANIFESTS}${orgId}/${syncId}/${runId}/`;
+
+/** `sync_tracking_datasets/ORG/SYNC/RUN/[batch_type].[n].parquet` → `athena/sync-log-manifests/ORG/SYNC/RUN/[batch_type].[n].manifest`. */
+export function syncLogManifestKey(fileKey: string): string {
+  const match = /^sync_tracking_datasets\/([^/]+\/[^/]+\/[^/]+\/[^/]+)\.parquet$/.exec(fileKey);
+  if (!match) throw new Error(`not a batch file key: ${fileKey}`);
+  return `${SYNC_LOG_MANIFESTS}${match[1]}.manifest`;
+}

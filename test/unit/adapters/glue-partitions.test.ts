@@ -11,7 +11,7 @@ const registry = new GluePartitions(client, 'synctrail_db', 'sync_log', 'acme-lo
 beforeEach(() => glue.reset());
 
 describe('GluePartitions', () => {
-  it("registers a run's folder as the (org, sync_id, run_id) partition of sync_log", async () => {
+  it("registers a run's manifest folder as the (org, sync_id, run_id) partition of sync_log, a symlink table of parquet files", async () => {
     // Arrange
     glue.on(CreatePartitionCommand).resolves({});
     // Act
@@ -24,7 +24,9 @@ describe('GluePartitions', () => {
       PartitionInput: {
         Values: ['acme', 'meta', 'run-1'],
         StorageDescriptor: {
-          Location: 's3://acme-logs/sync_tracking_datasets/acme/meta/run-1/',
+          // Never the run folder: it holds metadata.json beside the parquet files.
+          Location: 's3://acme-logs/athena/sync-log-manifests/acme/meta/run-1/',
+          InputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
           SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
         },
       },
