@@ -32,5 +32,5 @@ const stack = new SyncTrailStack(app, context('stackName') ?? 'SyncTrail', {
 if (Boolean(context('consoleDomainName')) !== Boolean(context('consoleCertificateArn'))) {
   throw new Error('consoleDomainName and consoleCertificateArn go together: the certificate (in us-east-1) must cover the domain');
 }
-applyNagSuppressions(stack, stack.storage, stack.console);
+applyNagSuppressions(stack, stack.storage, stack.console, stack.analytics);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,9 +1,11 @@
 import { Token, Validations, type Stack } from 'aws-cdk-lib';
 import type { ConsoleHosting } from './constructs/console-hosting.ts';
 import type { Storage } from './constructs/storage.ts';
+import type { Analytics } from './constructs/analytics.ts';
+import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 /** cdk-nag AwsSolutions findings SyncTrail accepts, each with the reason it is acceptable. */
-export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHosting?: ConsoleHosting): void {
+export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHosting?: ConsoleHosting, analytics?: Analytics): void {
   const accept = (id: string, reason: string) => Validations.of(stack).acknowledge({ id, reason });
   const ref = (construct: { node: { defaultChild?: unknown } }) => (construct.node.defaultChild as { logicalId: string }).logicalId;
   const table = stack.resolve(ref(storage.table));
@@ -23,7 +25,7 @@ export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHost
   );
   const bucket = storage.managedBucket ? stack.resolve(ref(storage.bucket as never)) : undefined;
   const objects = (prefix: string) => (bucket ? `<${bucket}.Arn>/${prefix}*` : `arn:<AWS::Partition>:s3:::${storage.bucket.bucketName}/${prefix}*`);
-  for (const prefix of ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', 'uploads/']) {
+  for (const prefix of ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', SYNC_LOG_MANIFESTS, 'uploads/']) {
     accept(`AwsSolutions-IAM5[Resource::${objects(prefix)}]`, `Objects are named per org, sync, run and batch; the grant is limited to exact actions under ${prefix}.`);
   }
   accept(
@@ -31,6 +33,13 @@ export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHost
     'The root key only creates orgs and is handed to an operator by hand; rotating it automatically would lock that operator out. Rotate it deliberately (README).',
   );
   accept('AwsSolutions-SQS3', 'These queues are themselves dead-letter queues (fact-table schedule, upload conversion).');
+
+  if (analytics) {
+    accept(
+      `AwsSolutions-IAM5[Resource::<${stack.resolve(ref(analytics.results))}.Arn>/*]`,
+      "Analysts' Athena queries write their results under keys Athena chooses, in the workgroup's own results bucket (expired after 30 days).",
+    );
+  }
 
   if (consoleHosting) acceptConsoleFindings(stack, consoleHosting, accept, ref);
 }

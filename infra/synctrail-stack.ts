@@ -33,6 +33,7 @@ export interface SyncTrailStackProps extends StackProps {
 /** SyncTrail in one stack: storage, ingest and query APIs, analytics, schedules, the console, monitoring. */
 export class SyncTrailStack extends Stack {
   readonly storage: Storage;
+  readonly analytics: Analytics;
   readonly console?: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: SyncTrailStackProps = {}) {
@@ -43,11 +44,11 @@ export class SyncTrailStack extends Stack {
       deletionProtection: props.deletionProtection ?? true,
       ...(props.existingBucketName ? { existingBucketName: props.existingBucketName } : {}),
     }));
-    const analytics = new Analytics(this, 'Analytics', {
+    const analytics = (this.analytics = new Analytics(this, 'Analytics', {
       bucket: storage.bucket,
       ...(storage.accessLogs ? { accessLogs: storage.accessLogs } : {}),
       bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? 100 * 1024 ** 3,
-    });
+    }));
     const http = new SyncTrailHttpApi(this, 'Http', {
       ...(props.consoleOrigin ? { consoleOrigin: props.consoleOrigin } : {}),
       throttle: props.throttle ?? { rateLimit: 200, burstLimit: 400 },

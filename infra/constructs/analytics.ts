@@ -1,15 +1,18 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import { CfnDatabase, CfnTable } from 'aws-cdk-lib/aws-glue';
-import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { syncLogStorage } from '#adapters/glue-partitions.ts';
 import { FACT_COLUMNS, FACT_TABLES } from '#domain/facts.ts';
+import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export const SQL_DIR = join(import.meta.dirname, '..', 'sql');
+/** What Athena reads in the tracking bucket: the tables' manifests and the files they name. */
+export const ANALYST_PREFIXES = ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', SYNC_LOG_MANIFESTS] as const;
 export const SYNC_LOG_TABLE = 'sync_log';
 /** Partition keys of `sync_log`: the run folder's path segments (not column names: those exist in the files). */
 export const SYNC_LOG_PARTITION_KEYS = ['org', 'sync_id', 'run_id'] as const;
@@ -31,6 +34,8 @@ export class Analytics extends Construct {
   readonly databaseName: string;
   readonly workGroupName: string;
   readonly results: Bucket;
+  /** Attach to analysts' roles or users: query in the workgroup, read the tables and the objects they name. */
+  readonly analystPolicy: ManagedPolicy;
   private readonly stack: Stack;
 
   constructor(scope: Construct, id: string, props: AnalyticsProps) {
@@ -48,11 +53,13 @@ export class Analytics extends Construct {
       databaseName: this.databaseName,
       tableInput: {
         name: SYNC_LOG_TABLE,
-        description: 'One row per record per run (seed 001 Synced Records Logs); partitions are registered as runs start',
+        description: 'One row per record per run (seed 001 Synced Records Logs), read through one manifest per counted batch; partitions are registered as runs start',
         tableType: 'EXTERNAL_TABLE',
         parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
         partitionKeys: SYNC_LOG_PARTITION_KEYS.map((name) => ({ name, type: 'string' })),
-        storageDescriptor: lowerKeys(syncLogStorage(`${bucketUrl}/sync_tracking_datasets/`)),
+        // A symlink table: partitions are the runs' manifest folders, whose manifests name only
+        // parquet files (the run folder also holds metadata.json, which Athena would read).
+        storageDescriptor: lowerKeys(syncLogStorage(`${bucketUrl}/${SYNC_LOG_MANIFESTS}`)),
       },
     });
     syncLog.addResourceDependency(database);
@@ -104,6 +111,28 @@ export class Analytics extends Construct {
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
       },
     });
+
+    // Athena reads with the querying analyst's own credentials: the manifests and the files
+    // they name (not the rest of the bucket), the catalogue, and the workgroup's results.
+    const glueArn = (resource: string, resourceName?: string) => this.stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
+    this.analystPolicy = new ManagedPolicy(this, 'AnalystPolicy', {
+      description: 'SyncTrail analysts: Athena queries in the SyncTrail workgroup over sync_log and the fact tables',
+      statements: [
+        new PolicyStatement({
+          actions: ['athena:StartQueryExecution', 'athena:StopQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery'],
+          resources: [this.stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroupName })],
+        }),
+        new PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+          resources: [glueArn('catalog'), glueArn('database', this.databaseName), ...[SYNC_LOG_TABLE, ...FACT_TABLES].map((table) => glueArn('table', `${this.databaseName}/${table}`))],
+        }),
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: ANALYST_PREFIXES.map((prefix) => props.bucket.arnForObjects(`${prefix}*`)) }),
+        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ANALYST_PREFIXES.map((prefix) => `${prefix}*`) } } }),
+        new PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket'], resources: [this.results.bucketArn] }),
+        new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], resources: [this.results.arnForObjects('*')] }),
+      ],
+    });
+    new CfnOutput(this.stack, 'AnalystPolicyArn', { value: this.analystPolicy.managedPolicyArn, description: 'Attach to analysts: Athena over sync_log and the fact tables' });
 
     for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
       const sql = readFileSync(join(SQL_DIR, file), 'utf8');

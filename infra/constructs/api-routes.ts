@@ -7,6 +7,7 @@ import { ROUTES, type Route } from '../../functions/routes.ts';
 import type { Storage } from './storage.ts';
 import { allowMissingObjectChecks, bindBucket } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
+import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export interface ApiRoutesProps {
   readonly api: HttpApi;
@@ -38,6 +39,8 @@ abstract class ApiRoutes extends Construct {
       if (access === 'readWrite') {
         props.storage.table.grantReadWriteData(fn);
         bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
+        // Each counted batch's Athena manifest, written with its file (also when completion rolls it forward).
+        bindBucket(fn, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
       } else {
         props.storage.table.grantReadData(fn);
         bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'read');

@@ -3,9 +3,10 @@ import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/dynamodb/table.ts';
+import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export interface StorageProps {
-  /** Days row-level files under `sync_tracking_datasets/` are kept in the managed bucket. */
+  /** Days row-level files under `sync_tracking_datasets/` (and their Athena manifests) are kept in the managed bucket. */
   readonly retentionDays: number;
   /** An existing bucket to write to instead ("bring your own bucket"): no lifecycle rule is added. */
   readonly existingBucketName?: string;
@@ -67,6 +68,8 @@ export class Storage extends Construct {
       lifecycleRules: [
         // Row-level data is browsable for the retention window; the bucket keeps it no longer.
         { id: 'expire-row-level-data', prefix: 'sync_tracking_datasets/', expiration: Duration.days(props.retentionDays) },
+        // Athena's manifests of those files go with them.
+        { id: 'expire-sync-log-manifests', prefix: SYNC_LOG_MANIFESTS, expiration: Duration.days(props.retentionDays) },
         // Uploads are converted within minutes; what stays is a failed or abandoned one.
         { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(2) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

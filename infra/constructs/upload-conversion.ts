@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { bindBucket, deadLetterQueue } from './grants.ts';
 import type { Storage } from './storage.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
+import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export interface UploadConversionProps {
   readonly storage: Storage;
@@ -37,6 +38,7 @@ export class UploadConversion extends Construct {
     props.storage.table.grantReadWriteData(this.converter);
     bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');
     bindBucket(this.converter, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
+    bindBucket(this.converter, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
     this.deadLetters = deadLetterQueue(this);
     new Rule(this, 'UploadCreated', {
       description: 'Convert uploaded NDJSON batches',

@@ -69,7 +69,16 @@ describe('Storage', () => {
     expect(lifecycles).toEqual([]);
     const fns = byo.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ SYNCTRAIL_BUCKET: 'acme-sync-logs' }) } } });
     expect(Object.keys(fns)).toHaveLength(FUNCTIONS);
-    byo.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'sync_log', StorageDescriptor: Match.objectLike({ Location: 's3://acme-sync-logs/sync_tracking_datasets/' }) }) });
+    byo.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'sync_log', StorageDescriptor: Match.objectLike({ Location: 's3://acme-sync-logs/athena/sync-log-manifests/' }) }) });
+  });
+
+  it("expires Athena's sync_log manifests with the row-level files they name", () => {
+    const rule = (days: number) => Match.objectLike({ Id: 'expire-sync-log-manifests', Prefix: 'athena/sync-log-manifests/', ExpirationInDays: days, Status: 'Enabled' });
+    template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([rule(14)]) } });
+    synth({ retentionDays: 30 }).template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([rule(30)]) } });
+    // A bring-your-own bucket keeps them, as it keeps the files, until its owner's policy.
+    const byo = synth({ existingBucketName: 'acme-sync-logs' }).template;
+    expect(JSON.stringify(byo.findResources('AWS::S3::Bucket'))).not.toContain('sync-log-manifests');
   });
 });
 
@@ -147,6 +156,37 @@ describe('Analytics', () => {
         }),
       }),
     });
+  });
+
+  it('reads sync_log through symlink manifests, never the run folders (they hold metadata.json)', () => {
+    // Partitions (registered at run start, see glue-partitions.test.ts) are the runs' folders under this location.
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'sync_log',
+        StorageDescriptor: Match.objectLike({
+          Location: { 'Fn::Join': ['', ['s3://', Match.anyValue(), '/athena/sync-log-manifests/']] },
+          InputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+        }),
+      }),
+    });
+    const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
+    const puts = (prefix: string) => (statement: any) => [statement.Action].flat().includes('s3:PutObject') && JSON.stringify(statement.Resource).includes(`/${prefix}*`);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const ids = (prefix: string) => policies.filter(([, policy]) => statements(policy).some(puts(prefix))).map(([id]) => id).sort();
+    // Every function that writes batch files writes their manifests too; nothing else does.
+    expect(ids('athena/sync-log-manifests/')).toEqual(ids('sync_tracking_datasets/'));
+    expect(ids('athena/sync-log-manifests/')).toEqual(expect.arrayContaining([expect.stringMatching(/^IngestApiIngestPostBatch/), expect.stringMatching(/^IngestApiIngestCompleteRun/), expect.stringMatching(/^UploadsConvertUpload/)]));
+  });
+
+  it("gives analysts a policy that reads the manifests and the files they name, not the rest of the bucket", () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
+    const text = JSON.stringify(policy);
+    for (const prefix of ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', 'athena/sync-log-manifests/']) expect(text).toContain(`/${prefix}*`);
+    expect(text).not.toContain('uploads/');
+    expect(text).toMatch(/athena:StartQueryExecution/);
+    template.hasOutput('AnalystPolicyArn', Match.anyValue());
   });
 
   it('defines the three fact tables, read through symlink manifests', () => {
@@ -325,7 +365,7 @@ describe('Console', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('passes, every acknowledgement carrying a reason', () => {
     const { app, stack } = build();
-    applyNagSuppressions(stack, stack.storage, stack.console);
+    applyNagSuppressions(stack, stack.storage, stack.console, stack.analytics);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
   });
