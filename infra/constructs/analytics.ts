@@ -133,6 +133,9 @@ export class Analytics extends Construct {
       ],
     });
     new CfnOutput(this.stack, 'AnalystPolicyArn', { value: this.analystPolicy.managedPolicyArn, description: 'Attach to analysts: Athena over sync_log and the fact tables' });
+    // What `synctrail sql --athena` needs (--workgroup, --database).
+    new CfnOutput(this.stack, 'AthenaWorkGroup', { value: this.workGroupName, description: 'Athena workgroup for analysts (synctrail sql --athena --workgroup)' });
+    new CfnOutput(this.stack, 'AthenaDatabase', { value: this.databaseName, description: 'Glue database of sync_log and the fact tables (synctrail sql --athena --database)' });
 
     for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql')).sort()) {
       const sql = readFileSync(join(SQL_DIR, file), 'utf8');

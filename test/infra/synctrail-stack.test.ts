@@ -207,6 +207,13 @@ describe('Analytics', () => {
     });
   });
 
+  it('outputs the workgroup and database that `synctrail sql --athena` takes', () => {
+    template.hasOutput('AthenaWorkGroup', { Value: 'synctrail-synctrail' });
+    template.hasOutput('AthenaDatabase', { Value: 'synctrail_synctrail' });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: 'synctrail-synctrail' });
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'synctrail_synctrail' }) });
+  });
+
   it('deploys each .sql file as a named query', () => {
     const files = readdirSync(SQL_DIR).filter((f) => f.endsWith('.sql'));
     expect(files.length).toBeGreaterThanOrEqual(3);
