@@ -8,7 +8,7 @@ import { pushRecords, type ProducerRecord, type PushProgress } from './push-reco
 
 /**
  * `synctrail`: push an NDJSON file as a run, tail recent runs, show a run's failed records,
- * follow one identifier, and run SQL over local mode's data.
+ * follow one identifier, and run SQL over local mode's data or, with --athena, the deployment's.
  */
 
 interface Out {
@@ -90,7 +90,35 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env): Command {
+interface SqlOptions {
+  file?: string;
+  dataDir: string;
+  json?: boolean;
+  athena?: boolean;
+  workgroup?: string;
+  database?: string;
+  outputLocation?: string;
+  region?: string;
+}
+
+/** What tests replace: the interrupt that stops an Athena query (default: Ctrl-C), and the wait between polls. */
+export interface CliDeps {
+  interrupt?: { signal: AbortSignal; dispose(): void };
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** An AbortSignal that fires on the first Ctrl-C (SIGINT) until disposed. */
+function sigint(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+const smallUsd = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
+const usd = (amount: number) => `$${amount >= 0.01 ? amount.toFixed(2) : smallUsd.format(amount)}`;
+
+export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env, deps: CliDeps = {}): Command {
   const program = new Command('synctrail')
     .description('SyncTrail from the command line: push runs, watch them, and look into failures.')
     .addOption(new Option('--url <url>', 'SyncTrail base URL').env('SYNCTRAIL_URL').default(env.SYNCTRAIL_URL ?? 'http://127.0.0.1:4300'))
@@ -246,37 +274,78 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
 
   program
     .command('sql')
-    .description("SQL over local mode's data with DuckDB (Athena's table names: sync_log and the fact tables); ? takes params in order")
+    .description("SQL over local mode's data with DuckDB, or with --athena over the deployment's (tables sync_log and the fact tables either way); ? takes params in order")
     .argument('[query]', 'the SQL, unless --file')
     .argument('[params...]', 'values for ? placeholders')
-    .option('--file <file>', 'read the query from a file')
+    .option('--file <file>', 'read the query from a file (e.g. infra/sql/<name>.sql)')
     .option('--data-dir <dir>', 'local mode data folder', env.SYNCTRAIL_DATA_DIR ?? '.synctrail')
     .option('--json', 'JSON lines instead of a table')
-    .action(async (query: string | undefined, params: string[], options: { file?: string; dataDir: string; json?: boolean }) => {
+    .option('--athena', "run on the deployment's Athena instead of local mode's data")
+    .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)', env.SYNCTRAIL_ATHENA_WORKGROUP)
+    .option('--database <name>', 'Glue database (stack output AthenaDatabase)', env.SYNCTRAIL_ATHENA_DATABASE)
+    .option('--output-location <s3url>', "query results location, if the workgroup does not enforce one (SyncTrail's does)")
+    .option('--region <region>', "the stack's region (default: AWS_REGION or your AWS profile's)")
+    .action(async (query: string | undefined, params: string[], options: SqlOptions) => {
       const sql = options.file ? readFileSync(options.file, 'utf8') : query;
       const values = options.file && query !== undefined ? [query, ...params] : params;
       if (!sql) throw new Error('give a query, or --file <file.sql>');
-      const { openLocalSql } = await import('../../infra/local/sql-engine.ts');
-      const engine = await openLocalSql(resolve(options.dataDir));
-      try {
-        const { columns, rows } = await engine.run(sql, values);
-        const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x)) : String(v));
+      const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x)) : String(v));
+      const print = (columns: string[], rows: Array<Record<string, unknown>>) => {
         if (options.json) for (const row of rows) out.log(JSON.stringify(Object.fromEntries(columns.map((c) => [c, text(row[c])]))));
         else {
           out.log(table(columns, rows.map((row) => columns.map((c) => text(row[c])))));
           out.log(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
         }
+      };
+      if (options.athena) return runOnAthena(sql, values, options, print);
+      const { openLocalSql } = await import('../../infra/local/sql-engine.ts');
+      const engine = await openLocalSql(resolve(options.dataDir));
+      try {
+        const { columns, rows } = await engine.run(sql, values);
+        print(columns, rows);
       } finally {
         engine.close();
       }
     });
 
+  /** `sql --athena`: the same SQL and params on Athena; Ctrl-C stops the query and exits 130. */
+  async function runOnAthena(sql: string, values: string[], options: SqlOptions, print: (columns: string[], rows: Array<Record<string, unknown>>) => void) {
+    if (!options.workgroup || !options.database) {
+      throw new Error('--athena needs --workgroup and --database (or SYNCTRAIL_ATHENA_WORKGROUP and SYNCTRAIL_ATHENA_DATABASE): the stack outputs AthenaWorkGroup and AthenaDatabase');
+    }
+    const { AthenaClient } = await import('@aws-sdk/client-athena');
+    const { runAthenaQuery, QueryStoppedError, MIN_BILLED_BYTES, costOf } = await import('../adapters/athena-query.ts');
+    const client = new AthenaClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 4 });
+    const interrupt = deps.interrupt ?? sigint();
+    try {
+      const result = await runAthenaQuery(client, sql, {
+        workGroup: options.workgroup,
+        database: options.database,
+        ...(options.outputLocation ? { outputLocation: options.outputLocation } : {}),
+        params: values,
+        signal: interrupt.signal,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        onStarted: (id) => out.error(`Athena query ${id} started in ${options.workgroup}`),
+      });
+      print(result.columns, result.rows);
+      const billed = result.bytesScanned < MIN_BILLED_BYTES ? ` (Athena bills at least 10 MB: ${usd(costOf(MIN_BILLED_BYTES))})` : '';
+      out.error(`scanned ${mb(result.bytesScanned)} (${fmt.format(result.bytesScanned)} bytes): ${usd(result.costUsd)} at $5/TB${billed}`);
+    } catch (error) {
+      if (!(error instanceof QueryStoppedError)) throw error;
+      out.error(`${error.message} (interrupted)`);
+      process.exitCode = 130;
+    } finally {
+      interrupt.dispose();
+      client.destroy();
+    }
+  }
+
   return program;
 }
 
 /** Runs the CLI: usage errors exit 2, failures 1, with the API's own message. */
-export async function main(argv: string[] = process.argv, out: Out = consoleOut): Promise<number> {
-  const program = buildCli(out);
+export async function main(argv: string[] = process.argv, out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env, deps: CliDeps = {}): Promise<number> {
+  const program = buildCli(out, env, deps);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
