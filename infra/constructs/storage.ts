@@ -33,7 +33,7 @@ export class Storage extends Construct {
   readonly table: TableV2;
   readonly bucket: IBucket;
   readonly managedBucket: boolean;
-  readonly accessLogs?: Bucket;
+  readonly accessLogs: Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -53,11 +53,12 @@ export class Storage extends Construct {
     });
 
     this.managedBucket = !props.existingBucketName;
+    // SyncTrail's own buckets (Athena results, the console) log here, whosever the tracking bucket is.
+    this.accessLogs = accessLogsBucket(this, 'AccessLogs');
     if (props.existingBucketName) {
       this.bucket = Bucket.fromBucketName(this, 'Bucket', props.existingBucketName);
       return;
     }
-    this.accessLogs = accessLogsBucket(this, 'AccessLogs');
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,

@@ -363,15 +363,23 @@ describe('Console', () => {
     });
     custom.hasOutput('ConsoleUrl', { Value: 'https://sync.example.com' });
     synth({ console: false }).template.resourceCountIs('AWS::CloudFront::Distribution', 0);
-    // With a bring-your-own bucket there is no storage log bucket: the console brings its own.
+    // With a bring-your-own bucket, SyncTrail's own buckets still log to the stack's log bucket.
     const byo = synth({ existingBucketName: 'acme-sync-logs' }).template;
-    byo.hasResourceProperties('AWS::CloudFront::Distribution', { DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ConsoleAccessLogs'), 'RegionalDomainName'] } }) }) });
+    byo.hasResourceProperties('AWS::CloudFront::Distribution', { DistributionConfig: Match.objectLike({ Logging: Match.objectLike({ Bucket: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageAccessLogs'), 'RegionalDomainName'] } }) }) });
+    byo.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^StorageAccessLogs') }, LogFilePrefix: 'athena-results/' } });
   });
 });
 
 describe('cdk-nag (AwsSolutions)', () => {
-  it('passes, every acknowledgement carrying a reason', () => {
-    const { app, stack } = build();
+  // Every context variant the README documents for `cdk deploy` (infra/app.ts maps -c values to these).
+  it.each<[string, SyncTrailStackProps]>([
+    ['default', {}],
+    ['-c bucketName (bring your own bucket)', { existingBucketName: 'acme-sync-logs' }],
+    ['-c console=false', { console: false }],
+    ['-c consoleDomainName and consoleCertificateArn', { consoleDomain: { name: 'sync.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' } }],
+    ['-c consoleWebAclArn (WAF)', { consoleWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/synctrail/1' }],
+  ])('passes for %s, every acknowledgement carrying a reason', (_variant, props) => {
+    const { app, stack } = build(props);
     applyNagSuppressions(stack, stack.storage, stack.console, stack.analytics);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
