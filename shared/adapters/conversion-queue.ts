@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { putEvent } from './event-bus.ts';
 import type { ConversionQueue } from '#domain/ports.ts';
 
 /** Source and detail type a rule on SyncTrail's bus hands to the upload converter: internal, apart from the events others may subscribe to. */
@@ -16,12 +17,7 @@ export class EventBridgeConversionQueue implements ConversionQueue {
   ) {}
 
   async enqueue(uploadKey: string): Promise<void> {
-    const { FailedEntryCount, Entries } = await this.client.send(
-      new PutEventsCommand({
-        Entries: [{ EventBusName: this.busName, Source: CONVERSION_SOURCE, DetailType: CONVERSION_DETAIL_TYPE, Detail: JSON.stringify({ object: { key: uploadKey } }) }],
-      }),
-    );
-    if (FailedEntryCount) throw new Error(`EventBridge refused the conversion request: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
+    await putEvent(this.client, { bus: this.busName, source: CONVERSION_SOURCE, detailType: CONVERSION_DETAIL_TYPE, detail: { object: { key: uploadKey } } }, 'conversion request');
   }
 }
 

@@ -1,4 +1,5 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { putEvent } from './event-bus.ts';
 import { DETAIL_TYPES, type SyncTrailEvent } from '#domain/events.ts';
 import type { Deps, Notifier } from '#domain/ports.ts';
 import { deliverEvent } from '#domain/webhooks.ts';
@@ -13,10 +14,7 @@ export class EventBridgeNotifier implements Notifier {
   ) {}
 
   async publish(event: SyncTrailEvent): Promise<void> {
-    const { FailedEntryCount, Entries } = await this.client.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: DETAIL_TYPES[event.type], Detail: JSON.stringify(event) }] }),
-    );
-    if (FailedEntryCount) throw new Error(`EventBridge refused the event: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
+    await putEvent(this.client, { bus: this.busName, source: EVENT_SOURCE, detailType: DETAIL_TYPES[event.type], detail: event }, 'event');
   }
 }
 

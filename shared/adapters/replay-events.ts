@@ -1,4 +1,5 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { putEvent } from './event-bus.ts';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayEvent } from '#domain/dlq.ts';
 import type { EventPublisher, Page, PageRequest } from '#domain/ports.ts';
@@ -24,12 +25,7 @@ export class ReplayEvents implements EventPublisher {
 
   async publishReplay(event: ReplayEvent, expiresAt: string): Promise<void> {
     if (this.bus) {
-      const { FailedEntryCount, Entries } = await this.bus.client.send(
-        new PutEventsCommand({
-          Entries: [{ EventBusName: this.bus.name, Source: REPLAY_EVENT_SOURCE, DetailType: REPLAY_DETAIL_TYPE, Detail: JSON.stringify(event) }],
-        }),
-      );
-      if (FailedEntryCount) throw new Error(`EventBridge refused the replay event: ${Entries?.[0]?.ErrorCode} ${Entries?.[0]?.ErrorMessage}`);
+      await putEvent(this.bus.client, { bus: this.bus.name, source: REPLAY_EVENT_SOURCE, detailType: REPLAY_DETAIL_TYPE, detail: event }, 'replay event');
     }
     await this.client.send(
       new PutCommand({
