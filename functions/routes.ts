@@ -18,9 +18,10 @@ export interface Route {
   /**
    * Beyond table and bucket: registering Glue partitions, putting events on the bus, signing
    * upload URLs, finishing batches left in flight (whether their files and upload objects
-   * exist, and a request on the bus to convert an upload again).
+   * exist, and a request on the bus to convert an upload again), writing the Athena manifests
+   * of counted batches.
    */
-  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'recovery'>;
+  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'recovery' | 'manifests'>;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -36,10 +37,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/syncs/{syncId}/alerts', fn: 'query/get-alerts', summary: 'The alert rules of a sync and whether each is firing', access: 'read' },
   { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', success: [200, 201], summary: 'Create or replace a sync configuration', access: 'readWrite' },
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', access: 'readWrite', needs: ['partitions', 'events'] },
-  { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' },
-  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark; batches left in flight are rolled forward first', access: 'readWrite', needs: ['events', 'recovery'] },
-  { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events', 'recovery'] },
-  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads', 'recovery'] },
+  { method: 'POST', path: '/v1/runs/{runId}/batches', fn: 'ingest/post-batch', summary: 'Record a batch of record outcomes (at most 5 MiB inline)', access: 'readWrite' , needs: ['manifests'] },
+  { method: 'POST', path: '/v1/runs/{runId}/complete', fn: 'ingest/complete-run', summary: 'Complete a run (idempotent): final status, counters and watermark; batches left in flight are rolled forward first', access: 'readWrite', needs: ['events', 'recovery', 'manifests'] },
+  { method: 'POST', path: '/v1/lineage', fn: 'ingest/post-lineage', summary: 'An OpenLineage run event (START, RUNNING, COMPLETE, FAIL, ABORT), mapped onto a sync and a run', access: 'readWrite', needs: ['partitions', 'events', 'recovery', 'manifests'] },
+  { method: 'POST', path: '/v1/runs/{runId}/uploads', fn: 'ingest/request-upload', success: [200, 201], summary: 'A pre-signed PUT URL for a large batch as NDJSON', access: 'readWrite', needs: ['uploads', 'recovery', 'manifests'] },
   { method: 'GET', path: '/v1/runs/{runId}/batches', fn: 'query/list-batches', summary: 'The batches of a run and their state (pending, done, failed)', access: 'read' },
   { method: 'GET', path: '/v1/syncs', fn: 'query/list-syncs', summary: 'Syncs with their destination status and watermark', access: 'read' },
   { method: 'GET', path: '/v1/syncs/{syncId}', fn: 'query/get-sync', summary: 'One sync', access: 'read' },

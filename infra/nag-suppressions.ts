@@ -1,7 +1,7 @@
 import { Token, Validations, type Stack } from 'aws-cdk-lib';
 import type { ConsoleHosting } from './constructs/console-hosting.ts';
 import type { Storage } from './constructs/storage.ts';
-import type { Analytics } from './constructs/analytics.ts';
+import { ANALYST_OBJECTS, type Analytics } from './constructs/analytics.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 /** cdk-nag AwsSolutions findings SyncTrail accepts, each with the reason it is acceptable. */
@@ -35,6 +35,12 @@ export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHost
   accept('AwsSolutions-SQS3', 'These queues are themselves dead-letter queues (fact-table schedule, upload conversion).');
 
   if (analytics) {
+    for (const pattern of ANALYST_OBJECTS.filter((p) => p.endsWith('*.parquet'))) {
+      accept(
+        `AwsSolutions-IAM5[Resource::${bucket ? `<${bucket}.Arn>/${pattern}` : `arn:<AWS::Partition>:s3:::${storage.bucket.bucketName}/${pattern}`}]`,
+        `The analyst policy reads the parquet files the Glue tables name, of every org of this deployment (Athena runs with the analyst's own credentials); not metadata.json or uploads.`,
+      );
+    }
     accept(
       `AwsSolutions-IAM5[Resource::<${stack.resolve(ref(analytics.results))}.Arn>/*]`,
       "Analysts' Athena queries write their results under keys Athena chooses, in the workgroup's own results bucket (expired after 30 days).",

@@ -13,6 +13,8 @@ import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 export const SQL_DIR = join(import.meta.dirname, '..', 'sql');
 /** What Athena reads in the tracking bucket: the tables' manifests and the files they name. */
 export const ANALYST_PREFIXES = ['sync_tracking_datasets/', 'metadata/', 'athena/fact-manifests/', SYNC_LOG_MANIFESTS] as const;
+/** The objects among them an analyst reads: manifests, and the parquet files they name. */
+export const ANALYST_OBJECTS = ['sync_tracking_datasets/*.parquet', 'metadata/*.parquet', 'athena/fact-manifests/*', `${SYNC_LOG_MANIFESTS}*`] as const;
 export const SYNC_LOG_TABLE = 'sync_log';
 /** Partition keys of `sync_log`: the run folder's path segments (not column names: those exist in the files). */
 export const SYNC_LOG_PARTITION_KEYS = ['org', 'sync_id', 'run_id'] as const;
@@ -126,7 +128,8 @@ export class Analytics extends Construct {
           actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
           resources: [glueArn('catalog'), glueArn('database', this.databaseName), ...[SYNC_LOG_TABLE, ...FACT_TABLES].map((table) => glueArn('table', `${this.databaseName}/${table}`))],
         }),
-        new PolicyStatement({ actions: ['s3:GetObject'], resources: ANALYST_PREFIXES.map((prefix) => props.bucket.arnForObjects(`${prefix}*`)) }),
+        // The parquet files only: not metadata.json beside them.
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: ANALYST_OBJECTS.map((pattern) => props.bucket.arnForObjects(pattern)) }),
         new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': ANALYST_PREFIXES.map((prefix) => `${prefix}*`) } } }),
         new PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket'], resources: [this.results.bucketArn] }),
         new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], resources: [this.results.arnForObjects('*')] }),

@@ -39,8 +39,6 @@ abstract class ApiRoutes extends Construct {
       if (access === 'readWrite') {
         props.storage.table.grantReadWriteData(fn);
         bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
-        // Each counted batch's Athena manifest, written with its file (also when completion rolls it forward).
-        bindBucket(fn, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
       } else {
         props.storage.table.grantReadData(fn);
         bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'read');
@@ -48,6 +46,8 @@ abstract class ApiRoutes extends Construct {
       props.rootKey.grantRead(fn);
       if (route.needs?.includes('partitions')) props.grantPartitions(fn);
       if (route.needs?.includes('events') || route.needs?.includes('recovery')) props.eventBus.grantPutEventsTo(fn);
+      // Each counted batch's Athena manifest, written with its file (also when completion rolls it forward).
+      if (route.needs?.includes('manifests')) bindBucket(fn, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
       if (route.needs?.includes('recovery')) {
         // Batches left in flight: is their file there, did their upload arrive (then convert it again)?
         bindBucket(fn, props.storage.bucket, 'uploads/', 'read');

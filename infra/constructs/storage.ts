@@ -69,8 +69,9 @@ export class Storage extends Construct {
       lifecycleRules: [
         // Row-level data is browsable for the retention window; the bucket keeps it no longer.
         { id: 'expire-row-level-data', prefix: 'sync_tracking_datasets/', expiration: Duration.days(props.retentionDays) },
-        // Athena's manifests of those files go with them.
-        { id: 'expire-sync-log-manifests', prefix: SYNC_LOG_MANIFESTS, expiration: Duration.days(props.retentionDays) },
+        // Athena's manifests of those files go a day before them: a manifest naming a file that is
+        // gone fails every query over its partition ("Input path does not exist").
+        { id: 'expire-sync-log-manifests', prefix: SYNC_LOG_MANIFESTS, expiration: Duration.days(Math.max(1, props.retentionDays - 1)) },
         // Uploads are converted within minutes; what stays is a failed or abandoned one.
         { id: 'expire-uploads', prefix: 'uploads/', expiration: Duration.days(2) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
