@@ -6,7 +6,7 @@
  * API says (run counters, batch states, dead-letter items).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
@@ -565,6 +565,19 @@ export function runParquetObjects(dataDir: string, run: SoakRun): Array<{ batchK
     .sort((a, b) => a.batchKey.localeCompare(b.batchKey));
 }
 
+/** The run's Athena manifests on disk: batch key → the one line each holds. */
+export function runManifests(dataDir: string, run: SoakRun): Map<string, string> {
+  const folder = join(dataDir, 's3', BUCKET, 'athena', 'sync-log-manifests', run.orgId, run.syncId, run.runId);
+  const manifests = new Map<string, string>();
+  if (!existsSync(folder)) return manifests;
+  for (const path of listObjects(folder)) {
+    const base = path.slice(path.lastIndexOf(sep) + 1);
+    if (!base.endsWith(`.manifest${OBJECT_SUFFIX}`) || base.startsWith('.')) continue;
+    manifests.set(relative(folder, path).slice(0, -`.manifest${OBJECT_SUFFIX}`.length), readFileSync(path, 'utf8'));
+  }
+  return manifests;
+}
+
 export interface RunFacts {
   run: any;
   batches: any[];
@@ -663,6 +676,12 @@ export async function checkRunInvariants(api: Api, dataDir: string, run: SoakRun
   const fileKeys = [...files.keys()].sort();
   expect(setDiff(fileKeys, doneKeys), 'the parquet files are exactly the done batches (extra: orphan files; missing: counted batches without a file)').toEqual({ missing: [], extra: [] });
   expect(runBody.batchCount, 'batchCount is the number of parquet files').toBe(files.size);
+  // Athena reads the run through its manifests: one per counted batch, each naming its own file.
+  const manifests = runManifests(dataDir, run);
+  expect(setDiff([...manifests.keys()].sort(), doneKeys), 'the Athena manifests are exactly the done batches').toEqual({ missing: [], extra: [] });
+  for (const [batchKey, line] of manifests) {
+    expect(line, `manifest of ${batchKey}`).toBe(`s3://${BUCKET}/sync_tracking_datasets/${run.orgId}/${run.syncId}/${run.runId}/${batchKey}.parquet\n`);
+  }
   const countsOff = batches
     .filter((b) => b.state === 'done' && files.has(`${b.batchType}.${b.batchNumber}`))
     .filter((b) => b.received !== files.get(`${b.batchType}.${b.batchNumber}`) || b.failed !== fileFailed.get(`${b.batchType}.${b.batchNumber}`))
