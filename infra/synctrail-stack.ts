@@ -46,7 +46,7 @@ export class SyncTrailStack extends Stack {
     }));
     const analytics = (this.analytics = new Analytics(this, 'Analytics', {
       bucket: storage.bucket,
-      ...(storage.accessLogs ? { accessLogs: storage.accessLogs } : {}),
+      accessLogs: storage.accessLogs,
       bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery ?? 100 * 1024 ** 3,
     }));
     const http = new SyncTrailHttpApi(this, 'Http', {
@@ -76,7 +76,7 @@ export class SyncTrailStack extends Stack {
     if (props.console ?? true) {
       this.console = new ConsoleHosting(this, 'Console', {
         api: http.api,
-        ...(storage.accessLogs ? { accessLogs: storage.accessLogs } : {}),
+        accessLogs: storage.accessLogs,
         ...(props.consoleDomain ? { domain: props.consoleDomain } : {}),
         ...(props.consoleWebAclArn ? { webAclArn: props.consoleWebAclArn } : {}),
       });

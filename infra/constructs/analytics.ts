@@ -21,7 +21,7 @@ export const SYNC_LOG_PARTITION_KEYS = ['org', 'sync_id', 'run_id'] as const;
 
 export interface AnalyticsProps {
   readonly bucket: IBucket;
-  readonly accessLogs?: IBucket;
+  readonly accessLogs: IBucket;
   /** Athena cancels a query of this workgroup once it has scanned this much. */
   readonly bytesScannedCutoffPerQuery: number;
 }
@@ -93,7 +93,8 @@ export class Analytics extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      ...(props.accessLogs ? { serverAccessLogsBucket: props.accessLogs, serverAccessLogsPrefix: 'athena-results/' } : {}),
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: 'athena-results/',
       lifecycleRules: [{ expiration: Duration.days(30) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });

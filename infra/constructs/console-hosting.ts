@@ -24,7 +24,6 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-c
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { CONSOLE_SECURITY_HEADERS, buildConsoleSync, writeConsole } from '../../console/build.ts';
-import { accessLogsBucket } from './storage.ts';
 
 export interface ConsoleHostingProps {
   /** The API the console calls, served on the same origin under `/v1/*`. */
@@ -33,8 +32,8 @@ export interface ConsoleHostingProps {
   readonly domain?: { readonly name: string; readonly certificateArn: string };
   /** An AWS WAF web ACL (CLOUDFRONT scope, us-east-1) to put in front of console and API. */
   readonly webAclArn?: string;
-  /** Where CloudFront and the console bucket write access logs; one is made when absent. */
-  readonly accessLogs?: IBucket;
+  /** Where CloudFront and the console bucket write access logs (the stack's access-logs bucket). */
+  readonly accessLogs: IBucket;
 }
 
 /**
@@ -48,7 +47,7 @@ export class ConsoleHosting extends Construct {
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
-    const logs = props.accessLogs ?? accessLogsBucket(this, 'AccessLogs');
+    const logs = props.accessLogs;
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
