@@ -134,10 +134,10 @@ export class S3TrackingFiles implements TrackingFiles {
     );
   }
 
-  async writeManifest(fileKey: string): Promise<void> {
-    // Written once: a rewrite (a batch rolled forward) would restart its expiry clock and let it
-    // outlive the file it names.
-    if (await this.head(syncLogManifestKey(fileKey))) return;
+  async writeManifest(fileKey: string, options: { ifMissing?: boolean } = {}): Promise<void> {
+    // Rolled forward later, a batch keeps the manifest it has: a rewrite would restart its expiry
+    // clock and let it outlive the file it names.
+    if (options.ifMissing && (await this.head(syncLogManifestKey(fileKey)))) return;
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: syncLogManifestKey(fileKey), Body: `s3://${this.bucket}/${fileKey}\n`, ContentType: 'text/plain' }),
     );

@@ -213,8 +213,9 @@ export interface TrackingFiles {
   /**
    * Writes the symlink manifest Athena reads a batch file through (`syncLogManifestKey`):
    * one line, the file's `s3://` URL. Idempotent; written after the file, before the count.
+   * `ifMissing`: keep one already there (a batch rolled forward later keeps its expiry clock).
    */
-  writeManifest(fileKey: string): Promise<void>;
+  writeManifest(fileKey: string, options?: { ifMissing?: boolean }): Promise<void>;
   /** Rewrites `metadata/ORG/<table>.parquet` (and the manifest Athena reads it through). */
   writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void>;
   delete(key: string): Promise<void>;

@@ -103,7 +103,7 @@ export async function settleBatches(deps: Deps, run: Run, batches: BatchRecord[]
  * have died before writing it); false when somebody else did, or took the claim over.
  */
 async function rollForward(deps: Deps, run: Run, batch: BatchRecord, fileBytes: number): Promise<boolean> {
-  if (batch.fileKey) await deps.files.writeManifest(batch.fileKey);
+  if (batch.fileKey) await deps.files.writeManifest(batch.fileKey, { ifMissing: true });
   const dlqPending = dlqPendingOf(run, batch);
   const counted = await deps.runs.markBatchDone(run.orgId, run.runId, batch.batchKey, batch.claimedAt, deps.clock.now().toISOString(), fileBytes, dlqPending);
   if (counted && dlqPending) await writeDeadLetters(deps, run, batch, () => deadLettersFromFile(deps, run, batch));
