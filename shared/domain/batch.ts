@@ -265,7 +265,7 @@ function sameContentOrConflict(existing: BatchRecord, hash: string) {
  * Not its start and end times: a producer resuming a push may send new ones, and the times
  * of the first claim stay the batch's times.
  */
-export const batchContentHash = (batch: Pick<BatchRequest, 'batchType' | 'batchNumber' | 'records'>) =>
+const batchContentHash = (batch: Pick<BatchRequest, 'batchType' | 'batchNumber' | 'records'>) =>
   sha256Hex(canonicalJson({ batchType: batch.batchType, batchNumber: batch.batchNumber, records: batch.records }));
 
 const finalFailuresOf = (rows: TrackingRow[]) => rows.filter((row) => row.is_final && outcomeOf(row.status as RecordStatus) === 'failed').length;

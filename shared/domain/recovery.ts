@@ -7,9 +7,9 @@ import type { Run } from './run.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 
 /** A conversion that died this many times is given up, with why: the object itself kills it. */
-export const MAX_CONVERSION_ATTEMPTS = 3;
+const MAX_CONVERSION_ATTEMPTS = 3;
 /** An upload object's own event starts its conversion within seconds; after this long without one, it is asked for. */
-export const UPLOAD_EVENT_GRACE_MS = 2 * 60 * 1000;
+const UPLOAD_EVENT_GRACE_MS = 2 * 60 * 1000;
 /** Rows read back from a batch file at a time, to find its dead letters. */
 const ROWS_PER_READ = 10_000;
 

@@ -170,10 +170,7 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
   if (!batch || batch.uploadKey !== uploadKey || batch.state === 'done' || batch.state === 'failed') return batch?.state === 'done' ? 'done' : 'stale';
   const now = deps.clock.now();
   const run = await deps.runs.get(orgId, runId);
-  const fail = async (error: BatchError): Promise<ConversionOutcome> => {
-    await deps.runs.failUpload(orgId, runId, batchKey, uploadKey, error);
-    return 'failed';
-  };
+  const fail = failer(deps, { orgId, runId, batchKey }, uploadKey);
   if (!run || isExpired(run, now)) return fail({ reason: `run ${runId} no longer exists`, badLines: [], invalidLines: 0 });
   if (run.status !== 'running') return fail({ reason: `run ${runId} was ${run.status} before this upload was converted`, badLines: [], invalidLines: 0 });
   // One conversion at a time: a live one has it (this is a duplicate event); a dead one is taken over.
@@ -192,14 +189,19 @@ export async function convertUpload(deps: Deps, uploadKey: string): Promise<Conv
   }
 }
 
+/** Marks this upload of a batch failed, with why (never a newer upload's). */
+const failer =
+  (deps: Deps, batch: Pick<BatchRecord, 'orgId' | 'runId' | 'batchKey'>, uploadKey: string) =>
+  async (error: BatchError): Promise<ConversionOutcome> => {
+    await deps.runs.failUpload(batch.orgId, batch.runId, batch.batchKey, uploadKey, error);
+    return 'failed';
+  };
+
 /** The conversion itself, under the claim `batch.claimedAt`. */
 async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKey: string): Promise<ConversionOutcome> {
   const { orgId, runId, batchKey, batchType, batchNumber } = batch;
   const now = deps.clock.now();
-  const fail = async (error: BatchError): Promise<ConversionOutcome> => {
-    await deps.runs.failUpload(orgId, runId, batchKey, uploadKey, error);
-    return 'failed';
-  };
+  const fail = failer(deps, batch, uploadKey);
 
   const classifier = new BatchClassifier({ batchType, batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
   const hash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`);

@@ -151,6 +151,8 @@ const cases: Case[] = [
   ['a lineage event of an unknown type', () => api.post('/v1/lineage', key, { eventType: 'PAUSE', eventTime: '2026-11-23T06:00:00Z', run: { runId: 'r9' }, job: { namespace: 'n', name: 'j' } }), 400, 'invalid_request'],
   ['a timeline limit over the maximum', () => api.get('/v1/identifiers/a/timeline?limit=5000', key), 400, 'invalid_request'],
   ['a forged timeline cursor', () => api.get('/v1/identifiers/a/timeline?cursor=forged', key), 400, 'invalid_request'],
+  ['a dead-letter item id of the wrong form', () => api.get('/v1/dlq/not-an-item', key), 400, 'invalid_request'],
+  ['a dead-letter item that does not exist', () => api.get(`/v1/dlq/dlq_${'0'.repeat(32)}`, key), 404, 'not_found'],
   ['an unknown route', () => api.get('/v1/nothing-here', key), 404, 'not_found'],
   ['a wrong method', () => api.call('PATCH', '/v1/syncs/s', key, {}), 405, 'method_not_allowed'],
   ...syncIdCases,
