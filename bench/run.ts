@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { build } from 'esbuild';
 import { pushRecords } from '#client/push-records.ts';
 import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
-import { ROUTES } from '../functions/routes.ts';
+import { ESBUILD_OPTIONS, FUNCTION_ENTRIES } from '../infra/constructs/bundling.ts';
 import { startLocalStack } from '../infra/local/local-stack.ts';
 import { benchRecords, writeNdjson } from './records.ts';
 
@@ -199,19 +199,13 @@ function codecComparison(work: string) {
 async function bundleSizes() {
   const out = join(work, 'bundles');
   mkdirSync(out, { recursive: true });
-  const fns = [...ROUTES.map((r) => r.fn), 'jobs/refresh-facts', 'ingest/convert-upload'];
+  const fns = FUNCTION_ENTRIES;
   const results: Array<{ fn: string; bytes: number; initMs: number }> = [];
   for (const fn of fns) {
     const file = join(out, `${fn.replace('/', '-')}.mjs`);
     await build({
       entryPoints: [join(ROOT, 'functions', `${fn}.ts`)],
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      minify: true,
-      mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      ...ESBUILD_OPTIONS,
       outfile: file,
       logLevel: 'silent',
     });

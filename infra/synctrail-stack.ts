@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_RETENTION_DAYS } from '#adapters/settings.ts';
 import { Analytics, SYNC_LOG_TABLE } from './constructs/analytics.ts';
 import { ConsoleHosting } from './constructs/console-hosting.ts';
-import { IngestApi, QueryApi } from './constructs/api-routes.ts';
+import { AdminApi, IngestApi, QueryApi } from './constructs/api-function.ts';
 import { SyncTrailHttpApi } from './constructs/http-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -69,6 +69,7 @@ export class SyncTrailStack extends Stack {
     const routes = { api: http.api, storage, rootKey: http.rootKey, eventBus, environment, grantPartitions: (fn: Parameters<Analytics['grantRegisterPartitions']>[0]) => analytics.grantRegisterPartitions(fn) };
     const ingest = new IngestApi(this, 'IngestApi', routes);
     const query = new QueryApi(this, 'QueryApi', routes);
+    const admin = new AdminApi(this, 'AdminApi', routes);
     const schedules = new Schedules(this, 'Schedules', { storage, environment });
     const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
     const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
@@ -85,8 +86,9 @@ export class SyncTrailStack extends Stack {
     new Monitoring(this, 'Monitoring', {
       api: http.api,
       functions: new Map([
-        ...ingest.functions,
-        ...query.functions,
+        ['api/ingest', ingest.fn],
+        ['api/query', query.fn],
+        ['api/admin', admin.fn],
         ['jobs/refresh-facts', schedules.refreshFacts],
         ['ingest/convert-upload', uploads.converter],
         ['jobs/deliver-webhooks', notifications.deliverWebhooks],

@@ -2,7 +2,6 @@ import { createOrgRequestSchema } from '#domain/keys.ts';
 import { createOrg } from '#domain/org.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, created } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'root', body: createOrgRequestSchema });
 
@@ -11,5 +10,3 @@ export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, body }) =>
     created(await createOrg(deps, principal, { orgId: body.orgId, ...(body.name ? { name: body.name } : {}) })),
   );
-
-export const handler = lambdaHandler(makeHandler);

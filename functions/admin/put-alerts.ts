@@ -1,12 +1,9 @@
 import { alertRulesSchema, putAlerts } from '#domain/alerts.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { syncPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: syncPath, body: alertRulesSchema });
 
 /** PUT /v1/syncs/{syncId}/alerts — replaces the sync's alert rules (audited). */
 export const makeHandler = (deps: Deps) => apiHandler(deps, spec, async ({ principal, params, body }) => ok(await putAlerts(deps, principal, params.syncId, body)));
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import { getDlqItem } from '#domain/dlq.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { dlqItemPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'read', params: dlqItemPath });
@@ -13,5 +12,3 @@ export const spec = routeSpec({ auth: 'read', params: dlqItemPath });
  */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params }) => ok(await getDlqItem(deps, principal, params.itemId)));
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import { replayDlqItem } from '#domain/dlq.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { dlqItemPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'ingest', params: dlqItemPath });
@@ -9,5 +8,3 @@ export const spec = routeSpec({ auth: 'ingest', params: dlqItemPath });
 /** POST /v1/dlq/{itemId}/replay — emits a replay event for the producer; 409 unless pending. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params }) => ok(await replayDlqItem(deps, principal, params.itemId)));
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { completeRun, completeRunRequestSchema } from '#domain/run.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'ingest', body: completeRunRequestSchema, bodyOptional: true, params: runPath });
@@ -11,5 +10,3 @@ export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, body, params }) =>
     ok(await completeRun(deps, principal, params.runId, body)),
   );
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import { batchRequestSchema, postBatch } from '#domain/batch.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { emitMetrics } from '#http/metrics.ts';
 import { runPath } from '#http/schemas.ts';
 
@@ -36,5 +35,3 @@ export const makeHandler = (deps: Deps) =>
       return ok(result);
     },
   );
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { putSync, syncConfigSchema } from '#domain/sync.ts';
 import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { syncPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'ingest', body: syncConfigSchema, params: syncPath });
@@ -12,5 +11,3 @@ export const makeHandler = (deps: Deps) =>
     const result = await putSync(deps, principal, params.syncId, body);
     return result.created ? created(result.sync) : ok(result.sync);
   });
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { requestUpload, uploadRequestSchema } from '#domain/uploads.ts';
 import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'ingest', body: uploadRequestSchema, params: runPath });
@@ -12,5 +11,3 @@ export const makeHandler = (deps: Deps) =>
     const result = await requestUpload(deps, principal, params.runId, body);
     return result.created ? created(result.body) : ok(result.body);
   });
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { startRun, startRunRequestSchema } from '#domain/run.ts';
 import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { syncPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'ingest', body: startRunRequestSchema, bodyOptional: true, params: syncPath });
@@ -13,5 +12,3 @@ export const makeHandler = (deps: Deps) =>
     const answer = watermark === undefined ? run : { ...run, watermark };
     return isNew ? created(answer) : ok(answer);
   });
-
-export const handler = lambdaHandler(makeHandler);

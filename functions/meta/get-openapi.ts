@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
 import type { Event, Result } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { openApiDocument } from '#http/openapi.ts';
 import { ROUTE_SPECS } from '../route-specs.ts';
 import { ROUTES } from '../routes.ts';
@@ -24,5 +23,3 @@ export const makeHandler = () => {
     body,
   });
 };
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { exportQuerySchema, exportRecords } from '#domain/records.ts';
 import { apiHandler, routeSpec } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'read', params: runPath, query: exportQuerySchema });
@@ -17,5 +16,3 @@ export const makeHandler = (deps: Deps) =>
       headers: { 'content-disposition': `attachment; filename="${file.filename}"`, 'x-synctrail-rows': String(file.rows) },
     };
   });
-
-export const handler = lambdaHandler(makeHandler);

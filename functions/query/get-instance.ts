@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { getInstance, instancePath, instanceRunsQuerySchema } from '#domain/rollups.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'read', params: instancePath, query: instanceRunsQuerySchema });
 
@@ -10,5 +9,3 @@ export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params, query }) =>
     ok(await getInstance(deps, principal, params.instance, query)),
   );
-
-export const handler = lambdaHandler(makeHandler);

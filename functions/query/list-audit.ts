@@ -1,12 +1,9 @@
 import { auditQuerySchema, listAudit } from '#domain/audit.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'read', query: auditQuerySchema });
 
 /** GET /v1/audit?syncId=&from=&to= — who changed what, when; newest first. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, query }) => ok(await listAudit(deps, principal, query)));
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,12 +1,9 @@
 import type { Deps } from '#domain/ports.ts';
 import { listLogs, logsQuerySchema } from '#domain/sync-logs.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'read', query: logsQuerySchema });
 
 /** GET /v1/logs — seed 002's Sync Logs: per-record rows across runs, newest first. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, query }) => ok(await listLogs(deps, principal, query)));
-
-export const handler = lambdaHandler(makeHandler);

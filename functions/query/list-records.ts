@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { listRecords, recordsQuerySchema } from '#domain/records.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { runPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'read', params: runPath, query: recordsQuerySchema });
@@ -11,5 +10,3 @@ export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params, query }) =>
     ok(await listRecords(deps, principal, params.runId, query)),
   );
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,12 +1,9 @@
 import type { Deps } from '#domain/ports.ts';
 import { listRuns, runQuerySchema } from '#domain/run.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'read', query: runQuerySchema });
 
 /** GET /v1/runs — Sync History, newest first. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, query }) => ok(await listRuns(deps, principal, query)));
-
-export const handler = lambdaHandler(makeHandler);

@@ -2,7 +2,6 @@ import type { Deps } from '#domain/ports.ts';
 import { pageRequest } from '#domain/run.ts';
 import { listSyncs } from '#domain/sync.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { pageQuery } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'read', query: pageQuery });
@@ -10,5 +9,3 @@ export const spec = routeSpec({ auth: 'read', query: pageQuery });
 /** GET /v1/syncs */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, query }) => ok(await listSyncs(deps, principal, pageRequest(query))));
-
-export const handler = lambdaHandler(makeHandler);

@@ -1,11 +1,8 @@
 import type { Deps } from '#domain/ports.ts';
 import { deleteWebhook, webhookPath } from '#domain/webhooks.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: webhookPath });
 
 /** DELETE /v1/webhooks/{webhookId} */
 export const makeHandler = (deps: Deps) => apiHandler(deps, spec, async ({ principal, params }) => ok(await deleteWebhook(deps, principal, params.webhookId)));
-
-export const handler = lambdaHandler(makeHandler);

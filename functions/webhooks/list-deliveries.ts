@@ -1,7 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { deliveriesQuerySchema, listDeliveries, webhookPath } from '#domain/webhooks.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 import { pageRequest } from '#domain/run.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: webhookPath, query: deliveriesQuerySchema });
@@ -9,5 +8,3 @@ export const spec = routeSpec({ auth: 'admin', params: webhookPath, query: deliv
 /** GET /v1/webhooks/{webhookId}/deliveries — the delivery log, newest first. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params, query }) => ok(await listDeliveries(deps, principal, params.webhookId, pageRequest(query))));
-
-export const handler = lambdaHandler(makeHandler);

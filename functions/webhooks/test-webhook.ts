@@ -1,11 +1,8 @@
 import type { Deps } from '#domain/ports.ts';
 import { testWebhook, webhookPath } from '#domain/webhooks.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { lambdaHandler } from '#http/lambda.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: webhookPath });
 
 /** POST /v1/webhooks/{webhookId}/test — a signed test event now, retried like any delivery; answers the delivery. */
 export const makeHandler = (deps: Deps) => apiHandler(deps, spec, async ({ principal, params }) => ok(await testWebhook(deps, principal, params.webhookId)));
-
-export const handler = lambdaHandler(makeHandler);

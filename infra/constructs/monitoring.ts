@@ -57,7 +57,7 @@ export class Monitoring extends Construct {
 
     const records = (name: string, label: string) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName: name, statistic: 'Sum', period: Duration.minutes(5), label });
-    const postBatch = props.functions.get('ingest/post-batch');
+    const ingest = props.functions.get('api/ingest');
     new Dashboard(this, 'Dashboard', {
       widgets: [
         [new TextWidget({ markdown: '# SyncTrail\nIngest volume, failures and latency.', width: 24, height: 2 })],
@@ -77,9 +77,9 @@ export class Monitoring extends Construct {
             width: 12,
           }),
           new GraphWidget({
-            title: 'Batch ingest (function)',
-            left: postBatch ? [postBatch.metricDuration({ statistic: 'p99' }), postBatch.metricDuration({ statistic: 'p50' })] : [],
-            right: postBatch ? [postBatch.metricErrors()] : [],
+            title: 'Ingest API (function)',
+            left: ingest ? [ingest.metricDuration({ statistic: 'p99' }), ingest.metricDuration({ statistic: 'p50' })] : [],
+            right: ingest ? [ingest.metricErrors()] : [],
             width: 12,
           }),
         ],

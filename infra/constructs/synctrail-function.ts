@@ -1,9 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { BUNDLING } from './bundling.ts';
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -18,7 +19,7 @@ export interface SyncTrailFunctionProps {
 
 /**
  * Every SyncTrail function's defaults in one place: Node.js 24 (the code also runs on 20 and 22) on arm64, bundled with
- * esbuild as ESM, JSON logs into a log group with bounded retention, X-Ray tracing.
+ * esbuild as ESM (`bundling.ts`), JSON logs into a log group with bounded retention, X-Ray tracing.
  * Grants are added by the construct that owns the resource, per function, as narrow as
  * the function's route needs.
  */
@@ -42,15 +43,7 @@ export class SyncTrailFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        externalModules: [], // bundle everything, the SDK included: no runtime version to drift
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules], mainFields: [...BUNDLING.mainFields] },
     });
   }
 }

@@ -8,7 +8,6 @@ import { createDeps, systemClock } from '#adapters/deps.ts';
 import { DEFAULT_RETENTION_DAYS, type Settings } from '#adapters/settings.ts';
 import { INDEXES, TABLE_KEYS } from '#adapters/dynamodb/table.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
-import type { HandlerFactory } from '#http/lambda.ts';
 import { errorBody } from '#http/api-handler.ts';
 import { bearerToken } from '#domain/keys.ts';
 import { refreshFactTables } from '#domain/facts.ts';
@@ -16,6 +15,9 @@ import { checkFreshness } from '#domain/alerts.ts';
 import { DirectNotifier } from '#adapters/notifier.ts';
 import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
+import { makeHandler as ingestApi } from '../../functions/api/ingest.ts';
+import { makeHandler as queryApi } from '../../functions/api/query.ts';
+import { makeHandler as adminApi } from '../../functions/api/admin.ts';
 import { buildConsole } from '../../console/build.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
 import { startLocalS3 } from './local-s3.ts';
@@ -85,14 +87,13 @@ function localFactsRoute(deps: Deps): LocalRoute {
   };
 }
 
-/** Every API route, served by the same handler factories Lambda runs, over `deps`. */
-async function apiRoutes(deps: Deps): Promise<LocalRoute[]> {
-  return Promise.all(
-    ROUTES.map(async (route) => {
-      const module = (await import(/* @vite-ignore */ new URL(`../../functions/${route.fn}.ts`, import.meta.url).href)) as { makeHandler: HandlerFactory };
-      return { method: route.method, path: route.path, handler: module.makeHandler(deps) };
-    }),
-  );
+/**
+ * Every API route, served by the same API functions Lambda runs (`functions/api/*.ts`): each
+ * request goes to its API's router, which dispatches on the route key as it does in AWS.
+ */
+function apiRoutes(deps: Deps): LocalRoute[] {
+  const routers = { ingest: ingestApi(deps), query: queryApi(deps), admin: adminApi(deps) };
+  return ROUTES.map((route) => ({ method: route.method, path: route.path, handler: routers[route.api] }));
 }
 
 export const LOCAL_DEMO_PATH = '/_local/demo';
@@ -131,7 +132,7 @@ function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalR
       }
       const clock = new DemoClock();
       const demoDeps = createDeps(settings, clock);
-      const server = createLocalServer({ routes: await apiRoutes(demoDeps) });
+      const server = createLocalServer({ routes: apiRoutes(demoDeps) });
       const port = await listen(server, 0, '127.0.0.1');
       try {
         const result = await loadDemo(`http://127.0.0.1:${port}`, rootKey, { orgId, setClock: (at) => clock.set(at) });
@@ -231,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deps = createDeps(settings, options.clock ?? systemClock);
   const crashAt = parseCrashAt(options.crashAt);
   if (crashAt) installCrashPoint(deps, crashAt.point, crashAt.hit);
-  const routes = await apiRoutes(deps);
+  const routes = apiRoutes(deps);
   routes.push(localFactsRoute(deps), localDemoRoute(settings, deps, options.rootKey));
   // s3rver announces each object like an S3 notification: the same converter AWS runs.
   const convert = convertHandler(deps);

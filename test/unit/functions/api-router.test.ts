@@ -1,0 +1,70 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { Deps } from '#domain/ports.ts';
+import type { Event } from '#http/api-handler.ts';
+import type { HandlerFactory } from '#http/lambda.ts';
+import { apiRouter } from '../../../functions/api/router.ts';
+import { API_NAMES, ROUTES, routesOf, type RouteFn } from '../../../functions/routes.ts';
+import { makeHandler as adminApi } from '../../../functions/api/admin.ts';
+import { makeHandler as ingestApi } from '../../../functions/api/ingest.ts';
+import { makeHandler as queryApi } from '../../../functions/api/query.ts';
+
+const event = (routeKey: string) => ({ routeKey, headers: {} }) as unknown as Event;
+const context = {} as Context;
+const deps = {} as Deps;
+
+/** A factory per route of the query API that answers which route it is, counting how often it was built. */
+function recordingFactories() {
+  const built: string[] = [];
+  const factories = Object.fromEntries(
+    routesOf('query').map((route) => [
+      route.fn,
+      (() => {
+        built.push(route.fn);
+        return async () => ({ statusCode: 200, body: route.fn });
+      }) satisfies HandlerFactory,
+    ]),
+  ) as unknown as Record<RouteFn<'query'>, HandlerFactory>;
+  return { built, factories };
+}
+
+describe('apiRouter', () => {
+  it('sends each route key of its API to that route handler, built once on first use', async () => {
+    // Arrange
+    const { built, factories } = recordingFactories();
+    const handler = apiRouter('query', factories)(deps);
+
+    // Act
+    const first = await handler(event('GET /v1/runs/{runId}'), context);
+    const second = await handler(event('GET /v1/runs/{runId}'), context);
+    const other = await handler(event('GET /v1/stats'), context);
+
+    // Assert
+    expect([first.body, second.body, other.body]).toEqual(['query/get-run', 'query/get-run', 'query/get-stats']);
+    expect(built).toEqual(['query/get-run', 'query/get-stats']);
+  });
+
+  it("answers a JSON 404 for a route key that is not its API's, without building anything", async () => {
+    const { built, factories } = recordingFactories();
+    const handler = apiRouter('query', factories)(deps);
+
+    const answer = await handler(event('POST /v1/runs/{runId}/batches'), context);
+
+    expect(answer.statusCode).toBe(404);
+    expect(JSON.parse(answer.body!)).toEqual({ error: { code: 'not_found', message: 'the query API has no route POST /v1/runs/{runId}/batches', details: null } });
+    expect(built).toEqual([]);
+  });
+
+  it('refuses, when the function loads, handlers that do not match its routes', () => {
+    const { factories } = recordingFactories();
+    const { 'query/get-run': _dropped, ...missing } = factories;
+    expect(() => apiRouter('query', missing as typeof factories)).toThrow(/missing query\/get-run, extra none/);
+    expect(() => apiRouter('query', { ...factories, 'ingest/post-batch': factories['query/get-run'] } as typeof factories)).toThrow(/missing none, extra ingest\/post-batch/);
+  });
+
+  it('has every route of the table in exactly one API function, each built from it', () => {
+    const served = API_NAMES.flatMap((api) => routesOf(api).map((route) => route.fn));
+    expect(served.sort()).toEqual(ROUTES.map((route) => route.fn).sort());
+    for (const api of [ingestApi, queryApi, adminApi]) expect(typeof api(deps)).toBe('function');
+  });
+});
