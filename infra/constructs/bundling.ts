@@ -1,4 +1,4 @@
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import { API_NAMES } from '../../functions/routes.ts';
 
@@ -18,6 +18,7 @@ export const BUNDLING = {
   externalModules: [], // bundle everything, the SDK included: no runtime version to drift
   mainFields: ['module', 'main'],
   banner: REQUIRE_BANNER,
+  logLevel: LogLevel.WARNING, // esbuild's size table for each of seven bundles is noise in synth and tests
 } as const satisfies BundlingOptions;
 
 export const ESBUILD_OPTIONS = {

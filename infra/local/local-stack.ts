@@ -20,7 +20,7 @@ import { makeHandler as queryApi } from '../../functions/api/query.ts';
 import { makeHandler as adminApi } from '../../functions/api/admin.ts';
 import { buildConsole } from '../../console/build.ts';
 import { createLocalServer, type LocalRoute } from './http-server.ts';
-import { startLocalS3 } from './local-s3.ts';
+import { startLocalS3, type LocalS3 } from './local-s3.ts';
 import { installCrashPoint, parseCrashAt } from './crash-points.ts';
 import { recoverInFlightBatches } from './recover.ts';
 import type { InProcessConversionQueue } from '#adapters/conversion-queue.ts';
@@ -194,6 +194,47 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
   );
 }
 
+export interface LocalStores {
+  /** Where the SDK clients find dynalite and s3rver, with their credentials. */
+  settings: Pick<Settings, 'region' | 'table' | 'bucket' | 'dynamodbEndpoint' | 's3Endpoint' | 'localCredentials'>;
+  /** s3rver: its `event`s are the S3 notifications of the objects written. */
+  s3: LocalS3['server'];
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite (LevelDB on disk) for DynamoDB with SyncTrail's table, and s3rver (files on disk)
+ * for S3 with its bucket, both under `dataDir`: the stores local mode runs on, and the ones the
+ * deployed-bundle test points the bundles at.
+ */
+export async function startLocalStores(dataDir: string): Promise<LocalStores> {
+  mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  mkdirSync(join(dataDir, 's3'), { recursive: true });
+  const dynamo = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
+  // Atomic object writes, and the same port on every start of this data folder (local-s3.ts).
+  const { server: s3, port: s3Port } = await startLocalS3({ dataDir, bucket: BUCKET });
+  const settings = {
+    region: 'us-east-1',
+    table: TABLE,
+    bucket: BUCKET,
+    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    localCredentials: LOCAL_CREDENTIALS,
+  };
+  const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
+  await ensureTable(admin);
+  admin.destroy();
+  return {
+    settings,
+    s3,
+    async close() {
+      await s3.close();
+      await closeServer(dynamo);
+    },
+  };
+}
+
 /**
  * Local mode in one process: dynalite (LevelDB on disk) for DynamoDB, s3rver (files on
  * disk) for S3, both behind the real SDK clients, and one HTTP server calling the same
@@ -201,21 +242,10 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
-  mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
-  mkdirSync(join(options.dataDir, 's3'), { recursive: true });
-
-  const dynamo = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoPort = await listen(dynamo, 0, '127.0.0.1');
-  // Atomic object writes, and the same port on every start of this data folder (local-s3.ts).
-  const { server: s3, port: s3Port } = await startLocalS3({ dataDir: options.dataDir, bucket: BUCKET });
-
+  const stores = await startLocalStores(options.dataDir);
+  const s3 = stores.s3;
   const settings: Settings = {
-    region: 'us-east-1',
-    table: TABLE,
-    bucket: BUCKET,
-    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
-    s3Endpoint: `http://127.0.0.1:${s3Port}`,
-    localCredentials: LOCAL_CREDENTIALS,
+    ...stores.settings,
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     historyRetentionDays: options.historyRetentionDays ?? options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     rootKey: options.rootKey,
@@ -225,9 +255,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     writersAliveSince: (options.clock ?? systemClock).now().toISOString(),
     ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
-  const admin = new DynamoDBClient({ region: settings.region, endpoint: settings.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
-  await ensureTable(admin);
-  admin.destroy();
 
   const deps = createDeps(settings, options.clock ?? systemClock);
   const crashAt = parseCrashAt(options.crashAt);
@@ -274,8 +301,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (deps.notifier instanceof DirectNotifier) await deps.notifier.idle();
       server.closeAllConnections?.();
       await closeServer(server);
-      await s3.close();
-      await closeServer(dynamo);
+      await stores.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectWalkthroughOutput, runWalkthrough } from '../support/walkthrough.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 let dataDir: string;
@@ -48,15 +49,6 @@ async function stop(started: Started): Promise<void> {
   await exited;
 }
 
-/** The README's walkthrough: every bash block between its markers, in order, verbatim. */
-function walkthroughScript(): string {
-  const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('<!-- walkthrough:start -->'), readme.indexOf('<!-- walkthrough:end -->'));
-  const blocks = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
-  expect(blocks.length).toBeGreaterThanOrEqual(12);
-  return blocks.join('\n');
-}
-
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'synctrail-e2e-'));
 });
@@ -74,33 +66,10 @@ describe('npm start, as a new user runs it', () => {
       expect(first.output()).toContain(rootKey);
 
       // Act
-      // The last line hands the test the key the walkthrough made, to read history after a restart.
-      const run = spawnSync('bash', ['-c', `set -euo pipefail\n${walkthroughScript()}\necho "$KEY"`], {
-        cwd: repo,
-        env: { ...process.env, BASE: first.url, ROOT_KEY: rootKey },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const run = await runWalkthrough(first.url, rootKey);
 
       // Assert
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      const lines = run.stdout.trim().split('\n');
-      expect(lines[0]).toBe('ready');
-      expect(lines[1]).toBe('running');
-      expect(JSON.parse(lines[2]!)).toMatchObject({ received: 3, succeeded: 1, failed: 2, invalid: { null: 1, duplicate: 0 } });
-      expect(lines[3]).toBe('partial_complete, 1/3 processed: 2 of 3 records failed: 1 rejected, 1 without identifier (NULL)');
-      expect(lines[4]).toMatch(/^High-value customers \| partial_complete \| 1\/3 \| \d{4}-\d\d-\d\dT/);
-      expect(lines[5]).toBe('Meta Ads — Main Account: partial_complete (2 of 3 records failed: 1 rejected, 1 without identifier (NULL))');
-      expect(lines.slice(6, 8)).toEqual(['rejected bob@example: Invalid email format', 'NULL null: record has no identifier']);
-      expect(lines.slice(8, 10)).toEqual([
-        '1 × Invalid email format [data, see docs/errors.md#invalid-format]',
-        '1 × record has no identifier [data, see docs/errors.md#missing-identifier]',
-      ]);
-      expect(lines[10]).toMatch(/^identifier,status,status_message,operation,/);
-      expect(lines[11]).toMatch(/^bob@example,rejected,Invalid email format,upsert,/);
-      expect(lines.slice(12, 14)).toEqual(['bob@example replayed', 'dlq.replay bob@example']);
-      key = lines[14]!;
+      key = expectWalkthroughOutput(run);
 
       // The analyst's tools, against the running server's data.
       const env = { ...process.env, PORT: new URL(first.url).port, SYNCTRAIL_DATA_DIR: dataDir };

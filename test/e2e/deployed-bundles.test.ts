@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncLogManifestPrefix } from '#domain/tracking-row.ts';
+import { startLocalStores, type LocalStores } from '../../infra/local/local-stack.ts';
+import { FUNCTION_ENTRIES } from '../../infra/constructs/bundling.ts';
+import { ROUTES } from '../../functions/routes.ts';
+import { scheduledEvent, startDeployedStack, synthesize, type DeployedStack, type SynthesizedStack } from '../support/deployed-stack.ts';
+import { expectWalkthroughOutput, runWalkthrough } from '../support/walkthrough.ts';
+
+/**
+ * The artifacts that deploy, run: `cdk synth` bundles every function as `npm run synth` and
+ * `cdk deploy` do, and the README walkthrough runs through those bundles, each in a process
+ * of its own with only the environment the template gives it, invoked by API Gateway's routes
+ * and EventBridge's rules as the template wires them, over the local stores.
+ */
+const ROOT_KEY = 'st_root_deployed_bundle_test_0123456789abcdef';
+let work: string;
+let stores: LocalStores;
+let stack: SynthesizedStack;
+let deployed: DeployedStack;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'synctrail-bundles-'));
+  stack = synthesize(join(work, 'cdk.out'));
+  stores = await startLocalStores(join(work, 'data'));
+  deployed = await startDeployedStack({ stack, stores, rootKey: ROOT_KEY });
+}, 240_000);
+
+afterAll(async () => {
+  await deployed?.close();
+  await stores?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const failures = () => Promise.all(deployed.asyncInvocations.map(async (i) => i.outcome.then(() => undefined, (error: Error) => `${i.ruleId} → ${i.functionId}: ${error.message}`))).then((all) => all.filter(Boolean));
+
+describe('the deployed bundles', () => {
+  it('are the seven functions the stack deploys, one per entry, each loaded by a plain Node runtime', () => {
+    expect(stack.functions.size).toBe(FUNCTION_ENTRIES.length);
+    expect([...stack.routes.keys()].sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it('serve the README walkthrough, registering the run in Glue and announcing it on the bus', async () => {
+    // Act
+    const run = await runWalkthrough(deployed.url, ROOT_KEY);
+    await deployed.settle();
+
+    // Assert
+    expectWalkthroughOutput(run);
+    // The run's sync_log partition names its manifest folder, never the run folder.
+    expect(deployed.aws.partitions.map((p) => [p.Values, p.StorageDescriptor.Location])).toEqual([
+      [['acme', 'hv-customers-meta', 'run-2026-11-23'], `s3://${stores.settings.bucket}/${syncLogManifestPrefix('acme', 'hv-customers-meta', 'run-2026-11-23')}`],
+    ]);
+    const events = deployed.aws.callsTo('AWSEvents.PutEvents').flatMap((call) => call.Entries.map((e: any) => `${e.EventBusName} ${e.Source} ${e.DetailType}`));
+    // Both run events, and the replay the walkthrough asked for (the producer consumes it from the bus).
+    expect(events.sort()).toEqual(['synctrail-events synctrail SyncTrail DLQ Replay', 'synctrail-events synctrail SyncTrail Run Completed', 'synctrail-events synctrail SyncTrail Run Started']);
+    // The bus rule handed both run events to the webhook delivery bundle, which took them.
+    const deliveries = deployed.asyncInvocations.filter((i) => i.functionId === deployed.functionOf('NotificationsDeliverWebhooks'));
+    expect(deliveries.map((i) => i.event['detail-type']).sort()).toEqual(['SyncTrail Run Completed', 'SyncTrail Run Started']);
+    expect(await failures()).toEqual([]);
+    // The root key came from Secrets Manager, as in AWS.
+    expect(deployed.aws.callsTo('secretsmanager.GetSecretValue').length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('convert an upload through the converter bundle, started by the bucket\'s object-created event', async () => {
+    // Arrange: the walkthrough's org and key.
+    const call = async (method: string, path: string, key: string, body?: unknown) => {
+      const response = await fetch(`${deployed.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const { adminKey } = await call('POST', '/v1/orgs', ROOT_KEY, { orgId: 'uploads-org' });
+    const { key } = await call('POST', '/v1/keys', adminKey, { scopes: ['ingest', 'read'] });
+    await call('PUT', '/v1/syncs/bulk', key, { name: 'Bulk', syncType: 'audience', operation: 'upsert', source: { id: 's', type: 'DataWarehouse::Table', name: 's' }, destination: { id: 'd', name: 'D', connectionType: 'API Endpoint' } });
+    await call('POST', '/v1/syncs/bulk/runs', key, { runId: 'bulk-1' });
+
+    // Act
+    const { uploadUrl } = await call('POST', '/v1/runs/bulk-1/uploads', key, { batchType: 'records_updated', batchNumber: 0 });
+    const lines = Array.from({ length: 2_000 }, (_, i) => JSON.stringify({ identifier: `id-${i}`, payload: { n: i }, status: i % 10 === 0 ? 'rejected' : 'succeeded', statusMessage: i % 10 === 0 ? 'Invalid' : undefined }));
+    const put = await fetch(uploadUrl, { method: 'PUT', body: `${lines.join('\n')}\n` });
+    expect(put.status).toBe(200);
+    await deployed.settle();
+    const completed = await call('POST', '/v1/runs/bulk-1/complete', key);
+
+    // Assert
+    const conversions = deployed.asyncInvocations.filter((i) => i.functionId === deployed.functionOf('UploadsConvertUpload'));
+    expect(conversions).toHaveLength(1);
+    expect(await failures()).toEqual([]);
+    expect(completed).toMatchObject({ status: 'partial_complete', itemsTotal: 2_000, itemsProcessed: 1_800, itemsFailed: 200 });
+  }, 120_000);
+
+  it('refresh the fact tables and check freshness on their schedules', async () => {
+    const scheduled = (target: string) => stack.rules.find((rule) => rule.schedule && rule.targets.includes(deployed.functionOf(target)))!;
+
+    const facts = (await deployed.invoke(deployed.functionOf('SchedulesRefreshFacts'), scheduledEvent(scheduled('SchedulesRefreshFacts').logicalId))) as { orgs: number; rows: Record<string, number> };
+    const freshness = await deployed.invoke(deployed.functionOf('NotificationsCheckFreshness'), scheduledEvent(scheduled('NotificationsCheckFreshness').logicalId));
+
+    expect(facts).toMatchObject({ orgs: 2, rows: { destinations: 2, source_objects: 2 } });
+    expect(freshness).toBeDefined();
+  }, 60_000);
+});
