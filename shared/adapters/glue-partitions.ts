@@ -1,6 +1,9 @@
-import { CreatePartitionCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { BatchDeletePartitionCommand, CreatePartitionCommand, GetPartitionsCommand, type GlueClient, type PartitionValueList } from '@aws-sdk/client-glue';
 import type { PartitionRegistry } from '#domain/ports.ts';
 import { syncLogManifestPrefix, TRACKING_COLUMNS } from '#domain/tracking-row.ts';
+
+/** Glue's limit on the partitions of one BatchDeletePartition. */
+export const DELETE_BATCH_SIZE = 25;
 
 export const GLUE_TYPES = { STRING: 'string', JSON: 'string', TIMESTAMP: 'timestamp', BOOLEAN: 'boolean', INT32: 'int' } as const;
 
@@ -42,7 +45,54 @@ export class GluePartitions implements PartitionRegistry {
       if ((error as Error).name !== 'AlreadyExistsException') throw error;
     }
   }
+
+  /**
+   * Pages through the table's partitions (without their column lists: each page stays small)
+   * and deletes the old ones as it goes, so no listing is held whole. A partition the listing
+   * skips because earlier ones were deleted meanwhile is dropped by the next run.
+   */
+  async dropCreatedBefore(before: Date): Promise<{ scanned: number; dropped: number }> {
+    let scanned = 0;
+    let dropped = 0;
+    let old: PartitionValueList[] = [];
+    let nextToken: string | undefined;
+    do {
+      // A new request per page: the SDK's paginator reuses (and rewrites) one input object.
+      const page = await this.client.send(
+        new GetPartitionsCommand({ DatabaseName: this.database, TableName: this.table, ExcludeColumnSchema: true, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
+      for (const partition of page.Partitions ?? []) {
+        scanned += 1;
+        if (partition.Values && partition.CreationTime && partition.CreationTime.getTime() < before.getTime()) old.push({ Values: partition.Values });
+        if (old.length === DELETE_BATCH_SIZE) {
+          dropped += await this.deletePartitions(old);
+          old = [];
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    if (old.length) dropped += await this.deletePartitions(old);
+    return { scanned, dropped };
+  }
+
+  /** Answers how many it deleted; one already gone is fine, any other failure throws once the batch is done. */
+  private async deletePartitions(partitions: PartitionValueList[]): Promise<number> {
+    const { Errors: errors = [] } = await this.client.send(
+      new BatchDeletePartitionCommand({ DatabaseName: this.database, TableName: this.table, PartitionsToDelete: partitions }),
+    );
+    const failed = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'EntityNotFoundException');
+    if (failed.length) {
+      const first = failed[0]!;
+      throw new Error(
+        `could not drop ${failed.length} of ${partitions.length} ${this.table} partitions, e.g. (${first.PartitionValues?.join(', ')}): ${first.ErrorDetail?.ErrorCode}: ${first.ErrorDetail?.ErrorMessage}`,
+      );
+    }
+    return partitions.length - errors.length;
+  }
 }
 
 /** Local mode has no catalogue: DuckDB reads the run folders directly (`npm run sql`). */
-export const NO_PARTITION_REGISTRY: PartitionRegistry = { registerRun: async () => undefined };
+export const NO_PARTITION_REGISTRY: PartitionRegistry = {
+  registerRun: async () => undefined,
+  dropCreatedBefore: async () => ({ scanned: 0, dropped: 0 }),
+};

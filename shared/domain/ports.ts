@@ -38,6 +38,11 @@ export interface OrgStore {
 export interface PartitionRegistry {
   /** Idempotent: registering a known run does nothing. */
   registerRun(orgId: string, syncId: string, runId: string): Promise<void>;
+  /**
+   * Drops the partitions registered before `before` (a partition already gone is no error);
+   * answers how many were looked at and how many this call dropped.
+   */
+  dropCreatedBefore(before: Date): Promise<{ scanned: number; dropped: number }>;
 }
 
 export interface KeyStore {
