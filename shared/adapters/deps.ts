@@ -56,6 +56,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
       historyRetentionDays: settings.historyRetentionDays,
       webhookRetryDelaysMs: settings.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
       ...(settings.writersAliveSince ? { writersAliveSince: settings.writersAliveSince } : {}),
+      ...(settings.dropPartitionsAfterDays ? { dropPartitionsAfterDays: settings.dropPartitionsAfterDays } : {}),
     },
   };
   return deps;

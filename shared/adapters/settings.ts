@@ -24,6 +24,8 @@ export interface Settings {
   webhookRetryDelaysMs?: number[];
   /** Local mode: when this process started; batch writers from before it are gone. */
   writersAliveSince?: string;
+  /** Managed bucket (AWS): the fact-table job drops `sync_log` partitions created this many days ago. */
+  dropPartitionsAfterDays?: number;
 }
 
 export const DEFAULT_RETENTION_DAYS = 14;
@@ -33,19 +35,33 @@ export const DEFAULT_RETENTION_DAYS = 14;
  * `SYNCTRAIL_HISTORY_RETENTION_DAYS`: how long runs stay in Sync History (default: the same).
  */
 export function retentionFromEnv(env: NodeJS.ProcessEnv): { retentionDays: number; historyRetentionDays: number } {
-  const positive = (name: string, fallback: number) => {
-    const value = Number(env[name] || fallback);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of days`);
-    return value;
-  };
-  const retentionDays = positive('SYNCTRAIL_RETENTION_DAYS', DEFAULT_RETENTION_DAYS);
-  const historyRetentionDays = positive('SYNCTRAIL_HISTORY_RETENTION_DAYS', retentionDays);
+  const retentionDays = positiveDays(env, 'SYNCTRAIL_RETENTION_DAYS') ?? DEFAULT_RETENTION_DAYS;
+  const historyRetentionDays = positiveDays(env, 'SYNCTRAIL_HISTORY_RETENTION_DAYS') ?? retentionDays;
   if (historyRetentionDays < retentionDays) throw new Error('SYNCTRAIL_HISTORY_RETENTION_DAYS must be at least SYNCTRAIL_RETENTION_DAYS');
   return { retentionDays, historyRetentionDays };
 }
 
+/**
+ * `SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS` (set by the CDK app on the fact-table job, managed bucket
+ * only): more than the retention, since a younger partition still names browsable files.
+ */
+function dropPartitionsAfterDaysFromEnv(env: NodeJS.ProcessEnv, retentionDays: number): number | undefined {
+  const days = positiveDays(env, 'SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS');
+  if (days !== undefined && days <= retentionDays) throw new Error('SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS must be more than SYNCTRAIL_RETENTION_DAYS');
+  return days;
+}
+
+/** undefined when unset or empty. */
+function positiveDays(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  if (!env[name]) return undefined;
+  const value = Number(env[name]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of days`);
+  return value;
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const { retentionDays, historyRetentionDays } = retentionFromEnv(env);
+  const dropPartitionsAfterDays = dropPartitionsAfterDaysFromEnv(env, retentionDays);
   return {
     region: env.AWS_REGION ?? 'us-east-1',
     table: env.SYNCTRAIL_TABLE ?? 'synctrail',
@@ -59,5 +75,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(env.SYNCTRAIL_EVENT_BUS ? { eventBusName: env.SYNCTRAIL_EVENT_BUS } : {}),
     ...(env.SYNCTRAIL_WEBHOOK_ALLOW_PRIVATE === 'true' ? { allowPrivateWebhookTargets: true } : {}),
     ...(env.SYNCTRAIL_GLUE_DATABASE ? { glue: { database: env.SYNCTRAIL_GLUE_DATABASE, table: env.SYNCTRAIL_GLUE_TABLE ?? 'sync_log' } } : {}),
+    ...(dropPartitionsAfterDays ? { dropPartitionsAfterDays } : {}),
   };
 }

@@ -256,6 +256,11 @@ export interface Config {
    * timeout) has passed.
    */
   writersAliveSince?: string;
+  /**
+   * Managed bucket only: days after which a run's partition names only expired files, so the
+   * fact-table job drops it. Absent: partitions stay (a bring-your-own bucket keeps its files).
+   */
+  dropPartitionsAfterDays?: number;
 }
 
 /** Asks for an uploaded object to be converted (again): the converter function in AWS, in-process locally. */
