@@ -70,7 +70,7 @@ export class SyncTrailStack extends Stack {
     const ingest = new IngestApi(this, 'IngestApi', routes);
     const query = new QueryApi(this, 'QueryApi', routes);
     const admin = new AdminApi(this, 'AdminApi', routes);
-    const schedules = new Schedules(this, 'Schedules', { storage, environment });
+    const schedules = new Schedules(this, 'Schedules', { storage, analytics, environment });
     const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
     const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
 

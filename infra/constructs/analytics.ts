@@ -157,11 +157,21 @@ export class Analytics extends Construct {
 
   /** Lets a function register `sync_log` partitions (the functions that start runs). */
   grantRegisterPartitions(grantee: IGrantable): void {
+    this.grantSyncLogPartitions(grantee, ['glue:CreatePartition', 'glue:GetTable', 'glue:GetPartition']);
+  }
+
+  /** Lets a function list `sync_log`'s partitions and delete them (the fact-table job, managed bucket only). */
+  grantDropPartitions(grantee: IGrantable): void {
+    this.grantSyncLogPartitions(grantee, ['glue:GetPartitions', 'glue:BatchDeletePartition']);
+  }
+
+  /** Glue authorizes partition calls on the catalog, the database and the table: exactly those three. */
+  private grantSyncLogPartitions(grantee: IGrantable, actions: string[]): void {
     const arn = (resource: string) => this.stack.formatArn({ service: 'glue', resource, resourceName: resource === 'catalog' ? undefined : resource === 'database' ? this.databaseName : `${this.databaseName}/${SYNC_LOG_TABLE}` });
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['glue:CreatePartition', 'glue:GetTable', 'glue:GetPartition'],
+        actions,
         resources: [`arn:${this.stack.partition}:glue:${this.stack.region}:${this.stack.account}:catalog`, arn('database'), arn('table')],
       }),
     );

@@ -33,6 +33,12 @@ export class Storage extends Construct {
   readonly table: TableV2;
   readonly bucket: IBucket;
   readonly managedBucket: boolean;
+  /**
+   * Managed bucket only: a `sync_log` partition created this many days ago names only files the
+   * lifecycle rules below have expired (a run's records are browsable for `retentionDays` from its
+   * start). A bring-your-own bucket keeps its files until its owner's policy: undefined.
+   */
+  readonly dropPartitionsAfterDays: number | undefined;
   readonly accessLogs: Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
@@ -53,6 +59,7 @@ export class Storage extends Construct {
     });
 
     this.managedBucket = !props.existingBucketName;
+    this.dropPartitionsAfterDays = this.managedBucket ? props.retentionDays + 1 : undefined;
     // SyncTrail's own buckets (Athena results, the console) log here, whosever the tracking bucket is.
     this.accessLogs = accessLogsBucket(this, 'AccessLogs');
     if (props.existingBucketName) {

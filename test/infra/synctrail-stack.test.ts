@@ -296,6 +296,36 @@ describe('Schedules and monitoring', () => {
     });
   });
 
+  it("lets the fact-table job drop expired runs' sync_log partitions with the managed bucket only: the setting and exactly two Glue actions", () => {
+    const refreshFacts = (t: Template) => Object.entries(t.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('SchedulesRefreshFacts'));
+    const glueStatements = (t: Template) =>
+      Object.entries(t.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as any[]).filter((s) => JSON.stringify(s.Action).includes('glue:')).map((statement) => ({ id: id.replace(/ServiceRole.*$/, ''), statement })),
+      );
+    const arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:${resource}`]] });
+
+    // Managed bucket: a partition created more than retentionDays + 1 days ago names only expired files.
+    const [[, fn]] = refreshFacts(template) as [[string, any]];
+    expect(fn.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('15');
+    expect(Object.keys(functionsWhere({ SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS: Match.anyValue() }))).toHaveLength(1);
+    expect(glueStatements(template).filter(({ id }) => id === 'SchedulesRefreshFacts')).toEqual([
+      {
+        id: 'SchedulesRefreshFacts',
+        statement: { Effect: 'Allow', Action: ['glue:GetPartitions', 'glue:BatchDeletePartition'], Resource: [arn('catalog'), arn('database/synctrail_synctrail'), arn('table/synctrail_synctrail/sync_log')] },
+      },
+    ]);
+    expect(glueStatements(template).filter(({ statement }) => JSON.stringify(statement).includes('glue:BatchDeletePartition')).map(({ id }) => id)).toEqual(['SchedulesRefreshFacts']);
+    const [[, longer]] = refreshFacts(synth({ retentionDays: 30 }).template) as [[string, any]];
+    expect(longer.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('31');
+
+    // A bring-your-own bucket keeps its files until its owner's policy, so their partitions stay.
+    const byo = synth({ existingBucketName: 'acme-sync-logs' }).template;
+    const [[, byoFn]] = refreshFacts(byo) as [[string, any]];
+    expect(byoFn.Properties.Environment.Variables).not.toHaveProperty('SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS');
+    expect(glueStatements(byo).filter(({ id }) => id === 'SchedulesRefreshFacts')).toEqual([]);
+    expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).not.toContain('glue:BatchDeletePartition');
+  });
+
   it('alarms on every function\'s errors and throttles, API 5xx and failed async work, to a topic', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(FUNCTIONS * 2 + 4); // + API 5xx and three dead-letter queues
