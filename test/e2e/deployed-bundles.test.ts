@@ -92,13 +92,16 @@ describe('the deployed bundles', () => {
     expect(completed).toMatchObject({ status: 'partial_complete', itemsTotal: 2_000, itemsProcessed: 1_800, itemsFailed: 200 });
   }, 120_000);
 
-  it('refresh the fact tables and check freshness on their schedules', async () => {
+  it('refresh the fact tables, drop expired runs\' partitions and check freshness on their schedules', async () => {
     const scheduled = (target: string) => stack.rules.find((rule) => rule.schedule && rule.targets.includes(deployed.functionOf(target)))!;
+    // A run registered 20 days ago: its files and manifests are gone after the 14-day retention.
+    deployed.aws.partitions.push({ Values: ['acme', 'hv-customers-meta', 'run-2026-11-03'], StorageDescriptor: {}, CreationTime: Date.now() / 1000 - 20 * 86_400 });
 
     const facts = (await deployed.invoke(deployed.functionOf('SchedulesRefreshFacts'), scheduledEvent(scheduled('SchedulesRefreshFacts').logicalId))) as { orgs: number; rows: Record<string, number> };
     const freshness = await deployed.invoke(deployed.functionOf('NotificationsCheckFreshness'), scheduledEvent(scheduled('NotificationsCheckFreshness').logicalId));
 
-    expect(facts).toMatchObject({ orgs: 2, rows: { destinations: 2, source_objects: 2 } });
+    expect(facts).toMatchObject({ orgs: 2, rows: { destinations: 2, source_objects: 2 }, partitions: { scanned: 3, dropped: 1 } });
+    expect(deployed.aws.partitions.map((p) => p.Values[2]).sort()).toEqual(['bulk-1', 'run-2026-11-23']);
     expect(freshness).toBeDefined();
   }, 60_000);
 });
