@@ -13,8 +13,15 @@
 export const API_NAMES = ['ingest', 'query', 'admin'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
-/** What each API function may do to the table and the tracking bucket. */
-export const API_ACCESS: Record<ApiName, 'read' | 'readWrite'> = { ingest: 'readWrite', query: 'read', admin: 'readWrite' };
+/**
+ * What each API function may do to the table and to the row-level files (`sync_tracking_datasets/`).
+ * Only ingest writes files; admin reads them (a replay takes the whole record from its file).
+ */
+export const API_ACCESS: Record<ApiName, { table: 'read' | 'readWrite'; files: 'read' | 'readWrite' }> = {
+  ingest: { table: 'readWrite', files: 'readWrite' },
+  query: { table: 'read', files: 'read' },
+  admin: { table: 'readWrite', files: 'read' },
+};
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

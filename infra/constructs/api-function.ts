@@ -34,13 +34,10 @@ abstract class ApiFunction extends Construct {
     this.routes = routesOf(name);
     const needs = new Set(this.routes.flatMap((route) => route.needs ?? []));
     const fn = (this.fn = new SyncTrailFunction(this, 'Function', { fn: `api/${name}`, environment: props.environment }));
-    if (API_ACCESS[name] === 'readWrite') {
-      props.storage.table.grantReadWriteData(fn);
-      bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
-    } else {
-      props.storage.table.grantReadData(fn);
-      bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', 'read');
-    }
+    const access = API_ACCESS[name];
+    if (access.table === 'readWrite') props.storage.table.grantReadWriteData(fn);
+    else props.storage.table.grantReadData(fn);
+    bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', access.files);
     props.rootKey.grantRead(fn);
     if (needs.has('partitions')) props.grantPartitions(fn);
     if (needs.has('events') || needs.has('recovery')) props.eventBus.grantPutEventsTo(fn);

@@ -34,6 +34,14 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** One API call through the deployed routes; any answer but 2xx throws. */
+async function call(method: string, path: string, key: string, body?: unknown) {
+  const response = await fetch(`${deployed.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
 const failures = () => Promise.all(deployed.asyncInvocations.map(async (i) => i.outcome.then(() => undefined, (error: Error) => `${i.ruleId} → ${i.functionId}: ${error.message}`))).then((all) => all.filter(Boolean));
 
 describe('the deployed bundles', () => {
@@ -65,13 +73,7 @@ describe('the deployed bundles', () => {
   }, 120_000);
 
   it('convert an upload through the converter bundle, started by the bucket\'s object-created event', async () => {
-    // Arrange: the walkthrough's org and key.
-    const call = async (method: string, path: string, key: string, body?: unknown) => {
-      const response = await fetch(`${deployed.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-      return JSON.parse(text);
-    };
+    // Arrange: an org of its own.
     const { adminKey } = await call('POST', '/v1/orgs', ROOT_KEY, { orgId: 'uploads-org' });
     const { key } = await call('POST', '/v1/keys', adminKey, { scopes: ['ingest', 'read'] });
     await call('PUT', '/v1/syncs/bulk', key, { name: 'Bulk', syncType: 'audience', operation: 'upsert', source: { id: 's', type: 'DataWarehouse::Table', name: 's' }, destination: { id: 'd', name: 'D', connectionType: 'API Endpoint' } });
@@ -98,10 +100,22 @@ describe('the deployed bundles', () => {
     deployed.aws.partitions.push({ Values: ['acme', 'hv-customers-meta', 'run-2026-11-03'], StorageDescriptor: {}, CreationTime: Date.now() / 1000 - 20 * 86_400 });
 
     const facts = (await deployed.invoke(deployed.functionOf('SchedulesRefreshFacts'), scheduledEvent(scheduled('SchedulesRefreshFacts').logicalId))) as { orgs: number; rows: Record<string, number> };
-    const freshness = await deployed.invoke(deployed.functionOf('NotificationsCheckFreshness'), scheduledEvent(scheduled('NotificationsCheckFreshness').logicalId));
-
+    // The walkthrough's run and the upload's run (the tests before this one) stay.
     expect(facts).toMatchObject({ orgs: 2, rows: { destinations: 2, source_objects: 2 }, partitions: { scanned: 3, dropped: 1 } });
     expect(deployed.aws.partitions.map((p) => p.Values[2]).sort()).toEqual(['bulk-1', 'run-2026-11-23']);
-    expect(freshness).toBeDefined();
+
+    // A signal sync that has never pushed an event, with a freshness rule: the check finds it stale.
+    const { adminKey } = await call('POST', '/v1/orgs', ROOT_KEY, { orgId: 'fresh-org' });
+    const { key } = await call('POST', '/v1/keys', adminKey, { scopes: ['ingest', 'read'] });
+    await call('PUT', '/v1/syncs/purchases', key, { name: 'Purchases', syncType: 'signal', operation: 'append', source: { id: 's', type: 'DataWarehouse::Table', name: 's' }, destination: { id: 'g', name: 'Google Ads', connectionType: 'Google Ads' } });
+    await call('PUT', '/v1/syncs/purchases/alerts', adminKey, { rules: [{ type: 'freshness', maxAgeHours: 1 }] });
+    const freshness = await deployed.invoke(deployed.functionOf('NotificationsCheckFreshness'), scheduledEvent(scheduled('NotificationsCheckFreshness').logicalId));
+    await deployed.settle();
+
+    expect(freshness).toEqual({ syncs: 1, firing: 1 });
+    // The alert fired once (when the rule was set or on the check) and reached the webhook bundle.
+    const fired = deployed.asyncInvocations.filter((i) => i.event['detail-type'] === 'SyncTrail Alert Fired');
+    expect(fired.map((i) => [i.functionId, i.event.detail.data.alert.syncId])).toEqual([[deployed.functionOf('NotificationsDeliverWebhooks'), 'purchases']]);
+    expect(await failures()).toEqual([]);
   }, 60_000);
 });

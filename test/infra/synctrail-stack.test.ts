@@ -104,6 +104,10 @@ describe('functions', () => {
     const writers = Object.entries(policies).filter(([id]) => id.startsWith('IngestApi') || id.startsWith('AdminApi'));
     expect(writers).toHaveLength(2);
     for (const [, policy] of writers) expect(JSON.stringify(policy)).toMatch(/dynamodb:PutItem/);
+    // Admin writes the table (keys, webhooks, rules, dead letters) but no file: only ingest does.
+    const [, admin] = writers.find(([id]) => id.startsWith('AdminApi'))!;
+    expect(JSON.stringify(admin)).not.toMatch(/s3:(PutObject|DeleteObject)/);
+    expect(JSON.stringify(admin)).toMatch(/s3:GetObject/);
   });
 
   it('grants S3 exact actions only, and Glue partitions and events only where a route needs them', () => {
