@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_RETENTION_DAYS } from '#adapters/settings.ts';
 import { Analytics, SYNC_LOG_TABLE } from './constructs/analytics.ts';
 import { ConsoleHosting } from './constructs/console-hosting.ts';
-import { AdminApi, IngestApi, QueryApi } from './constructs/api-function.ts';
+import { ApiFunction } from './constructs/api-function.ts';
 import { SyncTrailHttpApi } from './constructs/http-api.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Notifications } from './constructs/notifications.ts';
@@ -30,7 +30,7 @@ export interface SyncTrailStackProps extends StackProps {
   readonly consoleWebAclArn?: string;
 }
 
-/** SyncTrail in one stack: storage, ingest and query APIs, analytics, schedules, the console, monitoring. */
+/** SyncTrail in one stack: storage, the ingest, query and admin APIs, analytics, schedules, the console, monitoring. */
 export class SyncTrailStack extends Stack {
   readonly storage: Storage;
   readonly analytics: Analytics;
@@ -39,8 +39,10 @@ export class SyncTrailStack extends Stack {
   constructor(scope: Construct, id: string, props: SyncTrailStackProps = {}) {
     super(scope, id, props);
     const retentionDays = props.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    const historyRetentionDays = props.historyRetentionDays ?? retentionDays;
     const storage = (this.storage = new Storage(this, 'Storage', {
       retentionDays,
+      historyRetentionDays,
       deletionProtection: props.deletionProtection ?? true,
       ...(props.existingBucketName ? { existingBucketName: props.existingBucketName } : {}),
     }));
@@ -60,16 +62,16 @@ export class SyncTrailStack extends Stack {
       SYNCTRAIL_TABLE: storage.table.tableName,
       SYNCTRAIL_BUCKET: storage.bucket.bucketName,
       SYNCTRAIL_RETENTION_DAYS: String(retentionDays),
-      SYNCTRAIL_HISTORY_RETENTION_DAYS: String(props.historyRetentionDays ?? retentionDays),
+      SYNCTRAIL_HISTORY_RETENTION_DAYS: String(historyRetentionDays),
       SYNCTRAIL_ROOT_KEY_SECRET_ARN: http.rootKey.secretArn,
       SYNCTRAIL_EVENT_BUS: eventBus.eventBusName,
       SYNCTRAIL_GLUE_DATABASE: analytics.databaseName,
       SYNCTRAIL_GLUE_TABLE: SYNC_LOG_TABLE,
     };
     const routes = { api: http.api, storage, rootKey: http.rootKey, eventBus, environment, grantPartitions: (fn: Parameters<Analytics['grantRegisterPartitions']>[0]) => analytics.grantRegisterPartitions(fn) };
-    const ingest = new IngestApi(this, 'IngestApi', routes);
-    const query = new QueryApi(this, 'QueryApi', routes);
-    const admin = new AdminApi(this, 'AdminApi', routes);
+    const ingest = new ApiFunction(this, 'IngestApi', { ...routes, name: 'ingest' });
+    const query = new ApiFunction(this, 'QueryApi', { ...routes, name: 'query' });
+    const admin = new ApiFunction(this, 'AdminApi', { ...routes, name: 'admin' });
     const schedules = new Schedules(this, 'Schedules', { storage, analytics, environment });
     const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
     const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
@@ -85,6 +87,7 @@ export class SyncTrailStack extends Stack {
 
     new Monitoring(this, 'Monitoring', {
       api: http.api,
+      ingest: ingest.fn,
       functions: new Map([
         ['api/ingest', ingest.fn],
         ['api/query', query.fn],

@@ -10,6 +10,8 @@ import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export interface ApiFunctionProps {
+  /** Which API: its routes are those of `functions/routes.ts` with this `api`. */
+  readonly name: ApiName;
   readonly api: HttpApi;
   readonly storage: Storage;
   readonly rootKey: ISecret;
@@ -25,12 +27,13 @@ export interface ApiFunctionProps {
  * granted its API's access to the table and bucket (the query API reads only), plus what any of
  * its routes needs, and nothing else.
  */
-abstract class ApiFunction extends Construct {
+export class ApiFunction extends Construct {
   readonly fn: SyncTrailFunction;
   readonly routes: readonly Route[];
 
-  constructor(scope: Construct, id: string, props: ApiFunctionProps, name: ApiName) {
+  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
     super(scope, id);
+    const { name } = props;
     this.routes = routesOf(name);
     const needs = new Set(this.routes.flatMap((route) => route.needs ?? []));
     const fn = (this.fn = new SyncTrailFunction(this, 'Function', { fn: `api/${name}`, environment: props.environment }));
@@ -56,26 +59,5 @@ abstract class ApiFunction extends Construct {
     // route would be 40 resources for nothing: API Gateway only sends the routes wired to it).
     const integration = new HttpLambdaIntegration('Integration', fn, { scopePermissionToRoute: false });
     for (const route of this.routes) props.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
-  }
-}
-
-/** What producers send: syncs, runs, batches, completion, uploads, OpenLineage events. */
-export class IngestApi extends ApiFunction {
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
-    super(scope, id, props, 'ingest');
-  }
-}
-
-/** Every route that only reads: history, status, records, Sync Logs, stats, audit, dead letters. */
-export class QueryApi extends ApiFunction {
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
-    super(scope, id, props, 'query');
-  }
-}
-
-/** Orgs, keys, webhooks, alert rules and dead-letter actions. */
-export class AdminApi extends ApiFunction {
-  constructor(scope: Construct, id: string, props: ApiFunctionProps) {
-    super(scope, id, props, 'admin');
   }
 }

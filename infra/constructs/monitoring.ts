@@ -13,6 +13,8 @@ import type { SyncTrailFunction } from './synctrail-function.ts';
 export interface MonitoringProps {
   readonly api: HttpApi;
   readonly functions: ReadonlyMap<string, SyncTrailFunction>;
+  /** The ingest API's function, whose duration the dashboard shows beside the records ingested. */
+  readonly ingest: SyncTrailFunction;
   /** Dead-letter queues of asynchronous work (schedules, upload conversion). */
   readonly deadLetters: readonly Queue[];
   readonly alarmEmail?: string;
@@ -57,7 +59,7 @@ export class Monitoring extends Construct {
 
     const records = (name: string, label: string) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName: name, statistic: 'Sum', period: Duration.minutes(5), label });
-    const ingest = props.functions.get('api/ingest');
+    const { ingest } = props;
     new Dashboard(this, 'Dashboard', {
       widgets: [
         [new TextWidget({ markdown: '# SyncTrail\nIngest volume, failures and latency.', width: 24, height: 2 })],
@@ -78,8 +80,8 @@ export class Monitoring extends Construct {
           }),
           new GraphWidget({
             title: 'Ingest API (function)',
-            left: ingest ? [ingest.metricDuration({ statistic: 'p99' }), ingest.metricDuration({ statistic: 'p50' })] : [],
-            right: ingest ? [ingest.metricErrors()] : [],
+            left: [ingest.metricDuration({ statistic: 'p99' }), ingest.metricDuration({ statistic: 'p50' })],
+            right: [ingest.metricErrors()],
             width: 12,
           }),
         ],

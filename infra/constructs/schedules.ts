@@ -16,7 +16,7 @@ export interface SchedulesProps {
 }
 
 /**
- * Seed 001: fact tables are refreshed every six hours, separate from sync runs. With the managed
+ * Fact tables are refreshed every six hours, separate from sync runs. With the managed
  * bucket the same job drops the `sync_log` partitions of runs whose files have expired.
  */
 export class Schedules extends Construct {

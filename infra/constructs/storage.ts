@@ -8,6 +8,8 @@ import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 export interface StorageProps {
   /** Days row-level files under `sync_tracking_datasets/` (and their Athena manifests) are kept in the managed bucket. */
   readonly retentionDays: number;
+  /** Days a run accepts batches after it starts (its item's life in Sync History). */
+  readonly historyRetentionDays: number;
   /** An existing bucket to write to instead ("bring your own bucket"): no lifecycle rule is added. */
   readonly existingBucketName?: string;
   readonly deletionProtection: boolean;
@@ -35,8 +37,10 @@ export class Storage extends Construct {
   readonly managedBucket: boolean;
   /**
    * Managed bucket only: a `sync_log` partition created this many days ago names only files the
-   * lifecycle rules below have expired (a run's records are browsable for `retentionDays` from its
-   * start). A bring-your-own bucket keeps its files until its owner's policy: undefined.
+   * lifecycle rules below have expired. A run takes batches until `historyRetentionDays` after it
+   * starts, and each file lives `retentionDays` from when it was written, so its last file is gone
+   * `historyRetentionDays + retentionDays` days after the start; a day more for the clock's sake.
+   * A bring-your-own bucket keeps its files until its owner's policy: undefined.
    */
   readonly dropPartitionsAfterDays: number | undefined;
   readonly accessLogs: Bucket;
@@ -59,7 +63,7 @@ export class Storage extends Construct {
     });
 
     this.managedBucket = !props.existingBucketName;
-    this.dropPartitionsAfterDays = this.managedBucket ? props.retentionDays + 1 : undefined;
+    this.dropPartitionsAfterDays = this.managedBucket ? props.historyRetentionDays + props.retentionDays + 1 : undefined;
     // SyncTrail's own buckets (Athena results, the console) log here, whosever the tracking bucket is.
     this.accessLogs = accessLogsBucket(this, 'AccessLogs');
     if (props.existingBucketName) {

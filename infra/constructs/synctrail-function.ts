@@ -9,7 +9,7 @@ import { BUNDLING } from './bundling.ts';
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
 export interface SyncTrailFunctionProps {
-  /** Handler module under `functions/`, without extension, e.g. `ingest/post-batch`. */
+  /** Entry module under `functions/`, without extension, e.g. `api/ingest` (one of `FUNCTION_ENTRIES`). */
   readonly fn: string;
   readonly environment: Record<string, string>;
   readonly timeout?: Duration;
@@ -21,7 +21,7 @@ export interface SyncTrailFunctionProps {
  * Every SyncTrail function's defaults in one place: Node.js 24 (the code also runs on 20 and 22) on arm64, bundled with
  * esbuild as ESM (`bundling.ts`), JSON logs into a log group with bounded retention, X-Ray tracing.
  * Grants are added by the construct that owns the resource, per function, as narrow as
- * the function's route needs.
+ * what the function's routes or job need.
  */
 export class SyncTrailFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SyncTrailFunctionProps) {

@@ -96,8 +96,9 @@ describe('the deployed bundles', () => {
 
   it('refresh the fact tables, drop expired runs\' partitions and check freshness on their schedules', async () => {
     const scheduled = (target: string) => stack.rules.find((rule) => rule.schedule && rule.targets.includes(deployed.functionOf(target)))!;
-    // A run registered 20 days ago: its files and manifests are gone after the 14-day retention.
-    deployed.aws.partitions.push({ Values: ['acme', 'hv-customers-meta', 'run-2026-11-03'], StorageDescriptor: {}, CreationTime: Date.now() / 1000 - 20 * 86_400 });
+    // A run registered 30 days ago: even a run taking batches for the whole 14 days of history has
+    // no file left after 14 more (the cutoff is 14 + 14 + 1 days).
+    deployed.aws.partitions.push({ Values: ['acme', 'hv-customers-meta', 'run-2026-11-03'], StorageDescriptor: {}, CreationTime: Date.now() / 1000 - 30 * 86_400 });
 
     const facts = (await deployed.invoke(deployed.functionOf('SchedulesRefreshFacts'), scheduledEvent(scheduled('SchedulesRefreshFacts').logicalId))) as { orgs: number; rows: Record<string, number> };
     // The walkthrough's run and the upload's run (the tests before this one) stay.

@@ -308,9 +308,9 @@ describe('Schedules and monitoring', () => {
       );
     const arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:${resource}`]] });
 
-    // Managed bucket: a partition created more than retentionDays + 1 days ago names only expired files.
+    // Managed bucket: a run takes batches for historyRetentionDays, each file lives retentionDays: 14 + 14 + 1.
     const [[, fn]] = refreshFacts(template) as [[string, any]];
-    expect(fn.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('15');
+    expect(fn.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('29');
     expect(Object.keys(functionsWhere({ SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS: Match.anyValue() }))).toHaveLength(1);
     expect(glueStatements(template).filter(({ id }) => id === 'SchedulesRefreshFacts')).toEqual([
       {
@@ -320,7 +320,9 @@ describe('Schedules and monitoring', () => {
     ]);
     expect(glueStatements(template).filter(({ statement }) => JSON.stringify(statement).includes('glue:BatchDeletePartition')).map(({ id }) => id)).toEqual(['SchedulesRefreshFacts']);
     const [[, longer]] = refreshFacts(synth({ retentionDays: 30 }).template) as [[string, any]];
-    expect(longer.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('31');
+    expect(longer.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('61');
+    const [[, history]] = refreshFacts(synth({ retentionDays: 14, historyRetentionDays: 90 }).template) as [[string, any]];
+    expect(history.Properties.Environment.Variables.SYNCTRAIL_DROP_PARTITIONS_AFTER_DAYS).toBe('105');
 
     // A bring-your-own bucket keeps its files until its owner's policy, so their partitions stay.
     const byo = synth({ existingBucketName: 'acme-sync-logs' }).template;

@@ -96,10 +96,15 @@ interface Invocation {
   reject: (error: Error) => void;
 }
 
-/** One function's runtime: a child process holding the bundle, invoked over IPC. */
+/**
+ * One function's runtime: a child process holding the bundle, invoked over IPC, one
+ * invocation at a time as a Lambda execution environment takes them (with the template's
+ * timeout, enforced by the runtime).
+ */
 class FunctionRuntime {
   private readonly pending = new Map<string, Invocation>();
   private child?: ChildProcess;
+  private queue: Promise<unknown> = Promise.resolve();
   output = '';
 
   constructor(
@@ -134,16 +139,21 @@ class FunctionRuntime {
   }
 
   invoke(event: unknown): Promise<unknown> {
-    const id = randomUUID();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.child!.send({ id, event });
-    });
+    const run = () => {
+      const id = randomUUID();
+      return new Promise((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.child!.send({ id, event });
+      });
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return Promise.resolve();
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
@@ -273,7 +283,18 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
     };
     runtimes.set(fn.logicalId, new FunctionRuntime(fn, environment));
   }
-  await Promise.all([...runtimes.values()].map((runtime) => runtime.start()));
+  const stopAll = async () => {
+    stores.s3.off('event', onObject);
+    await Promise.all([...runtimes.values()].map((runtime) => runtime.stop()));
+    await aws.close();
+  };
+  try {
+    await Promise.all([...runtimes.values()].map((runtime) => runtime.start()));
+  } catch (error) {
+    // A bundle that does not load fails the test; the others and the stand-ins do not outlive it.
+    await stopAll();
+    throw error;
+  }
 
   const routes: LocalRoute[] = [...stack.routes].map(([routeKey, functionId]) => {
     const [method, path] = routeKey.split(' ') as [string, string];
@@ -311,11 +332,9 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
       return id;
     },
     async close() {
-      stores.s3.off('event', onObject);
       server.closeAllConnections?.();
       await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
-      await Promise.all([...runtimes.values()].map((runtime) => runtime.stop()));
-      await aws.close();
+      await stopAll();
     },
   };
 }

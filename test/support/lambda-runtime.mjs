@@ -31,10 +31,16 @@ try {
       fail: () => undefined,
       succeed: () => undefined,
     };
+    let timer;
+    const timedOut = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)), timeoutMs);
+    });
     try {
-      const result = await handler(event, context);
+      const result = await Promise.race([handler(event, context), timedOut]);
+      clearTimeout(timer);
       process.send({ id, result: result === undefined ? null : result });
     } catch (error) {
+      clearTimeout(timer);
       process.send({ id, error: { name: error?.name, message: String(error?.message ?? error), stack: String(error?.stack ?? '') } });
     }
   });
