@@ -192,6 +192,15 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
       })),
     }),
   );
+  // dynalite answers CreateTable with the table CREATING and turns it ACTIVE on a timer; until
+  // then every other call on it answers ResourceNotFoundException. Wait for ACTIVE, as a client of
+  // DynamoDB must.
+  for (let attempt = 0; ; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (attempt >= 200) throw new Error(`table ${TABLE} still ${Table?.TableStatus} after 2 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export interface LocalStores {
