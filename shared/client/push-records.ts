@@ -55,7 +55,10 @@ interface RunBatch {
   phase: string | null;
   received: number;
   succeeded: number;
+  partialSuccess: number;
   failed: number;
+  inProgress: number;
+  superseded: number;
   invalid: { null: number; duplicate: number };
   error: { reason: string } | null;
 }
@@ -195,7 +198,7 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
     const deadline = Date.now() + (options.uploadTimeoutMs ?? 15 * 60_000);
     for (let poll = 0; Date.now() < deadline; poll += 1) {
       const state = await batchState(number);
-      if (state?.state === 'done') return { batchType, batchNumber: number, received: state.received, succeeded: state.succeeded, partialSuccess: 0, failed: state.failed, invalid: state.invalid };
+      if (state?.state === 'done') return { batchType, batchNumber: number, received: state.received, succeeded: state.succeeded, partialSuccess: state.partialSuccess, failed: state.failed, inProgress: state.inProgress, superseded: state.superseded, invalid: state.invalid };
       if (state?.state === 'failed') throw new PushError(`upload of batch ${number} failed: ${state.error?.reason}`, 400, state.error);
       await sleep(Math.min(2000, 100 * 2 ** Math.min(poll, 5)));
     }

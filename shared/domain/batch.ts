@@ -6,7 +6,7 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { loadLiveRun, type Run } from './run.ts';
 import { addPayloadFieldTypes, boundedFields, payloadSchema, type JsonType } from './payload.ts';
-import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
+import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, isInFlight, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
@@ -57,7 +57,13 @@ export const batchRequestSchema = z
   });
 export type BatchRequest = z.infer<typeof batchRequestSchema>;
 
-/** What a batch adds to its run. `failed` includes the NULL and DUPLICATE ones. */
+/**
+ * What a batch adds to its run. `failed` includes the NULL and DUPLICATE ones. `inFlight`
+ * counts records reported in progress or extracting (neither successes nor failures), and
+ * `superseded` those of them a later record of the same identifier settled: within the batch
+ * when it is counted, across the run's batches once the run completes. Absent on batches
+ * counted before in-flight statuses existed: read them as 0.
+ */
 export interface BatchCounts {
   received: number;
   succeeded: number;
@@ -65,9 +71,13 @@ export interface BatchCounts {
   failed: number;
   null: number;
   duplicate: number;
+  inFlight?: number;
+  superseded?: number;
 }
 
-/** Counts per entity type, keyed `type|received`, `type|succeeded`, `type|partial`, `type|failed`. */
+export const emptyCounts = (): Required<BatchCounts> => ({ received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0, inFlight: 0, superseded: 0 });
+
+/** Counts per entity type, keyed `type|received`, `type|succeeded`, `type|partial`, `type|failed`, `type|inFlight`, `type|superseded`. */
 export type EntityCounts = Record<string, number>;
 
 /** The answer to `POST /v1/runs/{runId}/batches`, the same on every retry. */
@@ -78,6 +88,10 @@ export interface BatchResult {
   succeeded: number;
   partialSuccess: number;
   failed: number;
+  /** Reported in progress or extracting and not settled by a later record of this batch. */
+  inProgress: number;
+  /** In-flight records a later record of the same identifier in this batch settled. */
+  superseded: number;
   invalid: { null: number; duplicate: number };
 }
 
@@ -146,17 +160,20 @@ export interface ClassifiedBatch {
 }
 
 /**
- * Assigns SyncTrail's own checks before counting (seed 001), one record at a time so that a
- * million-record upload streams through it: a record without an identifier is `NULL`; a
- * record whose identifier already appeared in this batch is `DUPLICATE` (the first
- * occurrence keeps its reported status).
+ * Assigns SyncTrail's own checks before counting (Sync Tracking), one record at a time so
+ * that a million-record upload streams through it: a record without an identifier is `NULL`;
+ * a record whose identifier already appeared in this batch is `DUPLICATE` (the first
+ * occurrence keeps its reported status) — unless that earlier record was in flight (in
+ * progress, extracting): then the later one is its next report and supersedes it.
  */
 export class BatchClassifier {
-  readonly counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  readonly counts: Required<BatchCounts> = emptyCounts();
   readonly entityCounts: EntityCounts = {};
   readonly payloadFields: Record<string, JsonType> = {};
   maxEventDate: string | undefined;
   private readonly seen = new IdentifierSet();
+  /** Identifiers whose latest record in this batch is in flight, with its entity type. */
+  private readonly inFlight = new Map<string, string>();
   private readonly startedAt: Date;
   private readonly endedAt: Date;
 
@@ -174,26 +191,35 @@ export class BatchClassifier {
     const identifier = raw === null || raw.trim() === '' ? null : raw;
     let status: RecordStatus = normalizeReportedStatus(record.status)!;
     let statusMessage = record.statusMessage ?? null;
+    const entityType = record.entityType ?? run.entityType ?? NO_ENTITY_TYPE;
     if (identifier === null) {
       status = 'NULL';
       statusMessage = statusMessage ?? NULL_MESSAGE;
       this.counts.null += 1;
     } else if (!this.seen.add(identifier)) {
-      status = 'DUPLICATE';
-      statusMessage = statusMessage ?? DUPLICATE_MESSAGE;
-      this.counts.duplicate += 1;
+      const earlier = this.inFlight.get(identifier);
+      if (earlier !== undefined) {
+        // The pipeline's next report of a record it was still working on.
+        this.inFlight.delete(identifier);
+        this.counts.superseded += 1;
+        this.bump(earlier, 'superseded');
+      } else {
+        status = 'DUPLICATE';
+        statusMessage = statusMessage ?? DUPLICATE_MESSAGE;
+        this.counts.duplicate += 1;
+      }
     }
+    if (identifier !== null && isInFlight(status)) this.inFlight.set(identifier, entityType);
     this.counts.received += 1;
     const outcome = outcomeOf(status);
-    const field = outcome === 'success' ? 'succeeded' : outcome;
+    const field = outcome === 'success' ? 'succeeded' : outcome === 'in_flight' ? 'inFlight' : outcome;
     this.counts[field] += 1;
-    const entityType = record.entityType ?? run.entityType ?? NO_ENTITY_TYPE;
-    this.entityCounts[`${entityType}|received`] = (this.entityCounts[`${entityType}|received`] ?? 0) + 1;
-    this.entityCounts[`${entityType}|${field}`] = (this.entityCounts[`${entityType}|${field}`] ?? 0) + 1;
+    this.bump(entityType, 'received');
+    this.bump(entityType, field);
     addPayloadFieldTypes(this.payloadFields, record.payload);
 
     const eventDate = record.eventDate ? new Date(record.eventDate) : null;
-    if (eventDate && outcome !== 'failed') {
+    if (eventDate && (outcome === 'success' || outcome === 'partial')) {
       const iso = eventDate.toISOString();
       if (!this.maxEventDate || iso > this.maxEventDate) this.maxEventDate = iso;
     }
@@ -225,6 +251,11 @@ export class BatchClassifier {
     };
   }
 
+  private bump(entityType: string, field: keyof BatchCounts) {
+    const key = `${entityType}|${field}`;
+    this.entityCounts[key] = (this.entityCounts[key] ?? 0) + 1;
+  }
+
   summary(): Omit<ClassifiedBatch, 'rows'> {
     return {
       counts: this.counts,
@@ -248,6 +279,8 @@ export const resultOf = (batch: Pick<BatchRecord, 'batchType' | 'batchNumber' | 
   succeeded: batch.counts.succeeded + batch.counts.partial,
   partialSuccess: batch.counts.partial,
   failed: batch.counts.failed,
+  inProgress: (batch.counts.inFlight ?? 0) - (batch.counts.superseded ?? 0),
+  superseded: batch.counts.superseded ?? 0,
   invalid: { null: batch.counts.null, duplicate: batch.counts.duplicate },
 });
 
@@ -437,7 +470,7 @@ export interface BatchTally {
 }
 
 export function tallyBatches(batches: BatchRecord[]): BatchTally {
-  const counts: BatchCounts = { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 };
+  const counts = emptyCounts();
   const entityCounts: EntityCounts = {};
   let batchCount = 0;
   let maxEventDate: string | undefined;

@@ -50,13 +50,13 @@ export type TimelineOutcome = ReturnType<typeof presentOutcome>;
 
 /** Per sync and destination: the latest outcome and how often each outcome happened. */
 export function summarizeTimeline(outcomes: TimelineOutcome[]) {
-  const byDestination = new Map<string, { syncId: string; entityName: string; destinationId: string; destinationName: string; connectionType: string; latest: TimelineOutcome; counts: Record<'success' | 'partial' | 'failed', number> }>();
+  const byDestination = new Map<string, { syncId: string; entityName: string; destinationId: string; destinationName: string; connectionType: string; latest: TimelineOutcome; counts: Record<'success' | 'partial' | 'failed' | 'in_flight', number> }>();
   for (const outcome of outcomes) {
     const key = `${outcome.syncId}\u0000${outcome.destinationId}`;
     let entry = byDestination.get(key);
     if (!entry) {
       // Outcomes arrive newest first: the first one seen is the latest.
-      entry = { syncId: outcome.syncId, entityName: outcome.entityName, destinationId: outcome.destinationId, destinationName: outcome.destinationName, connectionType: outcome.connectionType, latest: outcome, counts: { success: 0, partial: 0, failed: 0 } };
+      entry = { syncId: outcome.syncId, entityName: outcome.entityName, destinationId: outcome.destinationId, destinationName: outcome.destinationName, connectionType: outcome.connectionType, latest: outcome, counts: { success: 0, partial: 0, failed: 0, in_flight: 0 } };
       byDestination.set(key, entry);
     }
     entry.counts[outcomeOf(outcome.status as RecordStatus)] += 1;

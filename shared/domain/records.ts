@@ -9,6 +9,7 @@ import { cursorSchema, limitSchema } from './query-params.ts';
 import { loadLiveRun, type Run } from './run.ts';
 import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
+import { batchOrderKey, filedBatches } from './in-flight.ts';
 
 /** `status=rejected,NULL` (any stored status or producer word) or `status=invalid` (NULL and DUPLICATE). */
 export const statusFilter = z
@@ -97,14 +98,11 @@ export function presentRecord(row: TrackingRow) {
   };
 }
 
-export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
+export { batchOrderKey };
 
-/** Counted batches with files, newest first (seed 001: records appear batch by batch). */
-async function readableBatches(deps: Deps, run: Run): Promise<Array<BatchRecord & { fileKey: string }>> {
-  const batches = await deps.runs.listBatches(run.orgId, run.runId);
-  return batches
-    .filter((b): b is BatchRecord & { fileKey: string } => b.state === 'done' && Boolean(b.fileKey))
-    .sort((a, b) => (batchOrderKey(a) < batchOrderKey(b) ? 1 : -1));
+/** Counted batches with files, newest first (Sync Tracking: records appear batch by batch). */
+async function readableBatches(deps: Deps, run: Run, listed?: BatchRecord[]): Promise<Array<BatchRecord & { fileKey: string }>> {
+  return filedBatches(listed ?? (await deps.runs.listBatches(run.orgId, run.runId))).reverse();
 }
 
 /** A run whose row-level records may be read now: not a dry run, inside the retention window. */
@@ -137,25 +135,41 @@ export function decodePosition<T extends z.ZodType>(cursor: string, schema: T): 
 
 export const positionSchema = z.strictObject({ batch: z.string().min(1).max(512), row: z.number().int().min(-1) });
 
-export type WalkColumns = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>;
+export type WalkColumns = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type' | 'reported_status'>;
+
+/** A row's place in its run, for filters that judge a row by where it is (superseded rows). */
+export interface RowPlace {
+  batch: string;
+  row: number;
+}
+
+const WALK_COLUMNS: Array<keyof WalkColumns> = ['identifier', 'status', 'entity_type', 'reported_status'];
 
 /**
  * Walks one run's records newest batch first, in row order within a batch, reading only
  * the few columns a filter needs and whole rows only for what it returns. `next` is where
  * to go on when it stopped at `limit` with more possibly left in this run.
  */
-export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => boolean, limit: number, from?: Position, exactIdentifier?: string) {
-  const batches = await readableBatches(deps, run);
+export async function walkRun(
+  deps: Deps,
+  run: Run,
+  keep: (row: WalkColumns, place: RowPlace) => boolean,
+  limit: number,
+  from?: Position,
+  exactIdentifier?: string,
+  listed?: BatchRecord[],
+) {
+  const batches = await readableBatches(deps, run, listed);
   if (exactIdentifier !== undefined) return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from);
   const rows: TrackingRow[] = [];
   for (const [index, batch] of batches.entries()) {
     const order = batchOrderKey(batch);
     if (from && order > from.batch) continue;
     const afterRow = from && order === from.batch ? from.row : -1;
-    const keys = await deps.files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']);
+    const keys = await deps.files.readColumns(batch.fileKey, WALK_COLUMNS);
     const matches: number[] = [];
     keys.forEach((row, i) => {
-      if (i > afterRow && keep(row)) matches.push(i);
+      if (i > afterRow && keep(row, { batch: order, row: i })) matches.push(i);
     });
     const take = matches.slice(0, limit - rows.length);
     if (take.length) {
@@ -170,6 +184,15 @@ export async function walkRun(deps: Deps, run: Run, keep: (row: WalkColumns) => 
   return { rows };
 }
 
+/** Visits every row of a run (the few columns filters read), batch by batch: for counting, never returning rows. */
+export async function scanRun(deps: Deps, run: Run, visit: (row: WalkColumns, place: RowPlace) => void, listed?: BatchRecord[]): Promise<void> {
+  for (const batch of await readableBatches(deps, run, listed)) {
+    const order = batchOrderKey(batch);
+    const rows = await deps.files.readColumns(batch.fileKey, WALK_COLUMNS);
+    rows.forEach((row, i) => visit(row, { batch: order, row: i }));
+  }
+}
+
 /** Batch files asked at once by an identifier lookup. */
 const LOOKUP_CONCURRENCY = 16;
 
@@ -181,7 +204,7 @@ async function walkByIdentifier(
   deps: Deps,
   batches: Array<BatchRecord & { fileKey: string }>,
   identifier: string,
-  keep: (row: WalkColumns) => boolean,
+  keep: (row: WalkColumns, place: RowPlace) => boolean,
   limit: number,
   from?: Position,
 ) {
@@ -196,7 +219,7 @@ async function walkByIdentifier(
   for (const [index, batch] of candidates.entries()) {
     const order = batchOrderKey(batch);
     const afterRow = from && order === from.batch ? from.row : -1;
-    const matches = found[index]!.filter((row) => row.row_number > afterRow && keep(row)).sort((a, b) => a.row_number - b.row_number);
+    const matches = found[index]!.filter((row) => row.row_number > afterRow && keep(row, { batch: order, row: row.row_number })).sort((a, b) => a.row_number - b.row_number);
     const take = matches.slice(0, limit - rows.length);
     rows.push(...take);
     if (rows.length >= limit) {

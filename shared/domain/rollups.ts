@@ -7,6 +7,7 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import { presentRun, runQuerySchema, withLiveCounts, type Run, type RunQuery } from './run.ts';
+import { countLogRows, logStatusFilter, tracked, type LogCards } from './sync-logs.ts';
 
 /**
  * Stats, facets and instances add up run items (their counters), never parquet files.
@@ -38,37 +39,60 @@ export const statsQuerySchema = z
     syncId: idSchema.optional(),
     instance: text.optional(),
     entityType: text.optional(),
+    /** As in Sync Logs: a partial, case-insensitive match on the source id (the cards then count rows). */
+    sourceId: text.optional(),
+    status: logStatusFilter.optional(),
   })
   .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
 
-/** A run's record counts, for one entity type or all; an error run pushed nothing (seed 000). */
-function countsOf(run: Run, entityType: string | undefined) {
-  const pick = (field: string) => (entityType ? (run.entityCounts[`${entityType}|${field}`] ?? 0) : 0);
-  const received = entityType ? pick('received') : run.counts.received;
-  if (run.status === 'error') return { received, success: 0, partial: 0, failed: received };
-  return entityType
-    ? { received, success: pick('succeeded'), partial: pick('partial'), failed: pick('failed') }
-    : { received, success: run.counts.succeeded, partial: run.counts.partial, failed: run.counts.failed };
+/**
+ * A run's cards, from its counters: every record as it was reported (an error run's rows too:
+ * Sync Logs shows rows, and Sync History's items failed is where an error run fails them all),
+ * less the in-flight reports a later record superseded.
+ */
+function cardsOf(run: Run, entityType: string | undefined): LogCards {
+  const pick = (field: string) => run.entityCounts[`${entityType}|${field}`] ?? 0;
+  const counts = entityType
+    ? { received: pick('received'), succeeded: pick('succeeded'), partial: pick('partial'), failed: pick('failed'), inFlight: pick('inFlight'), superseded: pick('superseded') }
+    : run.counts;
+  const superseded = counts.superseded ?? 0;
+  return {
+    totalOperations: counts.received - superseded,
+    success: counts.succeeded,
+    partialSuccess: counts.partial,
+    failed: counts.failed,
+    inProgress: (counts.inFlight ?? 0) - superseded,
+  };
 }
 
-/** `GET /v1/stats`: seed 002's five cards, over non-dry runs matching the filters. */
+/**
+ * `GET /v1/stats`: the Sync Logs cards over every row Sync Logs lists for these filters (runs
+ * that keep row-level records, inside their retention window). Run counters answer unless a
+ * Source ID or status filter asks for rows; then the rows are counted (`countedFrom: rows`).
+ * Success Rate is successes out of the total; partial successes are a card of their own.
+ */
 export async function getStats(deps: Deps, principal: Principal, query: StatsQuery) {
   const orgId = requireOrgKey(principal, 'read');
-  const totals = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, runs: 0 };
-  const { entityType, ...runFilter } = query;
+  const { entityType, sourceId, status, ...runFilter } = query;
+  const rate = (cards: LogCards) => (cards.totalOperations === 0 ? null : cards.success / cards.totalOperations);
+  if (sourceId || status) {
+    const counted = await countLogRows(deps, orgId, runFilter, { entityType, sourceId, status });
+    return { ...counted, successRate: rate(counted), countedFrom: 'rows' as const };
+  }
+  const now = deps.clock.now();
+  const totals = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, inProgress: 0, runs: 0 };
+  const runs: Run[] = [];
   const { truncated } = await scanRuns(deps, orgId, runFilter, (run) => {
-    if (run.dryRun) return;
-    const counts = countsOf(run, entityType);
-    if (entityType && counts.received === 0) return;
-    totals.runs += 1;
-    totals.totalOperations += counts.received;
-    totals.success += counts.success;
-    totals.partialSuccess += counts.partial;
-    totals.failed += counts.failed;
+    if (tracked(run, now)) runs.push(run);
   });
-  const processed = totals.success + totals.partialSuccess;
-  return { ...totals, successRate: totals.totalOperations === 0 ? null : processed / totals.totalOperations, truncated };
+  for (const run of runs) {
+    const cards = cardsOf(run, entityType);
+    if (entityType && cards.totalOperations === 0) continue;
+    totals.runs += 1;
+    for (const key of Object.keys(cards) as Array<keyof LogCards>) totals[key] += cards[key];
+  }
+  return { ...totals, successRate: rate(totals), truncated, countedFrom: 'counters' as const };
 }
 
 export const facetsQuerySchema = z.strictObject({ instance: text.optional() });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { boundedEntityCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
+import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
 import { presentBatch } from './uploads.ts';
 import { conflict, DomainError, notFound } from './errors.ts';
 import { idSchema, newId } from './ids.ts';
@@ -15,6 +15,7 @@ import { newEvent, publishQuietly } from './events.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import type { JsonType } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
+import { findSuperseded } from './in-flight.ts';
 
 /** A run: a Sync History row. The sync's configuration is copied in at start. */
 export interface Run {
@@ -109,13 +110,19 @@ export interface RunOutcome {
   coverageRate: number | null;
 }
 
+/** Records of a run: every record received, less the in-flight reports a later record superseded. */
+export const recordsOf = (counts: BatchCounts) => counts.received - (counts.superseded ?? 0);
+
+/** In-flight records no later record settled. */
+export const inProgressOf = (counts: BatchCounts) => (counts.inFlight ?? 0) - (counts.superseded ?? 0);
+
 /**
- * Final status and counters (API.md): `error` when the producer says so, and then nothing
- * counts as pushed; else `partial_complete` when any record failed (records the producer
- * says it had but never sent count as failed), else `complete`.
+ * Final status and counters: `error` when the producer says so, and then nothing counts as
+ * pushed; else `partial_complete` when any record was not processed (failed, still in
+ * progress at completion, or said to exist but never sent), else `complete`.
  */
 export function finalOutcome(counts: BatchCounts, request: Pick<CompleteRunRequest, 'status' | 'itemsTotal'>): RunOutcome {
-  const itemsTotal = Math.max(counts.received, request.itemsTotal ?? 0);
+  const itemsTotal = Math.max(recordsOf(counts), request.itemsTotal ?? 0);
   const coverage = (processed: number) => (itemsTotal === 0 ? null : processed / itemsTotal);
   if (request.status === 'error') {
     return { status: 'error', itemsTotal, itemsProcessed: 0, itemsFailed: itemsTotal, coverageRate: coverage(0) };
@@ -133,10 +140,26 @@ export function summarizeFailures(counts: BatchCounts, outcome: RunOutcome): str
   if (rejected > 0) parts.push(`${rejected} rejected`);
   if (counts.null > 0) parts.push(`${counts.null} without identifier (NULL)`);
   if (counts.duplicate > 0) parts.push(`${counts.duplicate} duplicate (DUPLICATE)`);
-  const notSent = outcome.itemsTotal - counts.received;
+  const inProgress = inProgressOf(counts);
+  if (inProgress > 0) parts.push(`${inProgress} still in progress`);
+  const notSent = outcome.itemsTotal - recordsOf(counts);
   if (notSent > 0) parts.push(`${notSent} not sent`);
-  return `${outcome.itemsFailed} of ${outcome.itemsTotal} records failed: ${parts.join(', ')}`;
+  return `${outcome.itemsFailed} of ${outcome.itemsTotal} records ${inProgress > 0 ? 'not processed' : 'failed'}: ${parts.join(', ')}`;
 }
+
+/**
+ * The status message a completion stores: the producer's own, else the summary of failures.
+ * Records still in flight at completion are always said, whatever the message.
+ */
+export function completionMessage(counts: BatchCounts, outcome: RunOutcome, producerMessage: string | undefined): string | undefined {
+  if (!producerMessage) return summarizeFailures(counts, outcome) ?? (inProgressOf(counts) > 0 ? inFlightNote(counts) : undefined);
+  return inProgressOf(counts) > 0 ? `${producerMessage} (${inFlightNote(counts)})` : producerMessage;
+}
+
+const inFlightNote = (counts: BatchCounts) => {
+  const n = inProgressOf(counts);
+  return `${n} ${n === 1 ? 'record was' : 'records were'} still in progress at completion`;
+};
 
 /**
  * Seed 000's retry rule: a signal sync's event-date marker moves only on a complete or
@@ -210,7 +233,7 @@ function newRun(sync: Sync, runId: string, request: StartRunRequest, now: Date, 
     ...(request.correlationId ? { correlationId: request.correlationId } : {}),
     startedAt: request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString(),
     createdAt: now.toISOString(),
-    counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
+    counts: emptyCounts(),
     batchCount: 0,
     payloadSchema: {},
     version: 0,
@@ -255,6 +278,10 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
   for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; ) {
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
+      // The same completion again is answered with the run; another outcome is a conflict.
+      if ((request.status === 'error') !== (run.status === 'error')) {
+        throw conflict(`run ${runId} is already ${run.status}; it cannot be completed again as ${request.status ?? 'complete'}`, { status: run.status });
+      }
       const batches = await deps.runs.listBatches(orgId, runId);
       // A counted batch's writer may have died before its dead letters: write them.
       await settleBatches(deps, run, batches);
@@ -278,21 +305,23 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
     }
     attempt += 1;
 
-    const tally = tallyBatches(batches);
+    const tally = await settleInFlight(deps, tallyBatches(batches), batches);
     const counts =
       reported && tally.counts.received === 0
         ? { ...tally.counts, received: reported.processed + reported.failed, succeeded: reported.processed, failed: reported.failed }
         : tally.counts;
     const outcome = finalOutcome(counts, request);
     const maxEventDate = request.maxEventDate ? new Date(request.maxEventDate).toISOString() : tally.maxEventDate;
+    const statusMessage = completionMessage(counts, outcome, request.statusMessage);
     const fields: FinalRunFields = {
       ...outcome,
       counts,
       entityCounts: boundedEntityCounts(tally.entityCounts),
       batchCount: tally.batchCount,
       executionDate: deps.clock.now().toISOString(),
-      ...(request.statusMessage ? { statusMessage: request.statusMessage } : summaryMessage(counts, outcome)),
-      ...(run.syncType === 'signal' && maxEventDate ? { maxEventDate } : {}),
+      ...(statusMessage ? { statusMessage } : {}),
+      // An error run processed nothing: it has no latest event (the watermark stays, too).
+      ...(run.syncType === 'signal' && maxEventDate && outcome.status !== 'error' ? { maxEventDate } : {}),
     };
     if (await deps.runs.finalize(orgId, runId, run.version, fields)) {
       const finalRun: Run = { ...run, ...fields, version: run.version + 1 };
@@ -319,9 +348,17 @@ function stillInFlight(runId: string, waiting: Waiting[]) {
   );
 }
 
-function summaryMessage(counts: BatchCounts, outcome: RunOutcome) {
-  const message = summarizeFailures(counts, outcome);
-  return message ? { statusMessage: message } : {};
+/**
+ * The run's in-flight records settled across its batches: each batch counted the ones it
+ * superseded itself; one pass over the files finds those a later batch superseded.
+ */
+export async function settleInFlight(deps: Deps, tally: BatchTally, batches: BatchRecord[]): Promise<BatchTally> {
+  if (inProgressOf(tally.counts) === 0 || tally.batchCount < 2) return tally;
+  const found = await findSuperseded(deps.files, batches);
+  if (found.total <= (tally.counts.superseded ?? 0)) return tally;
+  const entityCounts = { ...tally.entityCounts };
+  for (const [type, n] of Object.entries(found.byEntityType)) entityCounts[`${type}|superseded`] = n;
+  return { ...tally, counts: { ...tally.counts, superseded: found.total }, entityCounts };
 }
 
 /** What completion changes outside the run; idempotent, so a retried completion heals. */
@@ -347,7 +384,7 @@ export async function getRun(deps: Deps, principal: Principal, runId: string) {
   const orgId = requireOrgKey(principal, 'read');
   const stored = await loadLiveRun(deps, orgId, runId);
   const batches = await deps.runs.listBatches(orgId, runId);
-  const run = stored.status === 'running' ? withTally(stored, tallyBatches(batches)) : stored;
+  const run = stored.status === 'running' ? withTally(stored, await settleInFlight(deps, tallyBatches(batches), batches)) : stored;
   const now = deps.clock.now();
   return {
     ...presentRun(run, now),
@@ -365,7 +402,8 @@ const withTally = (run: Run, tally: BatchTally): Run => ({ ...run, counts: tally
  */
 export async function withLiveCounts(deps: Deps, run: Run): Promise<Run> {
   if (run.status !== 'running') return run;
-  return withTally(run, tallyBatches(await deps.runs.listBatches(run.orgId, run.runId)));
+  const batches = await deps.runs.listBatches(run.orgId, run.runId);
+  return withTally(run, await settleInFlight(deps, tallyBatches(batches), batches));
 }
 
 export async function listRuns(deps: Deps, principal: Principal, query: RunQuery) {
@@ -395,7 +433,7 @@ export function runContext(run: Run) {
 export function presentRun(run: Run, now: Date) {
   const final = run.status !== 'running';
   const processed = run.counts.succeeded + run.counts.partial;
-  const itemsTotal = final ? run.itemsTotal! : run.counts.received;
+  const itemsTotal = final ? run.itemsTotal! : recordsOf(run.counts);
   const itemsProcessed = final ? run.itemsProcessed! : processed;
   return {
     ...runContext(run),
@@ -420,6 +458,8 @@ export function presentRun(run: Run, now: Date) {
       failed: run.counts.failed,
       null: run.counts.null,
       duplicate: run.counts.duplicate,
+      inProgress: inProgressOf(run.counts),
+      superseded: run.counts.superseded ?? 0,
     },
     batchCount: run.batchCount,
     expiresAt: run.expiresAt,

@@ -4,10 +4,21 @@ import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-import { decodePosition, encodePosition, presentRecord, statusFilter, walkRun, type Position, type WalkColumns } from './records.ts';
-import { runQuerySchema, type Run } from './run.ts';
-import type { RecordStatus } from './statuses.ts';
+import { decodePosition, encodePosition, presentRecord, scanRun, walkRun, type Position, type RowPlace, type WalkColumns } from './records.ts';
+import { runQuerySchema, type Run, type RunQuery } from './run.ts';
+import {
+  invalidReasonOf,
+  LOG_STATUSES,
+  logStatusOf,
+  normalizeStatusFilter,
+  parseLogStatus,
+  type InvalidReason,
+  type LogStatus,
+  type RecordStatus,
+} from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
+import { findSuperseded, hasInFlight, rowKey, type Supersession } from './in-flight.ts';
+import { DUPLICATE_MESSAGE, NULL_MESSAGE, type BatchRecord } from './batch.ts';
 
 /** A Sync Logs request reads at most this many runs' files, then hands back a cursor. */
 export const MAX_RUNS_PER_LOGS_PAGE = 30;
@@ -15,12 +26,53 @@ const RUNS_PER_READ = 25;
 
 const text = z.string().min(1).max(256);
 
+/** Which rows a Sync Logs status filter keeps: by badge, or by stored status. */
+export interface LogStatusFilter {
+  badges: Set<LogStatus>;
+  stored: Set<RecordStatus>;
+}
+
+/**
+ * `status=failed,in_progress`: Sync Logs badges (`success`, `completed`, `partial_success`,
+ * `partially_failed`, `in_progress`, `extracting`, `failed`, `extraction_failed`), or any
+ * stored status or producer word (`rejected`, `NULL`, `DUPLICATE`, `invalid` for both).
+ */
+export const logStatusFilter = z
+  .string()
+  .min(1)
+  .max(512)
+  .transform((value, ctx) => {
+    const filter: LogStatusFilter = { badges: new Set(), stored: new Set() };
+    for (const word of value.split(',')) {
+      const badge = parseLogStatus(word);
+      if (badge) {
+        filter.badges.add(badge);
+        continue;
+      }
+      if (word.trim().toLowerCase() === 'invalid') {
+        filter.stored.add('NULL');
+        filter.stored.add('DUPLICATE');
+        continue;
+      }
+      const status = normalizeStatusFilter(word);
+      if (!status) {
+        ctx.addIssue({ code: 'custom', message: `unknown status '${word}'; use one of ${LOG_STATUSES.join(', ')} (or a stored status: rejected, NULL, DUPLICATE, invalid)` });
+        return z.NEVER;
+      }
+      filter.stored.add(status);
+    }
+    return filter;
+  });
+
+const matchesStatus = (filter: LogStatusFilter, row: Pick<WalkColumns, 'status' | 'reported_status'>) =>
+  filter.badges.has(logStatusOf(row.status, row.reported_status)) || filter.stored.has(row.status as RecordStatus);
+
 export const logsQuerySchema = z.strictObject({
   instance: text.optional(),
   entityType: text.optional(),
   /** Partial, case-insensitive match on the source-system identifier. */
   sourceId: text.optional(),
-  status: statusFilter.optional(),
+  status: logStatusFilter.optional(),
   syncId: idSchema.optional(),
   limit: limitSchema,
   cursor: cursorSchema,
@@ -36,13 +88,52 @@ const logsCursorSchema = z.strictObject({
   row: z.number().int().optional(),
 });
 
-/** A Sync Logs row: seed 002's columns (status, instance, entity type, source id, target id, operation, started, details). */
-function presentLogRow(row: TrackingRow) {
-  const { payload, ...record } = presentRecord(row);
-  return { ...record, sourceId: row.identifier, started: record.batchStartedAt, details: row.status_message };
+const INVALID_DETAILS: Record<InvalidReason, { text: string; defaultMessage: string }> = {
+  no_identifier: { text: 'Invalid data: no identifier', defaultMessage: NULL_MESSAGE },
+  duplicate: { text: 'Invalid data: duplicate identifier in this batch', defaultMessage: DUPLICATE_MESSAGE },
+};
+
+/** Details: the reason SyncTrail failed an invalid record, then the message, if it says more. */
+function detailsOf(row: Pick<TrackingRow, 'status' | 'status_message'>): string | null {
+  const reason = invalidReasonOf(row.status);
+  if (!reason) return row.status_message;
+  const { text, defaultMessage } = INVALID_DETAILS[reason];
+  return row.status_message && row.status_message !== defaultMessage ? `${text}. ${row.status_message}` : text;
 }
 
-const tracked = (run: Run, now: Date) => !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime();
+/**
+ * A Sync Logs row: status badge (SyncTrail's word), instance, entity type, source id, target
+ * id, operation, started and details; the stored status and the producer's own word beside it.
+ */
+function presentLogRow(row: TrackingRow) {
+  const { payload, ...record } = presentRecord(row);
+  return {
+    ...record,
+    badge: logStatusOf(row.status, row.reported_status),
+    invalidReason: invalidReasonOf(row.status),
+    sourceId: row.identifier,
+    started: record.batchStartedAt,
+    details: detailsOf(row),
+  };
+}
+
+/** A run Sync Logs lists: one that keeps row-level records, inside their retention window. */
+export const tracked = (run: Pick<Run, 'dryRun' | 'recordsExpireAt'>, now: Date) => !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime();
+
+const NOTHING_SUPERSEDED: Supersession = { rows: new Set(), total: 0, byEntityType: {} };
+
+/** The run's superseded in-flight rows (none to look for when it has no in-flight records). */
+export const supersessionOf = async (deps: Deps, batches: BatchRecord[]) => (hasInFlight(batches) ? findSuperseded(deps.files, batches) : NOTHING_SUPERSEDED);
+
+/** The row filter of a Sync Logs query, superseded in-flight rows always left out. */
+function rowFilter(query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>) {
+  const needle = query.sourceId?.toLowerCase();
+  return (superseded: Supersession) => (row: WalkColumns, place: RowPlace) =>
+    (!query.entityType || row.entity_type === query.entityType) &&
+    (!needle || (row.identifier !== null && row.identifier.toLowerCase().includes(needle))) &&
+    (!query.status || matchesStatus(query.status, row)) &&
+    !superseded.rows.has(rowKey(place.batch, place.row));
+}
 
 /**
  * `GET /v1/logs`: per-record rows across runs, newest run first (seed 002's Sync Logs).
@@ -52,11 +143,7 @@ const tracked = (run: Run, now: Date) => !run.dryRun && Date.parse(run.recordsEx
 export async function listLogs(deps: Deps, principal: Principal, query: LogsQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const now = deps.clock.now();
-  const needle = query.sourceId?.toLowerCase();
-  const keep = (row: WalkColumns) =>
-    (!query.entityType || row.entity_type === query.entityType) &&
-    (!needle || (row.identifier !== null && row.identifier.toLowerCase().includes(needle))) &&
-    (!query.status || query.status.has(row.status as RecordStatus));
+  const keepIn = rowFilter(query);
 
   const rows: TrackingRow[] = [];
   const resume = query.cursor ? decodePosition(query.cursor, logsCursorSchema) : {};
@@ -67,7 +154,9 @@ export async function listLogs(deps: Deps, principal: Principal, query: LogsQuer
   /** Reads one run into `rows`; answers a cursor when the page is full. */
   const visit = async (run: Run, from?: Position) => {
     scanned += 1;
-    const { rows: found, next } = await walkRun(deps, run, keep, query.limit - rows.length, from);
+    const batches = await deps.runs.listBatches(run.orgId, run.runId);
+    const keep = keepIn(await supersessionOf(deps, batches));
+    const { rows: found, next } = await walkRun(deps, run, keep, query.limit - rows.length, from, undefined, batches);
     rows.push(...found);
     if (rows.length < query.limit) return undefined;
     return next ? { after: deps.runs.cursorAfter(run), run: run.runId, ...next } : { after: deps.runs.cursorAfter(run) };
@@ -97,4 +186,66 @@ export async function listLogs(deps: Deps, principal: Principal, query: LogsQuer
     if (!page.nextCursor) return done(null);
     after = page.nextCursor;
   }
+}
+
+/** The stat cards, counted row by row: what a Source ID or status filter needs. Reads at most this many runs. */
+export const MAX_RUNS_PER_ROW_COUNT = 200;
+
+export interface LogCards {
+  totalOperations: number;
+  success: number;
+  partialSuccess: number;
+  failed: number;
+  inProgress: number;
+}
+
+/** Which card a badge adds to: Success is success and completed, Partial Success both partials. */
+export function cardOf(badge: LogStatus): keyof Omit<LogCards, 'totalOperations'> {
+  switch (badge) {
+    case 'success':
+    case 'completed':
+      return 'success';
+    case 'partial_success':
+    case 'partially_failed':
+      return 'partialSuccess';
+    case 'in_progress':
+    case 'extracting':
+      return 'inProgress';
+    default:
+      return 'failed';
+  }
+}
+
+/**
+ * The cards over every row Sync Logs would list for these filters (not just a page): reads
+ * the runs' files, newest run first, up to MAX_RUNS_PER_ROW_COUNT runs.
+ */
+export async function countLogRows(deps: Deps, orgId: string, runFilter: Partial<RunQuery>, query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>) {
+  const now = deps.clock.now();
+  const cards: LogCards = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, inProgress: 0 };
+  const keepIn = rowFilter(query);
+  let runs = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.runs.list(orgId, runQuerySchema.parse({ ...runFilter, limit: RUNS_PER_READ, ...(cursor ? { cursor } : {}) }), Math.floor(now.getTime() / 1000));
+    for (const run of page.items) {
+      if (!tracked(run, now)) continue;
+      if (runs >= MAX_RUNS_PER_ROW_COUNT) return { ...cards, runs, truncated: true };
+      runs += 1;
+      const batches = await deps.runs.listBatches(run.orgId, run.runId);
+      const keep = keepIn(await supersessionOf(deps, batches));
+      await scanRun(
+        deps,
+        run,
+        (row, place) => {
+          if (!keep(row, place)) return;
+          cards.totalOperations += 1;
+          cards[cardOf(logStatusOf(row.status, row.reported_status))] += 1;
+        },
+        batches,
+      );
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { ...cards, runs, truncated: false };
 }

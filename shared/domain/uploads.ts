@@ -10,6 +10,7 @@ import {
   resultOf,
   type BatchError,
   type BatchRecord,
+  emptyCounts,
 } from './batch.ts';
 import { DomainError, conflict } from './errors.ts';
 import { dlqItemsOf } from './dlq.ts';
@@ -78,7 +79,10 @@ export function presentBatch(batch: BatchRecord, now: Date) {
     phase,
     received: batch.counts.received,
     succeeded: batch.counts.succeeded + batch.counts.partial,
+    partialSuccess: batch.counts.partial,
     failed: batch.counts.failed,
+    inProgress: (batch.counts.inFlight ?? 0) - (batch.counts.superseded ?? 0),
+    superseded: batch.counts.superseded ?? 0,
     invalid: { null: batch.counts.null, duplicate: batch.counts.duplicate },
     error: batch.error ?? null,
     createdAt: batch.createdAt,
@@ -131,7 +135,7 @@ export async function requestUpload(deps: Deps, principal: Principal, runId: str
     uploadExpiresAt,
     startedAt: request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString(),
     endedAt: request.endedAt ? new Date(request.endedAt).toISOString() : (request.startedAt ? new Date(request.startedAt).toISOString() : now.toISOString()),
-    counts: { received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0 },
+    counts: emptyCounts(),
     entityCounts: {},
     createdAt: now.toISOString(),
     expiresAt: run.expiresAt,

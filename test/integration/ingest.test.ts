@@ -97,7 +97,7 @@ describe('a run, end to end', () => {
     expect(started.status).toBe(201);
     expect(started.body).toMatchObject({ runId: 'run-e2e', status: 'running', correlationId: 'corr-7' });
     expect(statusWhileRunning).toBe('running');
-    expect(b0.body).toEqual({ batchType: 'records_updated', batchNumber: 0, received: 10, succeeded: 8, partialSuccess: 0, failed: 2, invalid: { null: 0, duplicate: 0 } });
+    expect(b0.body).toEqual({ batchType: 'records_updated', batchNumber: 0, received: 10, succeeded: 8, partialSuccess: 0, failed: 2, inProgress: 0, superseded: 0, invalid: { null: 0, duplicate: 0 } });
     expect(b1.body).toMatchObject({ received: 3, succeeded: 1, failed: 2, invalid: { null: 1, duplicate: 1 } });
     expect(completed.status).toBe(200);
     expect(completed.body).toMatchObject({
@@ -150,12 +150,26 @@ describe('a run, end to end', () => {
     expect(destination).toMatchObject({ status: 'error', lastStatusMessage: '401 Unauthorized: token expired' });
   });
 
-  it('completing twice returns the same final run and changes nothing', async () => {
+  it('completing twice returns the same final run and changes nothing; another status is a 409 naming the one it has', async () => {
     const first = await api.post('/v1/runs/run-ok/complete', org.key);
-    const second = await api.post('/v1/runs/run-ok/complete', org.key, { status: 'error' });
+    const second = await api.post('/v1/runs/run-ok/complete', org.key);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(second.body.status).toBe('complete');
+    const other = await api.post('/v1/runs/run-ok/complete', org.key, { status: 'error' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toBe('run run-ok is already complete; it cannot be completed again as error');
+    expect(other.body.error.details).toEqual({ status: 'complete' });
+    expect((await api.get('/v1/runs/run-ok', org.key)).body.status).toBe('complete');
+  });
+
+  it('a finished error run completed again as complete is a 409 too; as error again, 200', async () => {
+    await api.post('/v1/syncs/aud-ok/runs', org.key, { runId: 'run-err-again' });
+    expect((await api.post('/v1/runs/run-err-again/complete', org.key, { status: 'error' })).status).toBe(200);
+    expect((await api.post('/v1/runs/run-err-again/complete', org.key, { status: 'error' })).status).toBe(200);
+    const other = await api.post('/v1/runs/run-err-again/complete', org.key, {});
+    expect(other.status).toBe(409);
+    expect(other.body.error.details).toEqual({ status: 'error' });
   });
 
   it('refuses batches once a run is complete', async () => {

@@ -21,6 +21,7 @@ export interface RecordSpec {
   eventDate?: string;
   payload?: Record<string, unknown>;
   final?: boolean;
+  entityType?: string;
 }
 
 export function batch(overrides: Partial<BatchRequest> = {}, records: RecordSpec[] = [{ identifier: 'a@example.com' }]): BatchRequest {
@@ -36,6 +37,7 @@ export function batch(overrides: Partial<BatchRequest> = {}, records: RecordSpec
       ...(r.statusMessage ? { statusMessage: r.statusMessage } : {}),
       ...(r.eventDate ? { eventDate: r.eventDate } : {}),
       ...(r.final ? { final: r.final } : {}),
+      ...(r.entityType ? { entityType: r.entityType } : {}),
     })),
     ...overrides,
   };

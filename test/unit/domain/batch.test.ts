@@ -44,7 +44,7 @@ describe('classifyBatch', () => {
     const { rows, counts } = classifyBatch(request, run());
     // Assert
     expect(rows.map((r) => r.status)).toEqual(['succeeded', 'NULL', 'NULL', 'DUPLICATE', 'rejected', 'partial_success']);
-    expect(counts).toEqual({ received: 6, succeeded: 1, partial: 1, failed: 4, null: 2, duplicate: 1 });
+    expect(counts).toEqual({ received: 6, succeeded: 1, partial: 1, failed: 4, null: 2, duplicate: 1, inFlight: 0, superseded: 0 });
     expect(rows[1]!.identifier).toBeNull();
     expect(rows[3]!.status_message).toBe('identifier appears more than once in this batch');
   });
@@ -113,7 +113,38 @@ describe('classifyBatch', () => {
 
   it('answers with API.md counters: succeeded includes partial successes, failed includes the invalid', () => {
     const result = resultOf({ batchType: 'records_updated', batchNumber: 0, counts: { received: 5, succeeded: 2, partial: 1, failed: 2, null: 1, duplicate: 0 } });
-    expect(result).toEqual({ batchType: 'records_updated', batchNumber: 0, received: 5, succeeded: 3, partialSuccess: 1, failed: 2, invalid: { null: 1, duplicate: 0 } });
+    expect(result).toEqual({ batchType: 'records_updated', batchNumber: 0, received: 5, succeeded: 3, partialSuccess: 1, failed: 2, inProgress: 0, superseded: 0, invalid: { null: 1, duplicate: 0 } });
+  });
+
+  it('counts in-flight records as neither success nor failure; a later record of the same identifier supersedes one, not a DUPLICATE', () => {
+    // Arrange: a in progress then done; b extracting, then in progress, then failed; c still in progress; d done twice.
+    const request = batch({}, [
+      { identifier: 'a', status: 'in_progress' },
+      { identifier: 'b', status: 'extracting', entityType: 'item' },
+      { identifier: 'c', status: 'In Progress' },
+      { identifier: 'a', status: 'success' },
+      { identifier: 'b', status: 'in progress', entityType: 'item' },
+      { identifier: 'b', status: 'failed', entityType: 'item' },
+      { identifier: 'd', status: 'success' },
+      { identifier: 'd', status: 'success' },
+      { identifier: 'a', status: 'success' },
+      { identifier: null, status: 'in_progress' },
+    ]);
+    // Act
+    const { rows, counts, entityCounts } = classifyBatch(request, run());
+    // Assert
+    expect(rows.map((r) => r.status)).toEqual(['in_progress', 'extracting', 'in_progress', 'succeeded', 'in_progress', 'rejected', 'succeeded', 'DUPLICATE', 'DUPLICATE', 'NULL']);
+    expect(counts).toEqual({ received: 10, succeeded: 2, partial: 0, failed: 4, null: 1, duplicate: 2, inFlight: 4, superseded: 3 });
+    expect(entityCounts).toMatchObject({ 'item|inFlight': 2, 'item|superseded': 2, 'item|failed': 1, '(none)|inFlight': 2, '(none)|superseded': 1 });
+    expect(resultOf({ batchType: 'x', batchNumber: 0, counts })).toMatchObject({ inProgress: 1, superseded: 3, succeeded: 2, failed: 4 });
+  });
+
+  it('takes no latest event date from an in-flight record', () => {
+    const request = batch({}, [
+      { identifier: 'a', status: 'in_progress', eventDate: '2026-11-21T00:00:00Z' },
+      { identifier: 'b', status: 'success', eventDate: '2026-11-20T00:00:00Z' },
+    ]);
+    expect(classifyBatch(request, run()).maxEventDate).toBe('2026-11-20T00:00:00.000Z');
   });
 });
 

@@ -54,7 +54,7 @@ describe('tallyBatches', () => {
       batch({ batchKey: 'a.3', state: 'failed', counts: counts(100) }),
     ]);
     expect(tally).toEqual({
-      counts: { received: 15, succeeded: 13, partial: 0, failed: 2, null: 0, duplicate: 0 },
+      counts: { received: 15, succeeded: 13, partial: 0, failed: 2, null: 0, duplicate: 0, inFlight: 0, superseded: 0 },
       entityCounts: { 'item|received': 15, 'bp|received': 0 },
       batchCount: 2,
       maxEventDate: '2026-11-20T11:00:00.000Z',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeReportedStatus, normalizeStatusFilter, outcomeOf, RECORD_STATUSES } from '#domain/statuses.ts';
+import { invalidReasonOf, LOG_STATUS_LABELS, LOG_STATUSES, logStatusOf, normalizeReportedStatus, normalizeStatusFilter, outcomeOf, RECORD_STATUSES } from '#domain/statuses.ts';
 
 describe('record statuses', () => {
   it.each([
@@ -12,6 +12,9 @@ describe('record statuses', () => {
     ['rejected', 'rejected'],
     ['Failed', 'rejected'],
     ['Extraction Failed', 'extraction_failed'],
+    ['In Progress', 'in_progress'],
+    ['in-progress', 'in_progress'],
+    ['EXTRACTING', 'extracting'],
   ])('normalizes the producer word %s to %s', (word, canonical) => {
     // Act
     const status = normalizeReportedStatus(word);
@@ -19,7 +22,7 @@ describe('record statuses', () => {
     expect(status).toBe(canonical);
   });
 
-  it.each(['NULL', 'DUPLICATE', 'in progress', 'extracting', 'ok', ''])('refuses %s from a producer', (word) => {
+  it.each(['NULL', 'DUPLICATE', 'ok', 'pending', ''])('refuses %s from a producer', (word) => {
     expect(normalizeReportedStatus(word)).toBeUndefined();
   });
 
@@ -37,8 +40,37 @@ describe('record statuses', () => {
       partially_failed: 'partial',
       rejected: 'failed',
       extraction_failed: 'failed',
+      in_progress: 'in_flight',
+      extracting: 'in_flight',
       NULL: 'failed',
       DUPLICATE: 'failed',
     });
+  });
+});
+
+describe('Sync Logs badges', () => {
+  it.each([
+    ['succeeded', 'success', 'success'],
+    ['succeeded', 'Success', 'success'],
+    ['succeeded', 'Completed', 'completed'],
+    ['succeeded', 'complete', 'completed'],
+    ['succeeded', null, 'success'],
+    ['partial_success', 'partial success', 'partial_success'],
+    ['partially_failed', 'Partially Failed', 'partially_failed'],
+    ['rejected', 'Rejected', 'failed'],
+    ['rejected', 'error', 'failed'],
+    ['extraction_failed', 'extraction failed', 'extraction_failed'],
+    ['in_progress', 'processing', 'in_progress'],
+    ['extracting', 'extracting', 'extracting'],
+    // SyncTrail's own verdicts, whatever the producer said.
+    ['NULL', 'success', 'failed'],
+    ['DUPLICATE', 'Succeeded', 'failed'],
+  ] as const)('a %s record the producer called %s wears %s', (status, reported, badge) => {
+    expect(logStatusOf(status, reported)).toBe(badge);
+  });
+
+  it('has a label for every badge and says why SyncTrail failed an invalid record', () => {
+    expect(LOG_STATUSES.map((s) => LOG_STATUS_LABELS[s])).toEqual(['Success', 'Completed', 'Partial Success', 'Partially Failed', 'In Progress', 'Extracting', 'Failed', 'Extraction Failed']);
+    expect([invalidReasonOf('NULL'), invalidReasonOf('DUPLICATE'), invalidReasonOf('rejected')]).toEqual(['no_identifier', 'duplicate', null]);
   });
 });

@@ -1,0 +1,54 @@
+import { NO_ENTITY_TYPE, type BatchRecord } from './batch.ts';
+import { IdentifierSet } from './identifier-set.ts';
+import type { TrackingFiles } from './ports.ts';
+import { isInFlight } from './statuses.ts';
+
+/**
+ * In-flight records (in progress, extracting) across a run: which of them a later record of
+ * the same identifier settled. "Later" is the run's order: batches by when they were first
+ * claimed (then by key), rows by their position in the batch. A batch counts the ones it
+ * settles itself; the ones a later batch settles are found here, by one pass over the
+ * identifier and status columns of the run's files, newest row first.
+ */
+export interface Supersession {
+  /** `batchOrderKey#row` of every superseded row. */
+  rows: Set<string>;
+  total: number;
+  /** Superseded rows per entity type (`(none)` for records of no type). */
+  byEntityType: Record<string, number>;
+}
+
+export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
+
+export const rowKey = (order: string, row: number) => `${order}#${row}`;
+
+/** A run's counted batches that have files, in the run's order (oldest first). */
+export function filedBatches(batches: BatchRecord[]): Array<BatchRecord & { fileKey: string }> {
+  return batches
+    .filter((b): b is BatchRecord & { fileKey: string } => b.state === 'done' && Boolean(b.fileKey))
+    .sort((a, b) => (batchOrderKey(a) < batchOrderKey(b) ? -1 : 1));
+}
+
+/** Whether the run's batches hold in-flight records at all: otherwise there is nothing to read. */
+export const hasInFlight = (batches: BatchRecord[]) => batches.some((b) => b.state === 'done' && (b.counts.inFlight ?? 0) > 0);
+
+export async function findSuperseded(files: Pick<TrackingFiles, 'readColumns'>, batches: BatchRecord[]): Promise<Supersession> {
+  const result: Supersession = { rows: new Set(), total: 0, byEntityType: {} };
+  if (!hasInFlight(batches)) return result;
+  const later = new IdentifierSet();
+  for (const batch of filedBatches(batches).reverse()) {
+    const order = batchOrderKey(batch);
+    const rows = await files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']);
+    for (let i = rows.length - 1; i >= 0; i -= 1) {
+      const row = rows[i]!;
+      if (row.identifier === null) continue;
+      const first = later.add(row.identifier);
+      if (first || !isInFlight(row.status)) continue;
+      result.rows.add(rowKey(order, i));
+      result.total += 1;
+      const type = row.entity_type ?? NO_ENTITY_TYPE;
+      result.byEntityType[type] = (result.byEntityType[type] ?? 0) + 1;
+    }
+  }
+  return result;
+}

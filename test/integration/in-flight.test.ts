@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { batch, syncConfig } from '../support/fixtures.ts';
+
+let stack: TestStack;
+let api: Api;
+let org: Awaited<ReturnType<typeof createOrgWithKeys>>;
+
+const rec = (identifier: string | null, status: string, statusMessage?: string) => ({ identifier, payload: { id: identifier }, status, ...(statusMessage ? { statusMessage } : {}) });
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.url);
+  org = await createOrgWithKeys(api, 'pipes');
+  await api.put('/v1/syncs/pipe', org.key, syncConfig({ syncType: 'entity', instance: 'pipe-job', entityType: 'item', operation: 'upsert' }));
+  await api.post('/v1/syncs/pipe/runs', org.key, { runId: 'pipe-1' });
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const logs = async (query: string) => (await api.get(`/v1/logs?instance=pipe-job${query}`, org.key)).body;
+
+describe('records a pipeline is still working on', () => {
+  it('accepts in progress and extracting, counting them as neither success nor failure', async () => {
+    const b0 = await api.post('/v1/runs/pipe-1/batches', org.key, {
+      ...batch({ batchNumber: 0 }),
+      records: [
+        rec('pipe-a', 'in_progress'),
+        rec('pipe-b', 'Extracting'),
+        rec('pipe-c', 'Completed'),
+        rec('pipe-d', 'rejected', 'price must be positive'),
+        rec(null, 'success'),
+        rec('pipe-f', 'success'),
+        rec('pipe-f', 'Succeeded'),
+      ],
+    });
+    expect(b0.status).toBe(200);
+    expect(b0.body).toMatchObject({ received: 7, succeeded: 2, failed: 3, inProgress: 2, superseded: 0, invalid: { null: 1, duplicate: 1 } });
+    const b1 = await api.post('/v1/runs/pipe-1/batches', org.key, { ...batch({ batchNumber: 1, startedAt: '2026-11-20T10:01:00.000Z', endedAt: '2026-11-20T10:01:05.000Z' }), records: [rec('pipe-a', 'success'), rec('pipe-b', 'in progress')] });
+    // Within its own batch nothing was superseded: the earlier reports are in batch 0.
+    expect(b1.body).toMatchObject({ received: 2, succeeded: 1, inProgress: 1, superseded: 0 });
+  });
+
+  it('while the run runs, a later batch settles the earlier in-flight reports in the run, the cards and Sync Logs', async () => {
+    const run = (await api.get('/v1/runs/pipe-1', org.key)).body;
+    expect(run.records).toMatchObject({ received: 9, succeeded: 3, failed: 3, inProgress: 1, superseded: 2 });
+    expect(run.itemsTotal).toBe(7);
+    const stats = (await api.get('/v1/stats?instance=pipe-job', org.key)).body;
+    expect(stats).toMatchObject({ totalOperations: 7, success: 3, partialSuccess: 0, failed: 3, inProgress: 1, successRate: 3 / 7, countedFrom: 'counters' });
+    const rows = (await logs('')).items;
+    expect(rows).toHaveLength(7);
+    expect(rows.filter((r: any) => r.sourceId === 'pipe-a').map((r: any) => r.badge)).toEqual(['success']);
+    expect(rows.filter((r: any) => r.sourceId === 'pipe-b').map((r: any) => r.badge)).toEqual(['in_progress']);
+  });
+
+  it('a run completed with records still in flight says so, and counts them as not processed', async () => {
+    const done = await api.post('/v1/runs/pipe-1/complete', org.key, {});
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({
+      status: 'partial_complete',
+      itemsTotal: 7,
+      itemsProcessed: 3,
+      itemsFailed: 4,
+      statusMessage: '4 of 7 records not processed: 1 rejected, 1 without identifier (NULL), 1 duplicate (DUPLICATE), 1 still in progress',
+      records: { received: 9, inProgress: 1, superseded: 2 },
+    });
+    const withMessage = await api.post('/v1/syncs/pipe/runs', org.key, { runId: 'pipe-2' });
+    expect(withMessage.status).toBe(201);
+    await api.post('/v1/runs/pipe-2/batches', org.key, { ...batch(), records: [rec('pipe-z', 'extracting')] });
+    const errored = await api.post('/v1/runs/pipe-2/complete', org.key, { status: 'error', statusMessage: 'source went away' });
+    expect(errored.body.statusMessage).toBe('source went away (1 record was still in progress at completion)');
+  });
+});
+
+describe('Sync Logs badges', () => {
+  it("wear SyncTrail's status, with the producer's word and the invalid-data reason beside it", async () => {
+    const rows = (await logs('&syncId=pipe')).items.filter((r: any) => r.runId === 'pipe-1');
+    const bySource = (id: string | null) => rows.filter((r: any) => r.sourceId === id);
+    expect(bySource('pipe-c')[0]).toMatchObject({ badge: 'completed', status: 'succeeded', reportedStatus: 'Completed', invalidReason: null });
+    expect(bySource('pipe-d')[0]).toMatchObject({ badge: 'failed', status: 'rejected', details: 'price must be positive', invalidReason: null });
+    expect(bySource(null)[0]).toMatchObject({ badge: 'failed', status: 'NULL', reportedStatus: 'success', invalidReason: 'no_identifier', details: 'Invalid data: no identifier' });
+    expect(bySource('pipe-f').map((r: any) => [r.badge, r.status, r.invalidReason, r.details])).toEqual([
+      ['success', 'succeeded', null, null],
+      ['failed', 'DUPLICATE', 'duplicate', 'Invalid data: duplicate identifier in this batch'],
+    ]);
+  });
+
+  it.each([
+    ['in_progress', ['pipe-b']],
+    ['in_progress,extracting', ['pipe-z', 'pipe-b']],
+    ['extracting', ['pipe-z']],
+    ['completed', ['pipe-c']],
+    ['success', ['pipe-a', 'pipe-f']],
+    ['failed', ['pipe-d', null, 'pipe-f']],
+    ['Partial Success', []],
+    ['invalid', [null, 'pipe-f']],
+  ])('filters by status=%s', async (status, expected) => {
+    const rows = (await logs(`&status=${encodeURIComponent(status)}`)).items;
+    expect(rows.map((r: any) => r.sourceId)).toEqual(expected);
+  });
+
+  it('refuses an unknown status with a 400 that names the ones it knows, and writes nothing', async () => {
+    const response = await api.get('/v1/logs?status=maybe', org.key);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body)).toContain("unknown status 'maybe'; use one of success, completed, partial_success");
+    expect((await api.get('/v1/stats?status=maybe', org.key)).status).toBe(400);
+  });
+});
+
+describe('the stat cards count every row matching the filters', () => {
+  it.each([
+    ['&status=failed', { totalOperations: 3, failed: 3, success: 0, inProgress: 0 }],
+    ['&status=in_progress,extracting', { totalOperations: 2, inProgress: 2 }],
+    ['&sourceId=PIPE-A', { totalOperations: 1, success: 1, successRate: 1 }],
+    ['&sourceId=pipe-f', { totalOperations: 2, success: 1, failed: 1, successRate: 0.5 }],
+    ['&sourceId=pipe-&status=success', { totalOperations: 2, success: 2 }],
+  ])('with %s', async (query, expected) => {
+    const stats = (await api.get(`/v1/stats?instance=pipe-job${query}`, org.key)).body;
+    expect(stats).toMatchObject({ ...expected, countedFrom: 'rows', truncated: false });
+    // The cards and the rows agree.
+    const rows = (await logs(`${query}&limit=1000`)).items;
+    expect(rows).toHaveLength(stats.totalOperations);
+  });
+});
+
+describe('error runs', () => {
+  it('keep no Max Event Date and leave the watermark where it was', async () => {
+    await api.put('/v1/syncs/sig', org.key, syncConfig({ syncType: 'signal' }));
+    await api.post('/v1/syncs/sig/runs', org.key, { runId: 'sig-1' });
+    await api.post('/v1/runs/sig-1/batches', org.key, { ...batch(), records: [{ identifier: 'e1', status: 'success', eventDate: '2026-11-19T08:00:00Z' }] });
+    const done = await api.post('/v1/runs/sig-1/complete', org.key, { status: 'error', maxEventDate: '2026-11-19T09:00:00Z' });
+    expect(done.body).toMatchObject({ status: 'error', maxEventDate: null, itemsProcessed: 0 });
+    expect((await api.get('/v1/runs?syncId=sig', org.key)).body.items[0].maxEventDate).toBeNull();
+    expect((await api.get('/v1/syncs/sig/watermark', org.key)).body).toMatchObject({ maxEventDate: null });
+  });
+});
