@@ -72,8 +72,11 @@ function rawBody(event: Event): string | undefined {
 }
 
 async function authenticate(deps: Deps, event: Event, auth: RouteSpec<never, never, never>['auth']): Promise<Principal> {
-  const token = bearerToken(event.headers?.authorization);
-  if (!token) throw unauthorized('missing "Authorization: Bearer <key>" header');
+  const header = event.headers?.authorization;
+  if (!header?.trim()) throw unauthorized('missing "Authorization: Bearer <key>" header');
+  // Present but not a bearer key (a bare key, `Basic …`, `Bearer` alone): say so, not "missing".
+  const token = bearerToken(header);
+  if (!token) throw unauthorized('Authorization header must be "Bearer <key>"');
   const parsed = parseKey(token);
   if (parsed) {
     const key = await deps.keys.getKey(parsed.keyId);

@@ -35,6 +35,25 @@ describe('orgs and keys', () => {
     }
   });
 
+  it('tells a missing Authorization header from one that is there but not "Bearer <key>"', async () => {
+    // Arrange
+    const org = await createOrgWithKeys(api, 'org-header');
+    const sent = (authorization?: string) => api.call('GET', '/v1/syncs', undefined, undefined, authorization === undefined ? {} : { authorization });
+    // Act
+    const missing = await sent();
+    const blank = await sent('  ');
+    const notBearer = await Promise.all([org.key, `Basic ${org.key}`, 'Bearer', `Bearer ${org.key} extra`].map(sent));
+    const bearer = await sent(`Bearer ${org.key}`);
+    // Assert
+    for (const response of [missing, blank]) {
+      expect(response).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: 'missing "Authorization: Bearer <key>" header' } } });
+    }
+    for (const response of notBearer) {
+      expect(response).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: 'Authorization header must be "Bearer <key>"' } } });
+    }
+    expect(bearer.status).toBe(200);
+  });
+
   it('gives 403 when the root key is used on org routes, or an org key on root routes', async () => {
     const org = await createOrgWithKeys(api, 'org-root-check');
     expect((await api.get('/v1/syncs', ROOT_KEY)).status).toBe(403);
