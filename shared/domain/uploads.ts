@@ -23,6 +23,7 @@ import { settleBatches } from './recovery.ts';
 import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from './deadlines.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
+import { describeIssue, requiredWhenMissing } from './validation-messages.ts';
 
 /** A pre-signed upload URL works for this long. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
@@ -289,8 +290,8 @@ function lineProblem(text: string): string | { record: z.output<typeof batchReco
   } catch (error) {
     return `not valid JSON: ${(error as Error).message}`;
   }
-  const result = batchRecordSchema.safeParse(json);
-  if (!result.success) return result.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
+  const result = batchRecordSchema.safeParse(json, { error: requiredWhenMissing });
+  if (!result.success) return result.error.issues.map((i) => describeIssue(i, 'record')).join('; ');
   return { record: result.data };
 }
 

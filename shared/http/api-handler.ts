@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { DomainError, forbidden, invalid, unauthorized } from '#domain/errors.ts';
 import { bearerToken, hashKey, parseKey, sameSecret, type Principal, type Scope } from '#domain/keys.ts';
+import { describeIssue, requiredWhenMissing } from '#domain/validation-messages.ts';
 import type { Deps } from '#domain/ports.ts';
 import { log } from './log.ts';
 
@@ -94,8 +95,13 @@ async function authenticate(deps: Deps, event: Event, auth: RouteSpec<never, nev
 
 function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where: string): Parsed<S> {
   if (!schema) return undefined as Parsed<S>;
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalid(`invalid ${where}`, issuesOf(result.error));
+  const result = schema.safeParse(value, { error: requiredWhenMissing });
+  if (!result.success) {
+    // The first problem in the message itself, for a reader of curl's output; all of them in details.
+    const [first, ...more] = result.error.issues;
+    const summary = first ? `: ${describeIssue(first)}${more.length ? ` (and ${more.length} more in details)` : ''}` : '';
+    throw invalid(`invalid ${where}${summary}`, issuesOf(result.error));
+  }
   return result.data as Parsed<S>;
 }
 

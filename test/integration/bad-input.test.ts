@@ -183,6 +183,32 @@ describe('bad input gets a clear 4xx JSON error and writes nothing', () => {
     expect(response.body.error.details).toEqual([{ path: 'records.2.status', message: expect.stringContaining('unknown status') }]);
   });
 
+  it.each([
+    ['a batch without startedAt', () => api.post('/v1/runs/r/batches', key, { ...good, startedAt: undefined }), 'invalid body: startedAt: required', [{ path: 'startedAt', message: 'required' }]],
+    [
+      'a sync without a destination or a sync type',
+      () => api.put('/v1/syncs/s2', key, { ...syncConfig(), destination: undefined, syncType: undefined }),
+      'invalid body: syncType: required (and 1 more in details)',
+      [
+        { path: 'syncType', message: 'required' },
+        { path: 'destination', message: 'required' },
+      ],
+    ],
+  ] as const)('names a required field left out: %s', async (_name, send, message, details) => {
+    // Act
+    const response = await send();
+    // Assert
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: 'invalid_request', message, details: expect.arrayContaining([...details]) });
+    expect(response.body.error.details).toHaveLength(details.length);
+    expect(JSON.stringify(response.body)).not.toContain('received undefined');
+  });
+
+  it('keeps the message of a field that is there but wrong', async () => {
+    const response = await api.post('/v1/runs/r/batches', key, { ...good, batchNumber: 'one' });
+    expect(response.body.error.details).toEqual([{ path: 'batchNumber', message: 'Invalid input: expected number, received string' }]);
+  });
+
   it.each([65, 5_000])('refuses a payload nested %i levels deep (at most 64) with 400, writing nothing', async (depth) => {
     // Arrange: JSON text, as a producer would send it (JSON.stringify itself gives up near 10,000).
     const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
