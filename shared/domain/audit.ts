@@ -5,17 +5,25 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 
-export type AuditAction =
-  | 'org.created'
-  | 'key.created'
-  | 'key.revoked'
-  | 'sync.created'
-  | 'sync.updated'
-  | 'sync.alerts_updated'
-  | 'dlq.replayed'
-  | 'dlq.discarded'
-  | 'webhook.created'
-  | 'webhook.deleted';
+/**
+ * Every action the audit log records, with the words people read for it (the console and
+ * `GET /v1/audit`'s `actionLabel`). `AuditAction` is this table's keys, so an action cannot be
+ * written without a label.
+ */
+export const AUDIT_ACTION_LABELS = {
+  'org.created': 'Org created',
+  'key.created': 'Key created',
+  'key.revoked': 'Key revoked',
+  'sync.created': 'Sync created',
+  'sync.updated': 'Sync changed',
+  'sync.alerts_updated': 'Alert rules changed',
+  'dlq.replayed': 'Record replayed',
+  'dlq.discarded': 'Record discarded',
+  'webhook.created': 'Webhook added',
+  'webhook.deleted': 'Webhook removed',
+} as const satisfies Record<string, string>;
+
+export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 
 export interface AuditEntry {
   orgId: string;
@@ -46,9 +54,32 @@ export const auditQuerySchema = z
   .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
+/** Who acted, as people read it: the key's label (its id when it has none), or the root key. */
+function actorLabel(actor: string, labels: ReadonlyMap<string, string | undefined>): string {
+  if (actor === 'root') return 'root key';
+  return labels.get(actor) ?? `key ${actor}`;
+}
+
 /** `GET /v1/audit`: who changed what, when; newest first. */
 export async function listAudit(deps: Deps, principal: Principal, query: AuditQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const page = await deps.audit.list(orgId, query);
-  return { items: page.items.map(({ orgId: _org, ...entry }) => ({ ...entry, before: entry.before ?? null, after: entry.after ?? null })), nextCursor: page.nextCursor };
+  // Labels are read now rather than copied into each entry when it is written: a key's label is
+  // set when it is minted and never changes, and revoking a key keeps its item (only revokedAt
+  // is set), so this is the label the key had when it acted, revoked or not, and entries written
+  // before labels were shown read the same. One batch read per page, for its distinct key ids
+  // (at most the page's limit); the map is this request's cache. Only this org's keys count.
+  const keyIds = [...new Set(page.items.map((entry) => entry.actor).filter((actor) => actor !== 'root'))];
+  const keys = keyIds.length ? await deps.keys.getKeys(keyIds) : [];
+  const labels = new Map(keys.filter((key) => key.orgId === orgId).map((key) => [key.keyId, key.label]));
+  return {
+    items: page.items.map(({ orgId: _org, ...entry }) => ({
+      ...entry,
+      actionLabel: AUDIT_ACTION_LABELS[entry.action] ?? entry.action,
+      actorLabel: actorLabel(entry.actor, labels),
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+    })),
+    nextCursor: page.nextCursor,
+  };
 }

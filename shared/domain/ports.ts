@@ -48,6 +48,8 @@ export interface PartitionRegistry {
 export interface KeyStore {
   putKey(key: StoredKey): Promise<void>;
   getKey(keyId: string): Promise<StoredKey | undefined>;
+  /** The keys of these ids that exist, revoked ones too, in no particular order. */
+  getKeys(keyIds: readonly string[]): Promise<StoredKey[]>;
   /** false when there was no live key of that org to revoke. */
   revokeKey(orgId: string, keyId: string, at: string): Promise<boolean>;
 }

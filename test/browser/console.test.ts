@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_KEY, apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { collectPageErrors, launchChromium, screenshot } from '../support/browser.ts';
+import { parseKey } from '#domain/keys.ts';
 
 /**
  * The console in real headless Chromium against local mode loaded with the demo org: the
@@ -296,7 +297,13 @@ describe('console in a browser', () => {
     await page.locator('#audit-table tbody tr').first().waitFor();
     const newest = page.locator('#audit-table tbody tr').first();
     expect(await newest.textContent()).toContain('Record replayed');
-    expect(await page.locator('#audit-table').textContent()).toContain('Sync created');
+    // Who: the key's label, its id beneath.
+    const who = newest.locator('td').nth(1);
+    expect(await who.textContent()).toBe(`org admin key${parseKey(adminKey)!.keyId}`);
+    expect(await who.locator('code').textContent()).toBe(parseKey(adminKey)!.keyId);
+    const table = await page.locator('#audit-table').textContent();
+    expect(table).toContain('Sync created');
+    expect(table).not.toMatch(/\b(sync|key|org|dlq|webhook)\.[a-z_]+\b/);
     await screenshot(page, '12-audit');
   });
 

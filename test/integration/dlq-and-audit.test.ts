@@ -131,6 +131,33 @@ describe('audit log', () => {
     const next = (await api.get(`/v1/audit?limit=2&cursor=${page.nextCursor}`, org.key)).body;
     expect([...page.items, ...next.items].map((e: any) => e.auditId)).toEqual(all.slice(0, 4).map((e: any) => e.auditId));
   });
+
+  it('names each action in words and each actor by its key label, the key id beside it, revoked keys too', async () => {
+    // Arrange: a labelled key that acts and is then revoked, an unlabelled key, and the admin key.
+    const deployer = (await api.post('/v1/keys', org.adminKey, { scopes: ['ingest'], label: 'CI deployer' })).body;
+    const unlabelled = (await api.post('/v1/keys', org.adminKey, { scopes: ['ingest'] })).body;
+    await api.put('/v1/syncs/by-deployer', deployer.key, syncConfig());
+    expect((await api.del(`/v1/keys/${deployer.keyId}`, org.adminKey)).status).toBe(200);
+    await api.put('/v1/syncs/by-unlabelled', unlabelled.key, syncConfig());
+    await api.put('/v1/syncs/by-unlabelled/alerts', org.adminKey, { rules: [{ type: 'run_error' }] });
+    const webhook = (await api.post('/v1/webhooks', org.adminKey, { url: 'https://hooks.example.com/audit' })).body;
+    await api.del(`/v1/webhooks/${webhook.webhookId}`, org.adminKey);
+    // Act
+    const items = (await api.get('/v1/audit', org.key)).body.items;
+    // Assert
+    // The org's admin key is the one the root key minted with the org.
+    const adminKeyId = items.find((e: any) => e.action === 'key.created' && e.actor === 'root').target.id;
+    const of = (action: string, targetId: string) => items.find((e: any) => e.action === action && e.target.id === targetId);
+    expect(of('sync.created', 'by-deployer')).toMatchObject({ actionLabel: 'Sync created', actor: deployer.keyId, actorLabel: 'CI deployer' });
+    expect(of('key.revoked', deployer.keyId)).toMatchObject({ actionLabel: 'Key revoked', actor: adminKeyId, actorLabel: 'org admin key' });
+    expect(of('sync.created', 'by-unlabelled')).toMatchObject({ actor: unlabelled.keyId, actorLabel: `key ${unlabelled.keyId}` });
+    expect(of('sync.alerts_updated', 'by-unlabelled')).toMatchObject({ actionLabel: 'Alert rules changed', actorLabel: 'org admin key' });
+    expect(of('webhook.created', webhook.webhookId)).toMatchObject({ actionLabel: 'Webhook added', actorLabel: 'org admin key' });
+    expect(of('webhook.deleted', webhook.webhookId)).toMatchObject({ actionLabel: 'Webhook removed', actorLabel: 'org admin key' });
+    expect(of('org.created', 'dlq')).toMatchObject({ actionLabel: 'Org created', actor: 'root', actorLabel: 'root key' });
+    expect(items.filter((e: any) => e.action.startsWith('dlq.')).map((e: any) => [e.actionLabel, e.actorLabel])).toEqual(expect.arrayContaining([['Record replayed', 'producer']]));
+    for (const entry of items) expect(entry.actionLabel).not.toContain('.');
+  });
 });
 
 describe("another org's key", () => {

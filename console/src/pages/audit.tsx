@@ -10,19 +10,9 @@ import type { AuditEntryView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
 import { changes } from '../diff.ts';
 
-const ACTIONS: Record<string, string> = {
-  'org.created': 'Org created',
-  'key.created': 'Key created',
-  'key.revoked': 'Key revoked',
-  'sync.created': 'Sync created',
-  'sync.updated': 'Sync changed',
-  'dlq.replayed': 'Record replayed',
-  'dlq.discarded': 'Record discarded',
-};
-
 const show = (value: unknown) => (value === undefined ? '∅' : typeof value === 'string' ? value : JSON.stringify(value));
 
-/** Seed 002's Audit Log: who changed what, when. */
+/** The audit log: who changed what, when. */
 export function AuditLog({ location }: { location: Location }) {
   const syncId = location.query.get('syncId') ?? '';
   const from = location.query.get('from') ?? '';
@@ -54,9 +44,14 @@ export function AuditLog({ location }: { location: Location }) {
                   <tr key={entry.auditId}>
                     <td title={entry.at}>{when(entry.at)}</td>
                     <td>
-                      <code>{entry.actor === 'root' ? 'root key' : `key ${entry.actor}`}</code>
+                      {entry.actorLabel}
+                      {entry.actor !== 'root' && entry.actorLabel !== `key ${entry.actor}` ? (
+                        <div class="muted small">
+                          <code>{entry.actor}</code>
+                        </div>
+                      ) : null}
                     </td>
-                    <td>{ACTIONS[entry.action] ?? entry.action}</td>
+                    <td title={entry.action}>{entry.actionLabel}</td>
                     <td>
                       {entry.target.type === 'sync' ? <a href={href(`/syncs/${seg(entry.target.id)}`)}>{entry.target.id}</a> : `${entry.target.type} ${entry.target.id}`}
                     </td>

@@ -1,10 +1,13 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Org } from '#domain/org.ts';
 import type { KeyStore, OrgStore } from '#domain/ports.ts';
 import type { StoredKey } from '#domain/keys.ts';
 import { conditionalWrite, keyPk, orgPk, RUNS_BY_ORG_INDEX } from './table.ts';
 
 const ORGS_PARTITION = 'ORGS';
+/** BatchGetItem's limit on keys a call. */
+const BATCH_GET_MAX = 100;
+const BATCH_GET_ATTEMPTS = 5;
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
@@ -75,6 +78,22 @@ export class DynamoKeyStore implements KeyStore {
     if (!Item) return undefined;
     const { pk, sk, type, ...key } = Item;
     return key as StoredKey;
+  }
+
+  async getKeys(keyIds: readonly string[]): Promise<StoredKey[]> {
+    const found: StoredKey[] = [];
+    for (let start = 0; start < keyIds.length; start += BATCH_GET_MAX) {
+      let pending: Array<Record<string, unknown>> | undefined = keyIds.slice(start, start + BATCH_GET_MAX).map((keyId) => ({ pk: keyPk(keyId), sk: 'KEY' }));
+      // DynamoDB may leave some keys unprocessed under load: ask again for those, a bounded number of times.
+      for (let attempt = 0; pending?.length; attempt += 1) {
+        if (attempt === BATCH_GET_ATTEMPTS) throw new Error(`could not read ${pending.length} keys after ${BATCH_GET_ATTEMPTS} attempts`);
+        if (attempt) await new Promise((done) => setTimeout(done, 50 * 2 ** attempt));
+        const answer: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }));
+        for (const { pk, sk, type, ...key } of answer.Responses?.[this.table] ?? []) found.push(key as StoredKey);
+        pending = answer.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return found;
   }
 
   async revokeKey(orgId: string, keyId: string, at: string): Promise<boolean> {
