@@ -50,11 +50,32 @@ const fmt = new Intl.NumberFormat('en-US');
 const pct = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+const MAX_COLUMN_WIDTH = 60;
+
+/**
+ * A table printed a few rows at a time (`runs --follow`): every row is padded to the widths of
+ * the header above it. Columns only grow; when a row needs a wider one (but the last), the header
+ * and its rule are printed again with the new widths, so rows always line up under the latest header.
+ */
+export class TableWriter {
+  private widths: number[] | undefined;
+
+  constructor(private readonly columns: string[]) {}
+
+  /** The lines to print for these rows: the header and rule first when none is out yet, or a column grew. */
+  lines(rows: string[][]): string[] {
+    const needed = this.columns.map((c, i) => Math.min(MAX_COLUMN_WIDTH, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
+    // Nothing comes after the last column, so a longer cell there shifts nothing.
+    const grew = !this.widths || needed.some((w, i) => i < needed.length - 1 && w > this.widths![i]!);
+    const widths = (this.widths = needed.map((w, i) => Math.max(w, this.widths?.[i] ?? 0)));
+    const line = (cells: string[]) => this.columns.map((_c, i) => (cells[i] ?? '').slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
+    return [...(grew ? [line(this.columns), widths.map((w) => '─'.repeat(w)).join('  ')] : []), ...rows.map(line)];
+  }
+}
+
 /** Columns padded to their widest cell (at most 60 characters). */
 export function table(columns: string[], rows: string[][]): string {
-  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
-  const line = (cells: string[]) => cells.map((cell, i) => (cell ?? '').slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return new TableWriter(columns).lines(rows).join('\n');
 }
 
 export function progressBar(fraction: number, width = 28): string {
@@ -101,7 +122,7 @@ interface SqlOptions {
   region?: string;
 }
 
-/** What tests replace: the interrupt that stops an Athena query (default: Ctrl-C), and the wait between polls. */
+/** What tests replace: the interrupt that stops an Athena query or `runs --follow` (default: Ctrl-C), and the wait between polls. */
 export interface CliDeps {
   interrupt?: { signal: AbortSignal; dispose(): void };
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -114,6 +135,19 @@ function sigint(): { signal: AbortSignal; dispose(): void } {
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
+
+/** Waits `ms`, or less when the signal fires first. */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 const smallUsd = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
 const usd = (amount: number) => `$${amount >= 0.01 ? amount.toFixed(2) : smallUsd.format(amount)}`;
@@ -213,24 +247,35 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
       type RunRow = Awaited<ReturnType<typeof api.call<'query/list-runs'>>>['items'][number];
       const cells = (r: RunRow) => [r.startedAt.slice(0, 16).replace('T', ' '), r.entityName, r.destinationName, r.status, `${fmt.format(r.itemsProcessed)}/${fmt.format(r.itemsTotal)}`, pct(r.coverageRate), r.runId, (r.statusMessage ?? '').slice(0, 60)];
       const columns = ['started (UTC)', 'entity', 'destination', 'status', 'processed', 'coverage', 'run', 'message'];
+      // One writer for the first page and every followed row, so they line up under one header.
+      const writer = new TableWriter(columns);
       const print = (rows: RunRow[]) => {
         if (options.json) for (const r of rows) out.log(JSON.stringify(r));
-        else if (rows.length) out.log(table(columns, rows.map(cells)));
+        else if (rows.length) out.log(writer.lines(rows.map(cells)).join('\n'));
       };
       const first = await api.call('query/list-runs', { query });
       print([...first.items].reverse());
       if (!first.items.length && !options.follow) out.error('no runs');
       if (!options.follow) return;
       const seen = new Map(first.items.map((r) => [r.runId, `${r.status}:${r.itemsTotal}`]));
-      for (;;) {
-        await new Promise((done) => setTimeout(done, options.interval * 1000));
-        const page = await api.call('query/list-runs', { query });
-        const changed = page.items.filter((r) => seen.get(r.runId) !== `${r.status}:${r.itemsTotal}`).reverse();
-        for (const r of changed) {
-          seen.set(r.runId, `${r.status}:${r.itemsTotal}`);
-          out.log(options.json ? JSON.stringify(r) : cells(r).join('  ').trimEnd());
+      // Following ends only with Ctrl-C: stop between asks and exit 130, as an interrupted command does.
+      const interrupt = deps.interrupt ?? sigint();
+      const sleep = deps.sleep ?? pause;
+      try {
+        for (;;) {
+          await sleep(options.interval * 1000, interrupt.signal);
+          if (interrupt.signal.aborted) break;
+          const page = await api.call('query/list-runs', { query });
+          const changed = page.items.filter((r) => seen.get(r.runId) !== `${r.status}:${r.itemsTotal}`).reverse();
+          for (const r of changed) {
+            seen.set(r.runId, `${r.status}:${r.itemsTotal}`);
+            print([r]);
+          }
         }
+      } finally {
+        interrupt.dispose();
       }
+      process.exitCode = 130;
     });
 
   program
@@ -343,7 +388,11 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
   return program;
 }
 
-/** Runs the CLI: usage errors exit 2, failures 1, with the API's own message. */
+/**
+ * Runs the CLI and answers its exit code, as the README's CLI section lists them: 0 done (help
+ * included), 1 failed (the API's own message printed), 2 wrong usage (no or an unknown command,
+ * a bad or missing option), 130 stopped by Ctrl-C (`runs --follow`, `sql --athena`).
+ */
 export async function main(argv: string[] = process.argv, out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env, deps: CliDeps = {}): Promise<number> {
   const program = buildCli(out, env, deps);
   try {
@@ -351,7 +400,9 @@ export async function main(argv: string[] = process.argv, out: Out = consoleOut,
     return Number(process.exitCode ?? 0);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return 0;
+    // `synctrail help` asks for help (0); `synctrail` alone is help shown because no command was given (usage).
+    if (code === 'commander.help') return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
     if (code?.startsWith('commander.')) return 2;
     out.error(`synctrail: ${describeError(error)}`);
     return 1;

@@ -66,25 +66,55 @@ describe('synctrail CLI against local mode', () => {
     ]);
   });
 
-  it('follows runs as they start and finish', async () => {
+  it('follows runs as they start and finish, lined up under the header, until Ctrl-C (exit 130)', async () => {
     // Arrange
     const child = spawn(process.execPath, ['bin/synctrail.mjs', 'runs', '--follow', '--interval', '0.2', '--limit', '3'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
+    const closed = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     try {
       await expect.poll(() => stdout, { timeout: 15_000 }).toContain('cli-1');
 
-      // Act: a new run starts, then completes
+      // Act: a new run starts, then completes; then Ctrl-C
       await api.post('/v1/syncs/hv-meta/runs', env.SYNCTRAIL_KEY, { runId: 'cli-live' });
       await expect.poll(() => stdout, { timeout: 10_000 }).toMatch(/running\s+0\/0.*cli-live/);
       await api.post('/v1/runs/cli-live/complete', env.SYNCTRAIL_KEY, {});
-
-      // Assert
       await expect.poll(() => stdout, { timeout: 10_000 }).toMatch(/complete\s+0\/0.*cli-live/);
+      child.kill('SIGINT');
+
+      // Assert: every followed row's columns start where the header's do
+      expect(await closed).toBe(130);
+      const lines = stdout.split('\n');
+      const header = lines.find((line) => line.startsWith('started (UTC)'))!;
+      const followed = lines.filter((line) => line.includes('cli-live'));
+      expect(followed).toHaveLength(2);
+      for (const line of followed) {
+        for (const [column, cell] of [['status', / (running|complete) /], ['processed', / 0\/0 /], ['run', / cli-live/]] as const) {
+          expect(line.search(cell) + 1, `${column} in ${JSON.stringify(line)}`).toBe(header.indexOf(column));
+        }
+      }
     } finally {
       child.kill();
     }
   }, 40_000);
+
+  it('exits as the README says: 0 done, 1 failed with the API message, 2 wrong usage', async () => {
+    // Act
+    const done = await synctrail(['runs', '--limit', '1'], env);
+    const help = await synctrail(['runs', '--help'], env);
+    const noCommand = await synctrail([], env);
+    const unknownCommand = await synctrail(['nope'], env);
+    const badOption = await synctrail(['runs', '--limit', 'many'], env);
+    const apiFailure = await synctrail(['failed', 'no-such-run'], env);
+    // Assert
+    expect([done.code, help.code]).toEqual([0, 0]);
+    expect([noCommand.code, unknownCommand.code, badOption.code]).toEqual([2, 2, 2]);
+    expect(noCommand.stderr).toContain('Usage: synctrail');
+    expect(unknownCommand.stderr).toContain("unknown command 'nope'");
+    expect(badOption.stderr).toContain('limit must be a whole number');
+    expect(apiFailure.code).toBe(1);
+    expect(apiFailure.stderr).toContain('synctrail: 404 run no-such-run not found');
+  }, 30_000);
 
   it('says clearly what went wrong: usage (exit 2), no key, an unknown sync, a bad line (exit 1, run left open)', async () => {
     const usage = await synctrail(['push', join(dir, 'run.ndjson')], env);
