@@ -55,7 +55,7 @@ const ROUTE_TABLE = [
   { method: 'DELETE', path: '/v1/webhooks/{webhookId}', fn: 'webhooks/delete-webhook', api: 'admin', summary: 'Remove a webhook' },
   { method: 'POST', path: '/v1/webhooks/{webhookId}/test', fn: 'webhooks/test-webhook', api: 'admin', summary: 'Send a signed test event now; answers the delivery' },
   { method: 'GET', path: '/v1/webhooks/{webhookId}/deliveries', fn: 'webhooks/list-deliveries', api: 'query', summary: 'The delivery log of a webhook, newest first' },
-  { method: 'PUT', path: '/v1/syncs/{syncId}/alerts', fn: 'admin/put-alerts', api: 'admin', summary: 'Replace the alert rules of a sync' },
+  { method: 'PUT', path: '/v1/syncs/{syncId}/alerts', fn: 'admin/put-alerts', api: 'admin', summary: 'Replace the alert rules of a sync and judge each at once (a rule set on a broken sync fires)', needs: ['events'] },
   { method: 'GET', path: '/v1/syncs/{syncId}/alerts', fn: 'query/get-alerts', api: 'query', summary: 'The alert rules of a sync and whether each is firing' },
   { method: 'PUT', path: '/v1/syncs/{syncId}', fn: 'ingest/put-sync', api: 'ingest', success: [200, 201], summary: 'Create or replace a sync configuration' },
   { method: 'POST', path: '/v1/syncs/{syncId}/runs', fn: 'ingest/start-run', api: 'ingest', success: [200, 201], summary: 'Start a run of a sync (idempotent on runId)', needs: ['partitions', 'events'] },

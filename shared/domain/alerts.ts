@@ -1,24 +1,27 @@
 import * as z from 'zod';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
-import { notFound } from './errors.ts';
+import { invalid, notFound } from './errors.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
-import { presentRun, type Run } from './run.ts';
+import { runsOf, theLastRuns } from './run-count.ts';
+import { isExpired, presentRun, type Run } from './run.ts';
 import type { Sync } from './sync.ts';
 
 /**
  * Alert rules per sync. Each is a state, not a stream of complaints: it fires once when the
- * sync enters the bad state and once (`alert.resolved`) when it leaves it.
+ * sync enters the bad state and once (`alert.resolved`) when it leaves it. A rule is judged
+ * when it is set (on what the sync already has), after every completion and, for freshness, on
+ * a schedule; until there is something to judge it is `pending`.
  */
 export const alertRuleSchema = z.discriminatedUnion('type', [
   /** The latest run ended in error. */
   z.strictObject({ type: z.literal('run_error') }),
   /** The latest run failed more than `above` percent of its records. */
   z.strictObject({ type: z.literal('failed_percent'), above: z.number().min(0).max(100) }),
-  /** Each of the last `runs` finished runs had a coverage rate below `below` (seed 000's "consistently low ratio"). */
+  /** Each of the last `runs` finished runs had a coverage rate below `below` (a "consistently low ratio"). */
   z.strictObject({ type: z.literal('low_coverage'), below: z.number().min(0).max(1), runs: z.number().int().min(1).max(50) }),
   /** A signal sync's max event date (its watermark) is older than `maxAgeHours`. */
   z.strictObject({ type: z.literal('freshness'), maxAgeHours: z.number().positive().max(24 * 366) }),
@@ -63,11 +66,15 @@ export function runVerdict(rule: Extract<AlertRule, { type: 'run_error' | 'faile
   };
 }
 
-/** Low coverage: each of the last `runs` finished runs (newest first) below the threshold. */
-export function coverageVerdict(rule: Extract<AlertRule, { type: 'low_coverage' }>, coverages: number[]): Verdict {
+/**
+ * Low coverage: each of the last `runs` finished runs (newest first) below the threshold; none
+ * before a finished run with a coverage rate. The detail names the runs it looked at.
+ */
+export function coverageVerdict(rule: Extract<AlertRule, { type: 'low_coverage' }>, coverages: number[]): Verdict | undefined {
   const recent = coverages.slice(0, rule.runs);
+  if (!recent.length) return undefined;
   const bad = recent.length === rule.runs && recent.every((c) => c < rule.below);
-  return { bad, detail: `coverage of the last ${recent.length} finished runs: ${recent.map(pct).join(', ') || 'none'} (threshold ${pct(rule.below)} over ${rule.runs} runs)` };
+  return { bad, detail: `coverage of ${theLastRuns(recent.length, 'finished')}: ${recent.map(pct).join(', ')} (threshold ${pct(rule.below)} over ${runsOf(rule.runs)})` };
 }
 
 /** Freshness: the newest event pushed is no older than `maxAgeHours`. */
@@ -77,19 +84,41 @@ export function freshnessVerdict(rule: Extract<AlertRule, { type: 'freshness' }>
   return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${ageHours.toFixed(1)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
 }
 
+type AlertDeps = Pick<Deps, 'syncs' | 'runs' | 'notifier' | 'clock'>;
+
 /**
- * Moves a rule to the verdict's state; when that is a change, one conditional write makes
- * it, and only the caller whose write landed publishes the event: two evaluations at once
- * fire once.
+ * What a rule says of the sync now, judged the same way wherever it is judged: run rules on
+ * `latestRun` (the sync's latest finished run), low coverage on the last finished runs,
+ * freshness on a signal sync's watermark. None when there is nothing to judge yet.
  */
-async function settle(deps: Deps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run): Promise<void> {
+export async function ruleVerdict(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync, rule: AlertRule, latestRun: Run | undefined): Promise<Verdict | undefined> {
+  switch (rule.type) {
+    case 'run_error':
+    case 'failed_percent':
+      return latestRun ? runVerdict(rule, latestRun) : undefined;
+    case 'low_coverage':
+      return coverageVerdict(rule, (await recentCoverage(deps, sync, rule.runs)).map((r) => r.coverageRate));
+    case 'freshness':
+      return sync.syncType === 'signal' ? freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now()) : undefined;
+  }
+}
+
+/**
+ * Moves a rule to the verdict's state. A first verdict is stored even when it is good (the
+ * rule leaves `pending`); a change of state is one conditional write, and only the caller
+ * whose write landed publishes the event: two evaluations at once fire once. `refreshDetail`
+ * (a rule just set) also rewrites the words of a state that stays, keeping its `since`.
+ */
+async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run, refreshDetail = false): Promise<void> {
   if (!verdict) return;
   const current = sync.alertStates?.[rule.type];
   const wasFiring = current?.firing ?? false;
-  if (verdict.bad === wasFiring) return;
+  const changes = verdict.bad !== wasFiring;
+  if (current && !changes && !(refreshDetail && current.detail !== verdict.detail)) return;
   const now = deps.clock.now();
-  const next: AlertState = { firing: verdict.bad, since: now.toISOString(), detail: verdict.detail, ...(run ? { runId: run.runId } : {}) };
+  const next: AlertState = { firing: verdict.bad, since: current && !changes ? current.since : now.toISOString(), detail: verdict.detail, ...(run ? { runId: run.runId } : {}) };
   if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next))) return;
+  if (!changes) return;
   await publishQuietly(
     deps.notifier,
     newEvent(verdict.bad ? 'alert.fired' : 'alert.resolved', sync.orgId, now, {
@@ -100,17 +129,29 @@ async function settle(deps: Deps, sync: Sync, rule: AlertRule, verdict: Verdict 
 }
 
 /** After a run completes: every rule of its sync, evaluated (dry runs say nothing of a sync's health). */
-export async function evaluateRunAlerts(deps: Deps, run: Run): Promise<void> {
+export async function evaluateRunAlerts(deps: AlertDeps, run: Run): Promise<void> {
   if (run.dryRun || run.status === 'running') return;
   const sync = await deps.syncs.get(run.orgId, run.syncId);
   if (!sync?.alertRules?.length) return;
   // Only the sync's latest finished run speaks for it: not one that finished after a newer
   // one started, nor an old run completed again.
   if (sync.lastRun?.runId !== run.runId) return;
-  for (const rule of sync.alertRules) {
-    if (rule.type === 'run_error' || rule.type === 'failed_percent') await settle(deps, sync, rule, runVerdict(rule, run), run);
-    else if (rule.type === 'low_coverage') await settle(deps, sync, rule, coverageVerdict(rule, (await recentCoverage(deps, sync, rule.runs)).map((r) => r.coverageRate)), run);
-    else if (sync.syncType === 'signal') await settle(deps, sync, rule, freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now()), run);
+  for (const rule of sync.alertRules) await settle(deps, sync, rule, await ruleVerdict(deps, sync, rule, run), run);
+}
+
+/**
+ * When rules are set: each judged at once on what the sync already has (its latest finished
+ * run, still in Sync History, and its watermark), so a rule set on a broken sync fires now and
+ * a changed threshold is judged again. The next completion then finds the state already there
+ * and repeats nothing.
+ */
+export async function judgeAlertRules(deps: AlertDeps, sync: Sync): Promise<void> {
+  const stored = sync.lastRun ? await deps.runs.get(sync.orgId, sync.lastRun.runId) : undefined;
+  const latestRun = stored && !stored.dryRun && stored.status !== 'running' && !isExpired(stored, deps.clock.now()) ? stored : undefined;
+  for (const rule of sync.alertRules ?? []) {
+    const verdict = await ruleVerdict(deps, sync, rule, latestRun);
+    const judgedOnRun = rule.type === 'run_error' || rule.type === 'failed_percent' || rule.type === 'low_coverage';
+    await settle(deps, sync, rule, verdict, judgedOnRun ? latestRun : undefined, true);
   }
 }
 
@@ -118,7 +159,7 @@ export async function evaluateRunAlerts(deps: Deps, run: Run): Promise<void> {
  * Freshness goes stale with time alone, so a schedule asks (every 15 minutes in AWS, every
  * 5 locally): every signal sync of every org with a freshness rule.
  */
-export async function checkFreshness(deps: Deps): Promise<{ syncs: number; firing: number }> {
+export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Promise<{ syncs: number; firing: number }> {
   let syncs = 0;
   let firing = 0;
   for (const orgId of await deps.orgs.listOrgIds()) {
@@ -139,12 +180,16 @@ export async function checkFreshness(deps: Deps): Promise<{ syncs: number; firin
   return { syncs, firing };
 }
 
+/** `pending`: nothing to judge yet (no finished run in Sync History: no run, or only runs of no records for `failed_percent`). */
+export type AlertRuleState = 'firing' | 'ok' | 'pending';
+
 function presentAlerts(sync: Sync) {
   return {
     syncId: sync.syncId,
     rules: (sync.alertRules ?? []).map((rule) => {
       const state = sync.alertStates?.[rule.type];
-      return { ...rule, state: state ? (state.firing ? 'firing' : 'ok') : 'ok', since: state?.since ?? null, detail: state?.detail ?? null };
+      const shown: AlertRuleState = state ? (state.firing ? 'firing' : 'ok') : 'pending';
+      return { ...rule, state: shown, since: state?.since ?? null, detail: state?.detail ?? null };
     }),
   };
 }
@@ -156,16 +201,24 @@ export async function getAlerts(deps: Deps, principal: Principal, syncId: string
   return presentAlerts(sync);
 }
 
-/** `PUT /v1/syncs/{syncId}/alerts`: replaces the rules; states of rules kept stay as they are. */
+/**
+ * `PUT /v1/syncs/{syncId}/alerts`: replaces the rules, then judges each at once
+ * (`judgeAlertRules`). A kept rule keeps its state unless the new judgment moves it; a
+ * dropped rule's state is forgotten.
+ */
 export async function putAlerts(deps: Deps, principal: Principal, syncId: string, request: z.infer<typeof alertRulesSchema>) {
   const orgId = requireOrgKey(principal, 'admin');
   const sync = await deps.syncs.get(orgId, syncId);
   if (!sync) throw notFound(`sync ${syncId}`);
+  // Only a signal sync has a watermark: on another the rule would never be judged.
+  if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) {
+    throw invalid(`a freshness rule needs a signal sync; sync ${syncId} is a ${sync.syncType} sync`);
+  }
   const kept = new Set(request.rules.map((r) => r.type));
   const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
   await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped);
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
   await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
-  const updated = await deps.syncs.get(orgId, syncId);
-  return presentAlerts(updated!);
+  await judgeAlertRules(deps, (await deps.syncs.get(orgId, syncId))!);
+  return presentAlerts((await deps.syncs.get(orgId, syncId))!);
 }

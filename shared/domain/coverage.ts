@@ -19,14 +19,15 @@ export interface CoveragePoint {
 }
 
 /**
- * Seed 000: "A consistently low ratio may indicate a data quality issue worth investigating".
+ * Sync Tracking: "a consistently low ratio may indicate a data quality issue worth investigating".
  * Low means each of the last `window` finished runs with records was below the threshold;
- * fewer runs than the window is not yet "consistently".
+ * fewer runs than the window is not yet "consistently". `runsConsidered` is how many runs the
+ * verdict and the average looked at (up to `window`), so text names that many, not the window.
  */
 export function coverageVerdict(points: CoveragePoint[], window: number) {
   const recent = points.slice(0, window);
   const average = recent.length ? recent.reduce((sum, p) => sum + p.coverageRate, 0) / recent.length : null;
-  return { lowCoverage: recent.length === window && recent.every((p) => p.belowThreshold), averageCoverage: average };
+  return { lowCoverage: recent.length === window && recent.every((p) => p.belowThreshold), averageCoverage: average, runsConsidered: recent.length };
 }
 
 /** `GET /v1/syncs/{syncId}/coverage`: the coverage trend and whether it stays low. */
@@ -38,7 +39,7 @@ export async function getCoverage(deps: Deps, principal: Principal, syncId: stri
 }
 
 /** The sync's last `count` finished, non-dry runs with a coverage rate, newest first. */
-export async function recentCoverage(deps: Deps, sync: Sync, count: number): Promise<Array<Pick<Run, 'runId' | 'status' | 'executionDate'> & { coverageRate: number }>> {
+export async function recentCoverage(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync, count: number): Promise<Array<Pick<Run, 'runId' | 'status' | 'executionDate'> & { coverageRate: number }>> {
   const runs: Array<Pick<Run, 'runId' | 'status' | 'executionDate'> & { coverageRate: number }> = [];
   let cursor: string | undefined;
   const now = Math.floor(deps.clock.now().getTime() / 1000);

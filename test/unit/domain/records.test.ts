@@ -51,12 +51,17 @@ describe('coverage verdict', () => {
   const point = (coverageRate: number): CoveragePoint => ({ runId: 'r', status: 'partial_complete', coverageRate, executionDate: 'x', belowThreshold: coverageRate < 0.9 });
 
   it('is low only when the whole window is below the threshold', () => {
-    expect(coverageVerdict([point(0.5), point(0.6), point(0.7)], 3)).toEqual({ lowCoverage: true, averageCoverage: 0.6 });
+    expect(coverageVerdict([point(0.5), point(0.6), point(0.7)], 3)).toEqual({ lowCoverage: true, averageCoverage: 0.6, runsConsidered: 3 });
     expect(coverageVerdict([point(0.5), point(0.95), point(0.7)], 3).lowCoverage).toBe(false);
   });
 
   it('is not yet low with fewer runs than the window', () => {
     expect(coverageVerdict([point(0.1), point(0.1)], 3).lowCoverage).toBe(false);
-    expect(coverageVerdict([], 3)).toEqual({ lowCoverage: false, averageCoverage: null });
+    expect(coverageVerdict([], 3)).toEqual({ lowCoverage: false, averageCoverage: null, runsConsidered: 0 });
+  });
+
+  it('counts the runs it looked at: fewer than the window when there are fewer, never more', () => {
+    expect(coverageVerdict([point(0.5)], 3)).toEqual({ lowCoverage: false, averageCoverage: 0.5, runsConsidered: 1 });
+    expect(coverageVerdict([point(0.5), point(0.7), point(0.9), point(1)], 2)).toMatchObject({ runsConsidered: 2, averageCoverage: 0.6 });
   });
 });

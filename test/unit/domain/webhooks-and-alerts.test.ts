@@ -62,9 +62,18 @@ describe('alert verdicts', () => {
 
   it('low_coverage needs the whole window below the threshold', () => {
     const rule = { type: 'low_coverage', below: 0.9, runs: 3 } as const;
-    expect(coverageVerdict(rule, [0.5, 0.6, 0.7, 1]).bad).toBe(true);
-    expect(coverageVerdict(rule, [0.5, 0.95, 0.7]).bad).toBe(false);
-    expect(coverageVerdict(rule, [0.5, 0.6]).bad).toBe(false); // not yet "consistently"
+    expect(coverageVerdict(rule, [0.5, 0.6, 0.7, 1])!.bad).toBe(true);
+    expect(coverageVerdict(rule, [0.5, 0.95, 0.7])!.bad).toBe(false);
+    expect(coverageVerdict(rule, [0.5, 0.6])!.bad).toBe(false); // not yet "consistently"
+    // No finished run with a coverage rate: nothing to judge, the rule stays pending.
+    expect(coverageVerdict(rule, [])).toBeUndefined();
+  });
+
+  it('low_coverage names the runs it looked at, not the window', () => {
+    const rule = { type: 'low_coverage', below: 0.9, runs: 3 } as const;
+    expect(coverageVerdict(rule, [0.5])!.detail).toBe('coverage of the last finished run: 50.0% (threshold 90.0% over 3 runs)');
+    expect(coverageVerdict(rule, [0.5, 0.6])!.detail).toBe('coverage of the last 2 finished runs: 50.0%, 60.0% (threshold 90.0% over 3 runs)');
+    expect(coverageVerdict({ ...rule, runs: 1 }, [0.5, 0.6])!.detail).toBe('coverage of the last finished run: 50.0% (threshold 90.0% over 1 run)');
   });
 
   it('freshness is bad when the newest event is older than the limit, or there is none', () => {
