@@ -55,18 +55,30 @@ describe('alert rules', () => {
     for (const body of [{ rules: [{ type: 'run_error' }, { type: 'run_error' }] }, { rules: [{ type: 'sky_falling' }] }, { rules: [{ type: 'failed_percent', above: 101 }] }, { rules: [{ type: 'low_coverage', below: 0.9 }] }, {}]) {
       expect((await api.put('/v1/syncs/aud/alerts', org.adminKey, body)).status, JSON.stringify(body)).toBe(400);
     }
+    // Freshness is judged on a signal sync's watermark: on another sync it could never be judged.
+    const notSignal = await api.put('/v1/syncs/aud/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] });
+    expect(notSignal.status).toBe(400);
+    expect(notSignal.body.error).toMatchObject({ code: 'invalid_request', message: 'a freshness rule needs a signal sync (one with a watermark); sync aud is of type audience' });
     expect((await api.get('/v1/syncs/aud/alerts', org.key)).body.rules).toEqual([]);
 
+    // A sync with no runs: nothing to judge yet, so each rule is pending (not "ok") and nothing is said.
     const saved = await api.put('/v1/syncs/aud/alerts', org.adminKey, rules);
     expect(saved.status).toBe(200);
-    expect(saved.body.rules.map((r: { type: string; state: string }) => `${r.type}:${r.state}`)).toEqual(['run_error:ok', 'failed_percent:ok', 'low_coverage:ok']);
+    expect(saved.body.rules.map((r: { type: string; state: string }) => `${r.type}:${r.state}`)).toEqual(['run_error:pending', 'failed_percent:pending', 'low_coverage:pending']);
+    expect(saved.body.rules[0]).toMatchObject({ since: null, detail: null });
+    expect((await api.get('/v1/syncs/aud/alerts', org.key)).body.rules.map((r: { state: string }) => r.state)).toEqual(['pending', 'pending', 'pending']);
+    expect(alerts()).toEqual([]);
     expect((await api.get('/v1/audit?syncId=aud', org.key)).body.items[0]).toMatchObject({ action: 'sync.alerts_updated', after: rules.rules });
   });
 
   it('fire once on entering the bad state and once on recovery', async () => {
-    // A good run: nothing to say.
-    await run('aud', 10, 0);
+    // A good run: nothing to say, and the pending rules are now judged ok.
+    const good = await run('aud', 10, 0);
     expect(alerts()).toEqual([]);
+    const judged = (await api.get('/v1/syncs/aud/alerts', org.key)).body.rules;
+    expect(judged.map((r: { type: string; state: string }) => `${r.type}:${r.state}`)).toEqual(['run_error:ok', 'failed_percent:ok', 'low_coverage:ok']);
+    expect(judged[0]).toMatchObject({ detail: `run ${good} ended complete` });
+    expect(judged[2]).toMatchObject({ detail: 'coverage of the last finished run: 100.0% (threshold 90.0% over 2 runs)' });
 
     // An error run: run_error and failed_percent (an error run pushed nothing: all failed) fire.
     const failed = await run('aud', 5, 0, { error: true });
@@ -117,9 +129,66 @@ describe('alert rules', () => {
     expect(fired.detail).toMatch(/h old/);
   });
 
-  it('removing a rule forgets its state', async () => {
+  it('removing a rule forgets its state; setting it again judges it anew', async () => {
+    // Arrange: the freshness rule is firing (its newest event is two days old)
+    expect((await api.get('/v1/syncs/sig/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing' });
     await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [] });
-    await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] });
-    expect((await api.get('/v1/syncs/sig/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'ok', since: null });
+    const before = alerts().length;
+    const setAt = stack.clock.now().getTime();
+
+    // Act
+    const again = await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] });
+    await stack.idle();
+
+    // Assert: a new rule, judged on the watermark now: firing since it was set, and said so
+    expect(again.body.rules[0]).toMatchObject({ state: 'firing', detail: expect.stringMatching(/h old/) });
+    expect(Date.parse(again.body.rules[0].since)).toBeGreaterThanOrEqual(setAt);
+    expect(alerts().slice(before)).toEqual(['alert.fired:freshness']);
+  });
+
+  it('set on a sync whose latest run breaks them fire at once, once, and a changed threshold is judged again', async () => {
+    // Arrange: a sync whose latest run failed 2 of 3 records (67 %)
+    await api.put('/v1/syncs/broken', org.key, { ...sync('audience'), name: 'broken sync' });
+    const latest = await run('broken', 1, 2);
+    const before = alerts().length;
+
+    // Act
+    const saved = await api.put('/v1/syncs/broken/alerts', org.adminKey, { rules: [{ type: 'failed_percent', above: 5 }, { type: 'run_error' }] });
+    await stack.idle();
+
+    // Assert: firing in the answer and on GET, and the event is out with the run
+    const expected = { type: 'failed_percent', above: 5, state: 'firing', detail: `run ${latest} failed 2 of 3 records (66.7%; limit 5%)` };
+    expect(saved.status).toBe(200);
+    expect(saved.body.rules[0]).toMatchObject(expected);
+    expect(saved.body.rules[1]).toMatchObject({ type: 'run_error', state: 'ok', detail: `run ${latest} ended partial_complete` });
+    expect((await api.get('/v1/syncs/broken/alerts', org.key)).body.rules[0]).toMatchObject(expected);
+    expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent']);
+    expect(receiver.ofType('alert.fired').at(-1)!.json.data).toMatchObject({ alert: { syncId: 'broken', state: 'firing', rule: { type: 'failed_percent', above: 5 } }, run: { runId: latest, itemsFailed: 2 } });
+
+    // Act + Assert: the next bad completion finds it firing already: nothing repeated
+    await run('broken', 1, 2);
+    expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent']);
+
+    // Act + Assert: a threshold the run meets resolves it
+    const relaxed = await api.put('/v1/syncs/broken/alerts', org.adminKey, { rules: [{ type: 'failed_percent', above: 80 }, { type: 'run_error' }] });
+    await stack.idle();
+    expect(relaxed.body.rules[0]).toMatchObject({ state: 'ok', detail: expect.stringContaining('limit 80%') });
+    expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent', 'alert.resolved:failed_percent']);
+  });
+
+  it('coverage health counts the runs it looked at, not its window', async () => {
+    // Arrange: a sync of one finished run (coverage 50 %), window 3 by default
+    await api.put('/v1/syncs/one-run', org.key, { ...sync('audience'), name: 'one run' });
+    expect((await api.get('/v1/syncs/one-run/coverage', org.key)).body).toMatchObject({ window: 3, runsConsidered: 0, averageCoverage: null, lowCoverage: false });
+    await run('one-run', 1, 1);
+
+    // Act
+    const coverage = (await api.get('/v1/syncs/one-run/coverage', org.key)).body;
+
+    // Assert
+    expect(coverage).toMatchObject({ window: 3, runsConsidered: 1, averageCoverage: 0.5, lowCoverage: false });
+    expect(coverage.runs).toHaveLength(1);
+    await run('one-run', 1, 0);
+    expect((await api.get('/v1/syncs/one-run/coverage', org.key)).body).toMatchObject({ runsConsidered: 2, averageCoverage: 0.75 });
   });
 });

@@ -145,6 +145,7 @@ const cases: Case[] = [
   ['alert rules with a rule twice', () => api.put('/v1/syncs/s/alerts', adminKey, { rules: [{ type: 'run_error' }, { type: 'run_error' }] }), 400, 'invalid_request'],
   ['an alert rule of an unknown type', () => api.put('/v1/syncs/s/alerts', adminKey, { rules: [{ type: 'vibes' }] }), 400, 'invalid_request'],
   ['a coverage alert without its window', () => api.put('/v1/syncs/s/alerts', adminKey, { rules: [{ type: 'low_coverage', below: 0.9 }] }), 400, 'invalid_request'],
+  ['a freshness alert on a sync that is not a signal sync', () => api.put('/v1/syncs/s/alerts', adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] }), 400, 'invalid_request'],
   ['alert rules set without the admin scope', () => api.put('/v1/syncs/s/alerts', key, { rules: [] }), 403, 'forbidden'],
   ['a lineage event without a job', () => api.post('/v1/lineage', key, { eventType: 'START', eventTime: '2026-11-23T06:00:00Z', run: { runId: 'r9' } }), 400, 'invalid_request'],
   ['a lineage runId escaping its prefix', () => api.post('/v1/lineage', key, { eventType: 'START', eventTime: '2026-11-23T06:00:00Z', run: { runId: '../r' }, job: { namespace: 'n', name: 'j' } }), 400, 'invalid_request'],
