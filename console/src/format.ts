@@ -1,4 +1,5 @@
 /** How numbers, dates and statuses read in the console. */
+import type { AlertRuleState } from '../../shared/domain/alerts.ts';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 export const count = (n: number | null | undefined) => (n === null || n === undefined ? '—' : numberFormat.format(n));
@@ -53,6 +54,13 @@ const LABELS: Record<string, string> = {
   extraction_failed: 'Extraction Failed',
   NULL: 'Invalid: no identifier',
   DUPLICATE: 'Invalid: duplicate',
+};
+
+/** An alert rule's state: firing red, OK green; not yet judged says nothing yet, so grey, never OK's green. */
+export const ALERT_STATE_BADGES: Record<AlertRuleState, { tone: Tone; label: string }> = {
+  firing: { tone: 'error', label: 'Firing' },
+  ok: { tone: 'success', label: 'OK' },
+  pending: { tone: 'neutral', label: 'Not yet judged' },
 };
 
 export const toneOf = (status: string): Tone => TONES[status] ?? TONES[status.toLowerCase().replace(/[\s-]+/g, '_')] ?? 'neutral';

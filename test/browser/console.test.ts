@@ -235,6 +235,28 @@ describe('console in a browser', () => {
     await expect.poll(() => page.locator('#alert-rules li').count()).toBe(2);
     expect(await page.locator('#alert-rules').textContent()).toContain('A run ends in error');
     await screenshot(page, '08-sync-chart');
+
+    // Assert: each rule's badge is the state the API judged when the rules were set
+    const judged = (await api.get('/v1/syncs/hv-customers-meta/alerts', adminKey)).body.rules as Array<{ state: string }>;
+    expect(await page.locator('#alert-rules .badge').evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual(judged.map((r) => r.state));
+    expect(judged.map((r) => r.state)).not.toContain('pending');
+    // Coverage health names the runs it looked at
+    const coverage = (await api.get('/v1/syncs/hv-customers-meta/coverage', adminKey)).body;
+    expect(await page.locator('#coverage-health').textContent()).toContain(coverage.runsConsidered === 1 ? 'the last finished run' : `the last ${coverage.runsConsidered} finished runs`);
+
+    // Act: a sync with no run yet, with a rule
+    await api.put('/v1/syncs/no-runs-yet', adminKey, { name: 'New audience', syncType: 'audience', operation: 'upsert', source: { id: 'seg-9', type: 'DataWarehouse::Query', name: 'New' }, destination: { id: 'meta-main', name: 'Meta Ads — Main Account', connectionType: 'Meta Ads' } });
+    await api.put('/v1/syncs/no-runs-yet/alerts', adminKey, { rules: [{ type: 'run_error' }] });
+    await goto('/syncs/no-runs-yet');
+
+    // Assert: not yet judged, in words and not in the OK colour
+    await page.getByRole('heading', { name: 'New audience' }).waitFor();
+    await expect.poll(() => page.locator('#alert-rules .badge').count()).toBe(1);
+    const badge = page.locator('#alert-rules .badge');
+    expect(await badge.textContent()).toBe('Not yet judged');
+    expect(await badge.getAttribute('data-status')).toBe('pending');
+    expect(await badge.getAttribute('class')).not.toContain('badge-success');
+    expect(await page.locator('#coverage-health').textContent()).toBe('No finished runs yet.');
   });
 
   it('finds one record across destinations: pushed to Google, rejected by Meta, and why', async () => {

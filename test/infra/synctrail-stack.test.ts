@@ -118,7 +118,7 @@ describe('functions', () => {
     // Runs start (and their partition is registered) from the API and from OpenLineage events.
     expect(glue.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiFunction']);
     const events = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p).includes('events:PutEvents'));
-    // Runs announce their start and completion, replays reach producers, freshness alerts fire on a schedule.
+    // Runs announce their start and completion, replays reach producers, rules set on a broken sync fire at once, freshness alerts fire on a schedule.
     expect(events.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'NotificationsCheckFreshness']);
   });
 

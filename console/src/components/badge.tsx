@@ -1,8 +1,8 @@
-import { labelOf, toneOf } from '../format.ts';
+import { labelOf, toneOf, type Tone } from '../format.ts';
 
-/** A status badge: colour from the seeds (green, amber, red, blue), and always the word too. */
-export function Badge({ status, label }: { status: string; label?: string }) {
-  const tone = toneOf(status);
+/** A status badge: colour from the status (green, amber, red, blue, grey), and always the word too; `tone` for states that are not run statuses. */
+export function Badge({ status, label, tone: given }: { status: string; label?: string; tone?: Tone }) {
+  const tone = given ?? toneOf(status);
   return (
     <span class={`badge badge-${tone}`} data-status={status}>
       <span class="badge-dot" aria-hidden="true" />

@@ -9,10 +9,12 @@ import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
-import { count, percent, titleCase, when } from '../format.ts';
+import { coverageHealth } from '../coverage-health.ts';
+import { ALERT_STATE_BADGES, count, percent, titleCase, when } from '../format.ts';
 import { useResource, type Page } from '../hooks.ts';
 import { href, seg } from '../router.ts';
 import type { Alerts, Coverage, RunView, SyncView } from '../types.ts';
+import { runsOf } from '../../../shared/domain/run-count.ts';
 
 /** One sync: its configuration, run outcomes over time as a chart, coverage health and recent runs. */
 export function SyncDetailPage({ syncId }: { syncId: string }) {
@@ -69,12 +71,8 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
       {coverage.data ? (
         <section class="section" aria-labelledby="coverage-heading">
           <h2 id="coverage-heading">Coverage health</h2>
-          <p class={coverage.data.lowCoverage ? 'callout callout-warn' : 'callout'}>
-            {coverage.data.lowCoverage
-              ? `Coverage has been below ${percent(threshold, 0)} for each of the last ${coverage.data.window} finished runs (average ${percent(coverage.data.averageCoverage)}). A consistently low ratio usually means a data quality problem: look at why records failed in the latest run.`
-              : coverage.data.averageCoverage === null
-                ? 'No finished runs yet.'
-                : `Average coverage of the last ${coverage.data.window} finished runs: ${percent(coverage.data.averageCoverage)} (threshold ${percent(threshold, 0)}).`}
+          <p class={coverage.data.lowCoverage ? 'callout callout-warn' : 'callout'} id="coverage-health">
+            {coverageHealth(coverage.data, threshold)}
           </p>
         </section>
       ) : null}
@@ -85,7 +83,7 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
             <ul class="alert-rules" id="alert-rules">
               {alerts.data.rules.map((rule) => (
                 <li key={rule.type} class={`alert-rule${rule.state === 'firing' ? ' firing' : ''}`}>
-                  <Badge status={rule.state === 'firing' ? 'error' : 'complete'} label={rule.state === 'firing' ? 'Firing' : 'OK'} />
+                  <Badge status={rule.state} tone={ALERT_STATE_BADGES[rule.state].tone} label={ALERT_STATE_BADGES[rule.state].label} />
                   <strong>{describeRule(rule)}</strong>
                   {rule.detail ? <span class="muted small">{rule.detail}</span> : null}
                   {rule.since ? <span class="muted small">since {when(rule.since)}</span> : null}
@@ -182,7 +180,7 @@ function describeRule(rule: Alerts['rules'][number]): string {
     case 'failed_percent':
       return `More than ${rule.above}% of a run's records fail`;
     case 'low_coverage':
-      return `Coverage under ${percent(rule.below, 0)} for ${rule.runs} finished runs in a row`;
+      return `Coverage under ${percent(rule.below, 0)} for ${runsOf(rule.runs, 'finished')} in a row`;
     case 'freshness':
       return `Newest event older than ${rule.maxAgeHours} hours`;
   }

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '#domain/error-catalogue.ts';
 import { buildConsole, errorResolutions } from '../../../console/build.ts';
 import { changes } from '../../../console/src/diff.ts';
+import { coverageHealth } from '../../../console/src/coverage-health.ts';
+import { ALERT_STATE_BADGES } from '../../../console/src/format.ts';
 import { outcomesByDay, type ChartRun } from '../../../console/src/outcomes.ts';
 
 const run = (startedAt: string, status: string, coverageRate: number | null, dryRun = false): ChartRun => ({ runId: startedAt, status, startedAt, coverageRate, dryRun });
@@ -32,6 +34,30 @@ describe('outcomesByDay', () => {
   it('leaves out runs before the period and after its last day', () => {
     const days = outcomesByDay([run('2026-11-10T10:00:00Z', 'complete', 1), run('2026-11-23T00:00:01Z', 'complete', 1)], 2, new Date('2026-11-22T23:00:00Z'));
     expect(days.reduce((n, d) => n + d.complete, 0)).toBe(0);
+  });
+});
+
+describe('coverageHealth', () => {
+  const health = (runsConsidered: number, averageCoverage: number | null, lowCoverage = false, window = 3) => coverageHealth({ runsConsidered, averageCoverage, lowCoverage, window }, 0.9);
+
+  it('names the runs it looked at: the last run, the last 2 runs, never the window when there are fewer', () => {
+    expect(health(0, null)).toBe('No finished runs yet.');
+    expect(health(1, 0.5)).toBe('Coverage of the last finished run: 50.0% (threshold 90%). Low coverage is judged over 3 finished runs in a row.');
+    expect(health(2, 0.75)).toBe('Average coverage of the last 2 finished runs: 75.0% (threshold 90%). Low coverage is judged over 3 finished runs in a row.');
+    expect(health(3, 0.95)).toBe('Average coverage of the last 3 finished runs: 95.0% (threshold 90%).');
+  });
+
+  it('says how long coverage has been low, in runs looked at', () => {
+    expect(health(3, 0.6, true)).toMatch(/^Coverage has been below 90% for each of the last 3 finished runs \(average 60\.0%\)\./);
+    expect(health(1, 0.6, true, 1)).toMatch(/^Coverage has been below 90% for the last finished run \(60\.0%\)\./);
+  });
+});
+
+describe('alert state badges', () => {
+  it('show a rule not yet judged in words of its own, never in the OK colour', () => {
+    expect(ALERT_STATE_BADGES.pending.label).toBe('Not yet judged');
+    expect(ALERT_STATE_BADGES.pending.tone).not.toBe(ALERT_STATE_BADGES.ok.tone);
+    expect(ALERT_STATE_BADGES.firing.tone).toBe('error');
   });
 });
 
