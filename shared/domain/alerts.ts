@@ -212,7 +212,7 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
   if (!sync) throw notFound(`sync ${syncId}`);
   // Only a signal sync has a watermark: on another the rule would never be judged.
   if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) {
-    throw invalid(`a freshness rule needs a signal sync; sync ${syncId} is a ${sync.syncType} sync`);
+    throw invalid(`a freshness rule needs a signal sync (one with a watermark); sync ${syncId} is of type ${sync.syncType}`);
   }
   const kept = new Set(request.rules.map((r) => r.type));
   const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
