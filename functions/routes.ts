@@ -53,7 +53,7 @@ const ROUTE_TABLE = [
   { method: 'POST', path: '/v1/webhooks', fn: 'webhooks/create-webhook', api: 'admin', success: [201], summary: 'Add a webhook; answers its signing secret, shown once' },
   { method: 'GET', path: '/v1/webhooks', fn: 'webhooks/list-webhooks', api: 'query', summary: 'The org webhooks (without secrets)' },
   { method: 'DELETE', path: '/v1/webhooks/{webhookId}', fn: 'webhooks/delete-webhook', api: 'admin', summary: 'Remove a webhook' },
-  { method: 'POST', path: '/v1/webhooks/{webhookId}/test', fn: 'webhooks/test-webhook', api: 'admin', summary: 'Send a signed test event now; answers the delivery' },
+  { method: 'POST', path: '/v1/webhooks/{webhookId}/test', fn: 'webhooks/test-webhook', api: 'admin', summary: 'Send a signed test event now; answers the first attempt and queues any retries', needs: ['events'] },
   { method: 'GET', path: '/v1/webhooks/{webhookId}/deliveries', fn: 'webhooks/list-deliveries', api: 'query', summary: 'The delivery log of a webhook, newest first' },
   { method: 'PUT', path: '/v1/syncs/{syncId}/alerts', fn: 'admin/put-alerts', api: 'admin', summary: 'Replace the alert rules of a sync and judge each at once (a rule set on a broken sync fires)', needs: ['events'] },
   { method: 'GET', path: '/v1/syncs/{syncId}/alerts', fn: 'query/get-alerts', api: 'query', summary: 'The alert rules of a sync and whether each is firing' },

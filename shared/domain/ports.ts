@@ -15,7 +15,7 @@ import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import type { SyncTrailEvent } from './events.ts';
 import type { AlertRule, AlertState, AlertType } from './alerts.ts';
-import type { Webhook, WebhookDelivery } from './webhooks.ts';
+import type { QueuedRetries, Webhook, WebhookDelivery } from './webhooks.ts';
 
 export interface Page<T> {
   items: T[];
@@ -192,6 +192,8 @@ export interface WebhookTargetPolicy {
 /** Publishes SyncTrail's events: EventBridge in AWS (a function delivers webhooks from there); local mode delivers them directly. */
 export interface Notifier {
   publish(event: SyncTrailEvent): Promise<void>;
+  /** Hands the rest of a delivery to the webhook delivery function (locally: runs it in the background); resolves once queued. */
+  queueRetries(queued: QueuedRetries): Promise<void>;
 }
 
 export interface TrackingFiles {

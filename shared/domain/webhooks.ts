@@ -36,10 +36,12 @@ export interface WebhookDelivery {
   deliveryId: string;
   eventId: string;
   eventType: EventType;
-  state: 'delivered' | 'failed';
+  /** `retrying` while queued retries are still due (a test-send whose first attempt failed). */
+  state: 'delivered' | 'failed' | 'retrying';
   attempts: DeliveryAttempt[];
   createdAt: string;
-  finishedAt: string;
+  /** null while retrying. */
+  finishedAt: string | null;
   expiresAt: string;
 }
 
@@ -146,55 +148,66 @@ export const isRetryable = (attempt: DeliveryAttempt) => attempt.status === null
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
-/**
- * Delivers one event to one webhook: signed, retried with backoff while the failure may
- * pass, and written to the delivery log once it is delivered or given up on.
- */
-export async function deliver(deps: Deps, hook: Webhook, event: SyncTrailEvent): Promise<WebhookDelivery> {
+/** One signed attempt (numbered from 1) of a delivery; never throws: no answer is an attempt with an error. */
+async function attemptDelivery(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliveryId: string, number: number, timeoutMs: number): Promise<DeliveryAttempt> {
   const body = JSON.stringify(event);
-  const deliveryId = newId('dlv', deps.clock.now());
-  const attempts: DeliveryAttempt[] = [];
-  const delays = [0, ...deps.config.webhookRetryDelaysMs];
-  for (const [index, delay] of delays.entries()) {
-    if (index > 0) await sleep(jitter(delay));
-    const at = deps.clock.now();
-    const started = Date.now();
-    let attempt: DeliveryAttempt;
-    try {
-      const { status } = await deps.webhookSender.post(
-        hook.url,
-        {
-          'content-type': 'application/json',
-          'user-agent': 'SyncTrail-Webhooks/1',
-          [SIGNATURE_HEADER]: signatureHeader(hook.secret, Math.floor(at.getTime() / 1000), body),
-          'synctrail-event-id': event.id,
-          'synctrail-event-type': event.type,
-          'synctrail-delivery-id': deliveryId,
-          'synctrail-attempt': String(index + 1),
-        },
-        body,
-        DELIVERY_TIMEOUT_MS,
-      );
-      attempt = { at: at.toISOString(), ms: Date.now() - started, status, error: status >= 200 && status < 300 ? null : `answered ${status}` };
-    } catch (error) {
-      attempt = { at: at.toISOString(), ms: Date.now() - started, status: null, error: (error as Error).message.slice(0, 500) };
-    }
-    attempts.push(attempt);
-    if (attempt.error === null || !isRetryable(attempt)) break;
+  const at = deps.clock.now();
+  const started = Date.now();
+  try {
+    const { status } = await deps.webhookSender.post(
+      hook.url,
+      {
+        'content-type': 'application/json',
+        'user-agent': 'SyncTrail-Webhooks/1',
+        [SIGNATURE_HEADER]: signatureHeader(hook.secret, Math.floor(at.getTime() / 1000), body),
+        'synctrail-event-id': event.id,
+        'synctrail-event-type': event.type,
+        'synctrail-delivery-id': deliveryId,
+        'synctrail-attempt': String(number),
+      },
+      body,
+      timeoutMs,
+    );
+    return { at: at.toISOString(), ms: Date.now() - started, status, error: status >= 200 && status < 300 ? null : `answered ${status}` };
+  } catch (error) {
+    return { at: at.toISOString(), ms: Date.now() - started, status: null, error: (error as Error).message.slice(0, 500) };
   }
+}
+
+/** Whether another attempt follows this one, with `retries` waits configured. */
+const retryFollows = (attempts: DeliveryAttempt[], retries: number) => attempts.at(-1)!.error !== null && isRetryable(attempts.at(-1)!) && attempts.length <= retries;
+
+/** The delivery-log entry of the attempts so far: `retrying` while another attempt is due. */
+function deliveryEntry(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliveryId: string, attempts: DeliveryAttempt[], retrying: boolean): WebhookDelivery {
   const now = deps.clock.now();
-  const delivery: WebhookDelivery = {
+  return {
     orgId: hook.orgId,
     webhookId: hook.webhookId,
     deliveryId,
     eventId: event.id,
     eventType: event.type,
-    state: attempts.at(-1)!.error === null ? 'delivered' : 'failed',
+    state: retrying ? 'retrying' : attempts.at(-1)!.error === null ? 'delivered' : 'failed',
     attempts,
+    // The log's sort key: the same for every write of one delivery, so each replaces the last.
     createdAt: attempts[0]!.at,
-    finishedAt: now.toISOString(),
+    finishedAt: retrying ? null : now.toISOString(),
     expiresAt: new Date(now.getTime() + DELIVERY_LOG_DAYS * 86_400_000).toISOString(),
   };
+}
+
+/**
+ * Delivers one event to one webhook: signed, retried with backoff while the failure may
+ * pass, and written to the delivery log once it is delivered or given up on.
+ */
+export async function deliver(deps: Deps, hook: Webhook, event: SyncTrailEvent): Promise<WebhookDelivery> {
+  const deliveryId = newId('dlv', deps.clock.now());
+  const delays = deps.config.webhookRetryDelaysMs;
+  const attempts: DeliveryAttempt[] = [];
+  do {
+    if (attempts.length) await sleep(jitter(delays[attempts.length - 1]!));
+    attempts.push(await attemptDelivery(deps, hook, event, deliveryId, attempts.length + 1, DELIVERY_TIMEOUT_MS));
+  } while (retryFollows(attempts, delays.length));
+  const delivery = deliveryEntry(deps, hook, event, deliveryId, attempts, false);
   await deps.webhooks.recordDelivery(delivery);
   return delivery;
 }
@@ -205,11 +218,68 @@ export async function deliverEvent(deps: Deps, event: SyncTrailEvent): Promise<W
   return Promise.all(hooks.map((hook) => deliver(deps, hook, event)));
 }
 
-/** `POST /v1/webhooks/{id}/test`: a signed `webhook.test` event to this webhook now, with the outcome. */
+/** A test-send's first attempt has this long (resolve, connect, answer): the API answers well within its own timeout. */
+export const TEST_ATTEMPT_TIMEOUT_MS = 8_000;
+
+/**
+ * The rest of a delivery, queued (EventBridge in AWS, in-process locally) after its first
+ * attempt failed in a way that may pass. No secret: the webhook is read again when it runs.
+ */
+export const queuedRetriesSchema = z.object({
+  orgId: z.string().min(1),
+  webhookId: webhookPath.shape.webhookId,
+  deliveryId: z.string().regex(/^dlv_[0-9a-z]{26}$/),
+  event: z.object({ id: z.string().min(1), type: z.enum(EVENT_TYPES), orgId: z.string().min(1), createdAt: z.string(), data: z.record(z.string(), z.unknown()) }),
+  attempts: z.array(z.object({ at: z.string(), ms: z.number(), status: z.number().nullable(), error: z.string().nullable() })).min(1),
+});
+export type QueuedRetries = z.infer<typeof queuedRetriesSchema>;
+
+/**
+ * Runs the queued retries of a delivery, waiting before each as `deliver` does and writing
+ * the log entry after each attempt (`retrying` until the last). A webhook deleted meanwhile
+ * gets nothing more: answers undefined.
+ */
+export async function continueDelivery(deps: Deps, queued: QueuedRetries): Promise<WebhookDelivery | undefined> {
+  const hook = await deps.webhooks.get(queued.orgId, queued.webhookId);
+  if (!hook || queued.event.orgId !== hook.orgId) return undefined;
+  const delays = deps.config.webhookRetryDelaysMs;
+  const attempts = [...queued.attempts];
+  let delivery = deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, false);
+  while (retryFollows(attempts, delays.length)) {
+    await sleep(jitter(delays[attempts.length - 1]!));
+    attempts.push(await attemptDelivery(deps, hook, queued.event, queued.deliveryId, attempts.length + 1, DELIVERY_TIMEOUT_MS));
+    delivery = deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, retryFollows(attempts, delays.length));
+    await deps.webhooks.recordDelivery(delivery);
+  }
+  return delivery;
+}
+
+/**
+ * `POST /v1/webhooks/{id}/test`: a signed `webhook.test` event to this webhook now. The
+ * answer is the first attempt's outcome, bounded by `TEST_ATTEMPT_TIMEOUT_MS`; when it failed
+ * in a way that may pass, the retries are queued to run in the background as any delivery's
+ * do (`retriesQueued`), and the delivery log shows each attempt as it happens.
+ */
 export async function testWebhook(deps: Deps, principal: Principal, webhookId: string) {
   const orgId = requireOrgKey(principal, 'admin');
   const hook = await deps.webhooks.get(orgId, webhookId);
   if (!hook) throw notFound(`webhook ${webhookId}`);
   const event = newEvent('webhook.test', orgId, deps.clock.now(), { webhookId, message: 'A test from SyncTrail: if you can read this, the webhook works.' });
-  return presentDelivery(await deliver(deps, hook, event));
+  const deliveryId = newId('dlv', deps.clock.now());
+  const attempts = [await attemptDelivery(deps, hook, event, deliveryId, 1, TEST_ATTEMPT_TIMEOUT_MS)];
+  let retriesQueued = retryFollows(attempts, deps.config.webhookRetryDelaysMs.length);
+  let delivery = deliveryEntry(deps, hook, event, deliveryId, attempts, retriesQueued);
+  await deps.webhooks.recordDelivery(delivery);
+  if (retriesQueued) {
+    try {
+      await deps.notifier.queueRetries({ orgId, webhookId, deliveryId, event, attempts });
+    } catch (error) {
+      // Not queued: the log says failed, as the answer does, rather than retrying for ever.
+      console.error(JSON.stringify({ level: 'error', message: 'webhook retries not queued', deliveryId, error: String(error) }));
+      retriesQueued = false;
+      delivery = deliveryEntry(deps, hook, event, deliveryId, attempts, false);
+      await deps.webhooks.recordDelivery(delivery);
+    }
+  }
+  return { ...presentDelivery(delivery), delivered: delivery.state === 'delivered', attempt: attempts[0]!, retriesQueued };
 }

@@ -1,13 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, createOrgWithKeys, ROOT_KEY, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
-import { startReceiver, type Received } from '../support/receiver.ts';
+import { closedPortUrl, startHangingReceiver, startReceiver, type Received } from '../support/receiver.ts';
 
 /** What a receiver does with the secret: recompute the signature over the raw body. */
 function verify(received: Received, secret: string): boolean {
   const [t, v1] = received.headers['synctrail-signature']!.split(',').map((part) => part.split('=')[1]!);
   const expected = createHmac('sha256', secret).update(`${t}.${received.body}`).digest();
   return timingSafeEqual(expected, Buffer.from(v1!, 'hex'));
+}
+
+/** Polls until `done` holds (a background delivery got somewhere), for at most `ms`. */
+async function until(done: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const SYNC = {
@@ -71,7 +80,7 @@ describe('webhooks', () => {
     expect((await api.get('/v1/webhooks', org.adminKey)).body.items).toEqual([]);
   });
 
-  it('test-send a signed event that the receiver can verify, and log the delivery', async () => {
+  it('test-send a signed event that the receiver can verify, answer it delivered with no retries queued, and log the delivery', async () => {
     // Arrange
     receiver = await startReceiver();
     const hook = (await api.post('/v1/webhooks', org.adminKey, { url: receiver.url })).body;
@@ -81,49 +90,110 @@ describe('webhooks', () => {
 
     // Assert
     expect(delivery.status).toBe(200);
-    expect(delivery.body).toMatchObject({ state: 'delivered', eventType: 'webhook.test', attempts: [{ status: 200, error: null }] });
+    expect(delivery.body).toMatchObject({ delivered: true, retriesQueued: false, attempt: { status: 200, error: null }, state: 'delivered', eventType: 'webhook.test', attempts: [{ status: 200, error: null }] });
+    expect(delivery.body.finishedAt).toEqual(expect.any(String));
     expect(receiver.received).toHaveLength(1);
     const got = receiver.received[0]!;
     expect(got.json).toMatchObject({ type: 'webhook.test', orgId: 'acme', id: delivery.body.eventId });
     expect(got.headers['synctrail-event-type']).toBe('webhook.test');
     expect(verify(got, hook.secret)).toBe(true);
     expect(verify(got, 'whsec_wrong')).toBe(false);
+    await stack.idle();
+    expect(receiver.received).toHaveLength(1);
     const log = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
-    expect(log.body.items.map((d: { deliveryId: string }) => d.deliveryId)).toEqual([delivery.body.deliveryId]);
+    expect(log.body.items).toEqual([expect.objectContaining({ deliveryId: delivery.body.deliveryId, state: 'delivered', attempts: [expect.objectContaining({ status: 200 })] })]);
   });
+
+  it('test-send to a receiver that is down: answer the failed first attempt at once, and run the queued retries in the background into the log', async () => {
+    // Arrange
+    const hook = (await api.post('/v1/webhooks', org.adminKey, { url: await closedPortUrl() })).body;
+
+    // Act
+    const started = Date.now();
+    const answer = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
+    const elapsed = Date.now() - started;
+    await stack.idle();
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(answer.body).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', finishedAt: null, attempt: { status: null, error: expect.stringContaining('ECONNREFUSED') } });
+    expect(answer.body.attempts).toEqual([answer.body.attempt]);
+    const log = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
+    expect(log.body.items).toHaveLength(1);
+    const [entry] = log.body.items;
+    // The same delivery, now with every attempt: the first, then the three queued retries.
+    expect(entry).toMatchObject({ deliveryId: answer.body.deliveryId, eventId: answer.body.eventId, state: 'failed', finishedAt: expect.any(String) });
+    expect(entry.attempts).toHaveLength(4);
+    expect(entry.attempts[0]).toEqual(answer.body.attempt);
+    expect(entry.attempts.every((a: { status: number | null; error: string }) => a.status === null && a.error.includes('ECONNREFUSED'))).toBe(true);
+  });
+
+  it('test-send to a receiver that accepts and never answers: answer within the 8 s bound, retry in the background, and show the delivery retrying meanwhile', async () => {
+    // Arrange
+    const hanging = await startHangingReceiver();
+    const hook = (await api.post('/v1/webhooks', org.adminKey, { url: hanging.url })).body;
+    try {
+      // Act
+      const started = Date.now();
+      const answer = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
+      const elapsed = Date.now() - started;
+
+      // Assert: the first attempt gave up at its bound and the answer came right after.
+      expect(answer.status).toBe(200);
+      expect(elapsed).toBeGreaterThanOrEqual(7_900);
+      expect(elapsed).toBeLessThan(10_000);
+      expect(answer.body).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', attempt: { status: null, error: 'no answer within 8000 ms' } });
+      expect(answer.body.attempt.ms).toBeLessThan(9_000);
+      // The first queued retry is at the receiver, waiting: the log shows the delivery retrying.
+      await until(() => hanging.arrived.length === 2 && hanging.waiting() === 1);
+      const meanwhile = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
+      expect(meanwhile.body.items).toEqual([expect.objectContaining({ deliveryId: answer.body.deliveryId, state: 'retrying', finishedAt: null, attempts: [answer.body.attempt] })]);
+      // The receiver comes back: the retry waiting is delivered.
+      hanging.release(200);
+      await stack.idle();
+      const log = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
+      expect(log.body.items).toEqual([expect.objectContaining({ deliveryId: answer.body.deliveryId, state: 'delivered', finishedAt: expect.any(String) })]);
+      expect(log.body.items[0].attempts.map((a: { status: number | null }) => a.status)).toEqual([null, 200]);
+    } finally {
+      await hanging.close();
+    }
+  }, 20_000);
 
   it('retry 5xx and 429 with backoff until delivered, and give up on a 4xx at once or after the last attempt', async () => {
     // Arrange
     receiver = await startReceiver([503, 429]);
     const hook = (await api.post('/v1/webhooks', org.adminKey, { url: receiver.url })).body;
 
-    // Act + Assert: two failures, then delivered
+    // Act + Assert: the answer is the first failure; two queued retries later, delivered
     const retried = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
-    expect(retried.body.state).toBe('delivered');
-    expect(retried.body.attempts.map((a: { status: number }) => a.status)).toEqual([503, 429, 200]);
+    expect(retried.body).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', attempt: { status: 503, error: 'answered 503' } });
+    await stack.idle();
+    const afterRetries = (await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey)).body.items[0];
+    expect(afterRetries).toMatchObject({ deliveryId: retried.body.deliveryId, state: 'delivered' });
+    expect(afterRetries.attempts.map((a: { status: number }) => a.status)).toEqual([503, 429, 200]);
     // Each attempt is signed afresh and numbered; the event is the same.
     expect(receiver.received.map((r) => r.headers['synctrail-attempt'])).toEqual(['1', '2', '3']);
     expect(new Set(receiver.received.map((r) => r.json.id)).size).toBe(1);
+    expect(receiver.received.map((r) => r.headers['synctrail-delivery-id'])).toEqual([retried.body.deliveryId, retried.body.deliveryId, retried.body.deliveryId]);
+    expect(receiver.received.every((r) => verify(r, hook.secret))).toBe(true);
 
-    // A 404 is not worth retrying.
+    // A 404 is not worth retrying: final in the answer, nothing queued.
     receiver.answerNext(404);
     const refused = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
-    expect(refused.body).toMatchObject({ state: 'failed', attempts: [{ status: 404 }] });
+    expect(refused.body).toMatchObject({ delivered: false, retriesQueued: false, state: 'failed', attempts: [{ status: 404 }] });
+    await stack.idle();
+    expect(receiver.received).toHaveLength(4);
 
     // Always 500: four attempts, then failed.
     receiver.answerNext(500, 500, 500, 500);
     const exhausted = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
-    expect(exhausted.body.state).toBe('failed');
-    expect(exhausted.body.attempts).toHaveLength(4);
-
-    // Nobody listening: no answer, retried, failed, with the error.
-    await receiver.close();
-    const unreachable = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
-    expect(unreachable.body.state).toBe('failed');
-    expect(unreachable.body.attempts.every((a: { status: number | null; error: string }) => a.status === null && a.error)).toBe(true);
+    expect(exhausted.body).toMatchObject({ retriesQueued: true, attempts: [{ status: 500 }] });
+    await stack.idle();
 
     const log = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
-    expect(log.body.items.map((d: { state: string }) => d.state)).toEqual(['failed', 'failed', 'failed', 'delivered']);
+    expect(log.body.items.map((d: { state: string }) => d.state)).toEqual(['failed', 'failed', 'delivered']);
+    expect(log.body.items[0].attempts.map((a: { status: number }) => a.status)).toEqual([500, 500, 500, 500]);
   });
 
   it('receive run.started and run.completed with the run summary, as each webhook subscribed', async () => {
