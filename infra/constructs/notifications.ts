@@ -4,7 +4,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPES } from '#domain/events.ts';
-import { EVENT_SOURCE } from '#adapters/notifier.ts';
+import { EVENT_SOURCE, RETRIES_DETAIL_TYPE, RETRIES_SOURCE } from '#adapters/notifier.ts';
 import type { Storage } from './storage.ts';
 import { deadLetterQueue } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
@@ -17,7 +17,8 @@ export interface NotificationsProps {
 
 /**
  * Run and alert events leave through the bus (teams add their own rules there too); a rule
- * hands them to the webhook delivery function. A schedule checks freshness alerts, which go
+ * hands them to the webhook delivery function, and another the retries a test-send queued
+ * (internal, apart from the events others subscribe to). A schedule checks freshness alerts, which go
  * stale with time alone.
  */
 export class Notifications extends Construct {
@@ -42,6 +43,12 @@ export class Notifications extends Construct {
       description: 'SyncTrail run and alert events to the org webhooks',
       eventBus: props.eventBus,
       eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES['run.started'], DETAIL_TYPES['run.completed'], DETAIL_TYPES['alert.fired'], DETAIL_TYPES['alert.resolved']] },
+      targets: [new LambdaFunction(this.deliverWebhooks, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: this.deadLetters })],
+    });
+    new Rule(this, 'DeliverQueuedRetries', {
+      description: 'SyncTrail webhook retries queued by a test-send',
+      eventBus: props.eventBus,
+      eventPattern: { source: [RETRIES_SOURCE], detailType: [RETRIES_DETAIL_TYPE] },
       targets: [new LambdaFunction(this.deliverWebhooks, { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: this.deadLetters })],
     });
 

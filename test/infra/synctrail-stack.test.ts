@@ -358,6 +358,21 @@ describe('Notifications', () => {
     expect(JSON.stringify(delivery.Properties.Targets[0].Arn)).toContain('NotificationsDeliverWebhooks');
   });
 
+  it('hand the retries a test-send queued (internal, apart from the public events) to the same function, from the admin API that may put them', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('Webhook Retries Queued'));
+    expect(rules).toHaveLength(1);
+    const [retries] = rules;
+    expect(retries!.Properties.EventPattern).toEqual({ source: ['synctrail.internal'], 'detail-type': ['Webhook Retries Queued'] });
+    expect(retries!.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^Events/) });
+    expect(retries!.Properties.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: expect.anything() });
+    expect(JSON.stringify(retries!.Properties.Targets[0].Arn)).toContain('NotificationsDeliverWebhooks');
+    // The admin API queues them: PutEvents on SyncTrail's bus, and no other.
+    const [, admin] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('AdminApi'))!;
+    const putEvents = admin.Properties.PolicyDocument.Statement.filter((st: { Action: string | string[] }) => [st.Action].flat().includes('events:PutEvents'));
+    expect(putEvents).toHaveLength(1);
+    expect(putEvents[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Events/), 'Arn'] });
+  });
+
   it('check freshness every 15 minutes', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsCheckFreshness'), 'Arn'] } })] });
   });
