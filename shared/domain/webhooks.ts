@@ -187,7 +187,7 @@ function deliveryEntry(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliver
     eventId: event.id,
     eventType: event.type,
     state: retrying ? 'retrying' : attempts.at(-1)!.error === null ? 'delivered' : 'failed',
-    attempts,
+    attempts: [...attempts], // a snapshot: later attempts do not change an entry already written
     // The log's sort key: the same for every write of one delivery, so each replaces the last.
     createdAt: attempts[0]!.at,
     finishedAt: retrying ? null : now.toISOString(),
