@@ -119,4 +119,27 @@ describe('the deployed bundles', () => {
     expect(fired.map((i) => [i.functionId, i.event.detail.data.alert.syncId])).toEqual([[deployed.functionOf('NotificationsDeliverWebhooks'), 'purchases']]);
     expect(await failures()).toEqual([]);
   }, 60_000);
+
+  it('answer a test-send to an unreachable webhook with its first attempt, and run the queued retries from the bus in the delivery bundle', async () => {
+    // Arrange: a name that never resolves (in AWS a webhook must name a public host).
+    const { adminKey } = await call('POST', '/v1/orgs', ROOT_KEY, { orgId: 'hooks-org' });
+    const hook = await call('POST', '/v1/webhooks', adminKey, { url: 'https://synctrail-test.invalid/hook' });
+
+    // Act
+    const started = Date.now();
+    const answer = await call('POST', `/v1/webhooks/${hook.webhookId}/test`, adminKey);
+    const elapsed = Date.now() - started;
+    await deployed.settle();
+
+    // Assert: the admin bundle answered the first attempt and put the retries on the bus...
+    expect(elapsed).toBeLessThan(10_000);
+    expect(answer).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', attempt: { status: null, error: expect.stringContaining('ENOTFOUND') } });
+    const queued = deployed.asyncInvocations.filter((i) => i.event['detail-type'] === 'Webhook Retries Queued');
+    expect(queued.map((i) => [i.functionId, i.event.source, i.event.detail.deliveryId])).toEqual([[deployed.functionOf('NotificationsDeliverWebhooks'), 'synctrail.internal', answer.deliveryId]]);
+    expect(await failures()).toEqual([]);
+    // ...and the delivery bundle ran them (1 s, 5 s, 30 s apart) into the same log entry.
+    const log = await call('GET', `/v1/webhooks/${hook.webhookId}/deliveries`, adminKey);
+    expect(log.items).toEqual([expect.objectContaining({ deliveryId: answer.deliveryId, state: 'failed', finishedAt: expect.any(String) })]);
+    expect(log.items[0].attempts).toHaveLength(4);
+  }, 120_000);
 });
