@@ -30,6 +30,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function buildOptions(): BuildOptions & { write: false } {
   const resolutions = errorResolutions(readFileSync(join(here, '..', 'docs', 'errors.md'), 'utf8'));
+  const counting = readFileSync(join(here, '..', 'docs', 'counting.md'), 'utf8');
   return {
     entryPoints: [join(here, 'src', 'main.tsx')],
     bundle: true,
@@ -42,7 +43,7 @@ function buildOptions(): BuildOptions & { write: false } {
     outdir: 'assets',
     entryNames: 'app-[hash]',
     legalComments: 'none',
-    define: { __ERROR_RESOLUTIONS__: JSON.stringify(resolutions) },
+    define: { __ERROR_RESOLUTIONS__: JSON.stringify(resolutions), __COUNTING_DOC__: JSON.stringify(counting) },
     logLevel: 'silent',
   };
 }

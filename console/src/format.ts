@@ -1,5 +1,6 @@
 /** How numbers, dates and statuses read in the console. */
 import type { AlertRuleState } from '../../shared/domain/alerts.ts';
+import { LOG_STATUS_LABELS } from '../../shared/domain/statuses.ts';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 export const count = (n: number | null | undefined) => (n === null || n === undefined ? '—' : numberFormat.format(n));
@@ -15,9 +16,9 @@ export const day = (iso: string) => dayFormat.format(new Date(iso));
 
 export const titleCase = (word: string) => word.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 
-export type Tone = 'success' | 'partial' | 'error' | 'running' | 'neutral';
+export type Tone = 'success' | 'partial' | 'error' | 'running' | 'waiting' | 'neutral';
 
-/** Seed colours: green success, amber partial, red error, blue running or in progress. */
+/** Colours: green success, amber partial, red error, blue running or in progress, violet waiting for a decision (a pending dead letter), grey neither. */
 const TONES: Record<string, Tone> = {
   complete: 'success',
   succeeded: 'success',
@@ -36,12 +37,14 @@ const TONES: Record<string, Tone> = {
   in_progress: 'running',
   extracting: 'running',
   ready: 'neutral',
-  pending: 'running',
+  pending: 'waiting',
   replayed: 'success',
   discarded: 'neutral',
 };
 
+/** Every status's word: run and record statuses here, Sync Logs badges from the domain's own table. */
 const LABELS: Record<string, string> = {
+  ...LOG_STATUS_LABELS,
   complete: 'Complete',
   partial_complete: 'Partial Complete',
   error: 'Error',

@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { onUnauthorized, session } from './api.ts';
-import { href, useLocation, type Location } from './router.ts';
+import { href, syncPageOrigin, useLocation, type Location } from './router.ts';
 import { requestHeadingFocus } from './focus.ts';
 import { SignIn } from './pages/sign-in.tsx';
 import { SyncHistory } from './pages/sync-history.tsx';
@@ -13,11 +13,13 @@ import { Instances, InstanceDetailPage } from './pages/instances.tsx';
 import { DeadLetterQueue } from './pages/dlq.tsx';
 import { AuditLog } from './pages/audit.tsx';
 import { IdentifierPage } from './pages/identifier.tsx';
+import { Counting } from './pages/counting.tsx';
+import { NotFound } from './pages/not-found.tsx';
 import './styles.css';
 
 const NAV = [
-  { path: '/history', label: 'Sync History', match: ['history', 'runs', 'syncs'] },
-  { path: '/destinations', label: 'Destinations', match: ['destinations'] },
+  { path: '/history', label: 'Sync History', match: ['history', 'runs'] },
+  { path: '/destinations', label: 'Destinations', match: ['destinations', 'syncs'] },
   { path: '/logs', label: 'Sync Logs', match: ['logs'] },
   { path: '/instances', label: 'Instances', match: ['instances'] },
   { path: '/identifiers', label: 'Find a record', match: ['identifiers'] },
@@ -28,12 +30,15 @@ const NAV = [
 function Page({ location }: { location: Location }) {
   const [first, second] = location.segments;
   switch (first) {
+    case undefined:
+    case 'history':
+      return <SyncHistory location={location} />;
     case 'destinations':
       return <Destinations />;
     case 'runs':
       return second ? <RunDetailPage runId={second} location={location} /> : <SyncHistory location={location} />;
     case 'syncs':
-      return second ? <SyncDetailPage syncId={second} /> : <Destinations />;
+      return second ? <SyncDetailPage syncId={second} location={location} /> : <Destinations />;
     case 'logs':
       return <SyncLogs location={location} />;
     case 'instances':
@@ -44,8 +49,10 @@ function Page({ location }: { location: Location }) {
       return <DeadLetterQueue location={location} />;
     case 'audit':
       return <AuditLog location={location} />;
+    case 'counting':
+      return <Counting />;
     default:
-      return <SyncHistory location={location} />;
+      return <NotFound path={location.path} />;
   }
 }
 
@@ -85,7 +92,8 @@ function App() {
       />
     );
   }
-  const current = location.segments[0] ?? 'history';
+  // A sync page belongs to the tab it was reached from (its breadcrumb says the same).
+  const current = location.segments[0] === 'syncs' && location.segments[1] ? syncPageOrigin(location) : (location.segments[0] ?? 'history');
   return (
     <div class="shell">
       <a class="skip-link" href="#main" onClick={(event) => (event.preventDefault(), main.current?.focus())}>

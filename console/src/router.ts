@@ -44,3 +44,27 @@ export function setQuery(location: Location, changes: Record<string, string | un
 }
 
 export const seg = (segment: string) => encodeURIComponent(segment);
+
+/**
+ * The pages a sync page is reached from: its breadcrumb (and the highlighted tab) go back to
+ * the page the user came from, named in the link (`#/syncs/abc?from=history`).
+ */
+export const SYNC_PAGE_ORIGINS = {
+  history: ['/history', 'Sync History'],
+  destinations: ['/destinations', 'Destinations'],
+  logs: ['/logs', 'Sync Logs'],
+  instances: ['/instances', 'Instances'],
+  identifiers: ['/identifiers', 'Find a record'],
+  dlq: ['/dlq', 'Dead-letter queue'],
+  audit: ['/audit', 'Audit log'],
+} as const;
+export type SyncPageOrigin = keyof typeof SYNC_PAGE_ORIGINS;
+
+/** Where a sync page was reached from; Destinations (the syncs' own list) when the link does not say. */
+export const syncPageOrigin = (location: Location): SyncPageOrigin => {
+  const from = location.query.get('from') ?? '';
+  return Object.hasOwn(SYNC_PAGE_ORIGINS, from) ? (from as SyncPageOrigin) : 'destinations';
+};
+
+/** A link to a sync's page that remembers the page it is on. */
+export const syncHref = (syncId: string, from: SyncPageOrigin) => href(`/syncs/${seg(syncId)}`, from === 'destinations' ? {} : { from });

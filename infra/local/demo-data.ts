@@ -90,6 +90,24 @@ function entityRecords(entityType: string, count: number, random: () => number, 
   return records;
 }
 
+/**
+ * Today's run of a pipeline that was still working when it reported: every seventh record in
+ * progress or extracting, and the first two of them reported again as done at the end (a later
+ * record of the same id supersedes the in-flight one). The run completes with the rest still
+ * in flight, and says so.
+ */
+function stillWorking(records: Record_[]): Record_[] {
+  const inFlight: Record_[] = [];
+  const reported = records.map((record, i) => {
+    if (i % 7 !== 3) return record;
+    const { targetId: _targetId, statusMessage: _message, final: _final, ...rest } = record;
+    inFlight.push(rest);
+    return { ...rest, status: i % 2 ? 'in progress' : 'extracting' };
+  });
+  const done = inFlight.slice(0, 2).map(({ statusMessage: _message, final: _final, ...rest }) => ({ ...rest, status: 'success', targetId: `gid://shop/${rest.entityType}/${rest.identifier}` }));
+  return [...reported, ...done];
+}
+
 const DEMO_SYNCS: DemoSync[] = [
   {
     syncId: 'hv-customers-meta',
@@ -158,7 +176,7 @@ const DEMO_SYNCS: DemoSync[] = [
       destination: { id: 'shopify-eu', name: 'Shopify — EU store', connectionType: 'Shopify' },
       destinationObject: { id: 'products', type: 'Shopify::ObjectTypes::Product', name: 'Products' },
     },
-    run: (daysAgo, random) => ({ records: entityRecords('item', 30, random, daysAgo) }),
+    run: (daysAgo, random) => ({ records: daysAgo === 0 ? stillWorking(entityRecords('item', 30, random, daysAgo)) : entityRecords('item', 30, random, daysAgo) }),
   },
   {
     syncId: 'partners-to-shopify',

@@ -82,16 +82,13 @@ export async function getStats(deps: Deps, principal: Principal, query: StatsQue
   }
   const now = deps.clock.now();
   const totals = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, inProgress: 0, runs: 0 };
-  const runs: Run[] = [];
   const { truncated } = await scanRuns(deps, orgId, runFilter, (run) => {
-    if (tracked(run, now)) runs.push(run);
-  });
-  for (const run of runs) {
+    if (!tracked(run, now)) return;
     const cards = cardsOf(run, entityType);
-    if (entityType && cards.totalOperations === 0) continue;
+    if (entityType && cards.totalOperations === 0) return;
     totals.runs += 1;
     for (const key of Object.keys(cards) as Array<keyof LogCards>) totals[key] += cards[key];
-  }
+  });
   return { ...totals, successRate: rate(totals), truncated, countedFrom: 'counters' as const };
 }
 

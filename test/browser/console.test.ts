@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_KEY, apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { collectPageErrors, launchChromium, screenshot } from '../support/browser.ts';
 import { parseKey } from '#domain/keys.ts';
+import { LOG_STATUS_LABELS, type LogStatus } from '#domain/statuses.ts';
+import { ALERT_STATE_BADGES, labelOf } from '../../console/src/format.ts';
 
 /**
  * The console in real headless Chromium against local mode loaded with the demo org: the
@@ -40,6 +42,22 @@ describe('console in a browser', () => {
   const goto = async (hash: string) => {
     await page.goto(`${stack.url}/#${hash}`);
     await page.locator('main h1').first().waitFor();
+  };
+
+  /**
+   * Every badge on the page reads the word of the status it wears (`data-status`): a DUPLICATE
+   * row can never read "Succeeded". Alert rule badges read their state's word.
+   */
+  const expectBadgesAgree = async (where: string) => {
+    const badges = (await page.locator('main .badge[data-status]').evaluateAll((els) =>
+      els.map((el) => ({ status: el.getAttribute('data-status')!, text: el.textContent!.trim(), alert: Boolean(el.closest('#alert-rules')) })),
+    )) as Array<{ status: string; text: string; alert: boolean }>;
+    for (const badge of badges) {
+      const expected = badge.alert ? ALERT_STATE_BADGES[badge.status as keyof typeof ALERT_STATE_BADGES].label : labelOf(badge.status);
+      // A tally badge puts its count first ("4 Partial Complete").
+      expect(badge.text.replace(/^[\d,]+ /, ''), `${where}: a ${badge.status} badge`).toBe(expected);
+    }
+    return badges.length;
   };
 
   it('refuses a wrong key with a clear message, and the root key offers to create an org', async () => {
@@ -175,17 +193,29 @@ describe('console in a browser', () => {
     expect(requests.some((url) => url.includes(adminKey))).toBe(false);
   });
 
-  it('shows Sync Logs with the five cards, and an entity type list that follows the instance', async () => {
+  it('shows Sync Logs with the cards of every matching row, and an entity type list that follows the instance', async () => {
     // Arrange
     const stats = await api.get('/v1/stats', adminKey);
     await goto('/logs');
 
-    // Assert: the cards show the API's numbers
+    // Assert: the cards show the API's numbers, In Progress among them
     const cards = page.locator('#stat-cards');
-    await expect.poll(() => cards.textContent()).toContain(stats.body.totalOperations.toLocaleString('en-US'));
-    expect(await cards.textContent()).toContain(stats.body.failed.toLocaleString('en-US'));
+    const card = (label: string) => cards.locator(`.card:has(.card-label:text-is("${label}")) .card-value`);
+    await expect.poll(() => card('Total Operations').textContent()).toBe(stats.body.totalOperations.toLocaleString('en-US'));
+    expect(await card('Failed').textContent()).toBe(stats.body.failed.toLocaleString('en-US'));
+    expect(await card('In Progress').textContent()).toBe(stats.body.inProgress.toLocaleString('en-US'));
+    expect(stats.body.inProgress).toBeGreaterThan(0);
+    expect(await card('Success Rate').textContent()).toBe(`${(stats.body.successRate * 100).toFixed(1)}%`);
     await page.locator('#logs-table tbody tr').first().waitFor();
     expect(await page.locator('#logs-table tbody tr').count()).toBe(100);
+    // Each row wears SyncTrail's badge for it, in the API's order, the producer's word in Details
+    const logs = (await api.get('/v1/logs?limit=100', adminKey)).body.items as Array<{ badge: LogStatus; reportedStatus: string | null }>;
+    const rows = page.locator('#logs-table tbody tr');
+    expect(await rows.locator('.badge').evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual(logs.map((row) => row.badge));
+    expect(await rows.locator('.badge').allTextContents()).toEqual(logs.map((row) => LOG_STATUS_LABELS[row.badge]));
+    const reported = logs.findIndex((row) => row.reportedStatus);
+    expect(await rows.nth(reported).locator('.reported').textContent()).toBe(`Reported: ${logs[reported]!.reportedStatus}`);
+    expect(await expectBadgesAgree('/logs')).toBe(100);
 
     // Act: pick the instance; the entity types narrow to its own
     await page.getByLabel('Instance').selectOption('erp-to-shopify');
@@ -198,14 +228,144 @@ describe('console in a browser', () => {
       const ids = await page.locator('#logs-table tbody td.source-id').allTextContents();
       return ids.length > 0 && ids.every((id) => id.toLowerCase().includes('item-1000'));
     }).toBe(true);
+    // The cards count every matching row (the API's count), not the rows loaded
+    const narrowed = (await api.get('/v1/stats?instance=erp-to-shopify&entityType=item&sourceId=item-1000', adminKey)).body;
+    expect(narrowed.countedFrom).toBe('rows');
+    await expect.poll(() => card('Total Operations').textContent()).toBe(narrowed.totalOperations.toLocaleString('en-US'));
+    expect(await card('Success').textContent()).toBe(narrowed.success.toLocaleString('en-US'));
+    expect(await page.locator('#cards-note').textContent()).toContain('every matching row');
     const details = page.locator('#logs-table .truncated-text[title]').first();
     if (await details.count()) expect((await details.getAttribute('title'))!.length).toBeGreaterThan(48);
+    await expectBadgesAgree('/logs filtered');
     await screenshot(page, '06-sync-logs');
 
     // Act: Clear
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => page.getByLabel('Instance').inputValue()).toBe('');
     await expect.poll(() => page.getByLabel('Source ID').inputValue()).toBe('');
+  });
+
+  it('filters Sync Logs by status: in-progress records, superseded ones hidden, invalid data failed with its reason', async () => {
+    // Act
+    await goto('/logs');
+    await page.getByLabel('Status', { exact: true }).selectOption('in_progress');
+
+    // Assert: only In Progress rows, as many as the API counts, none a later record superseded
+    await expect.poll(() => page.url()).toContain('status=in_progress');
+    const stats = (await api.get('/v1/stats?status=in_progress', adminKey)).body;
+    const listed = (await api.get('/v1/logs?status=in_progress&limit=1000', adminKey)).body.items as Array<{ sourceId: string }>;
+    expect(stats.totalOperations).toBe(listed.length);
+    expect(stats.inProgress).toBe(listed.length);
+    await expect.poll(() => page.locator('#logs-table tbody tr').count()).toBe(listed.length);
+    expect(new Set(await page.locator('#logs-table tbody .badge').allTextContents())).toEqual(new Set(['In Progress']));
+    await expect.poll(() => page.locator('#stat-cards .card:has(.card-label:text-is("In Progress")) .card-value').textContent()).toBe(String(listed.length));
+    const done = (await api.get('/v1/logs?status=success&sourceId=ITEM-100&limit=1000', adminKey)).body.items as Array<{ sourceId: string; runId: string }>;
+    const supersededIds = new Set(done.map((row) => `${row.runId}|${row.sourceId}`));
+    const inProgressRows = (await api.get('/v1/logs?status=in_progress,extracting&limit=1000', adminKey)).body.items as Array<{ sourceId: string; runId: string }>;
+    expect(inProgressRows.some((row) => supersededIds.has(`${row.runId}|${row.sourceId}`))).toBe(false);
+    await screenshot(page, '06b-sync-logs-in-progress');
+
+    // Act: Failed, with a duplicate identifier's row among them
+    await page.getByLabel('Status', { exact: true }).selectOption('failed');
+    await expect.poll(() => page.url()).toContain('status=failed');
+    const failedRows = (await api.get('/v1/logs?status=failed&limit=1000', adminKey)).body.items as Array<{ sourceId: string; invalidReason: string | null; reportedStatus: string | null }>;
+    const twice = failedRows.find((row) => row.invalidReason === 'duplicate')!;
+    expect(twice.reportedStatus).toBe('succeeded');
+    await page.getByLabel('Source ID').fill(twice.sourceId);
+    const duplicate = page.locator('#logs-table tbody tr', { hasText: 'Invalid data: duplicate' }).first();
+    await duplicate.waitFor();
+
+    // Assert: the duplicate reads Failed in red, never the producer's "Succeeded"
+    expect(await duplicate.locator('.badge').textContent()).toBe('Failed');
+    expect(await duplicate.locator('.badge').getAttribute('class')).toContain('badge-error');
+    expect(await duplicate.locator('.reported').textContent()).toMatch(/^Reported: /);
+    await expectBadgesAgree('/logs failed');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.url()).not.toContain('status=');
+  });
+
+  it('says the true reason when a run page has nothing to list: an error run, an OpenLineage run, an in-flight run', async () => {
+    // Arrange: an error run with no record posted, an OpenLineage run with counts only
+    const runs = (await api.get('/v1/runs?status=error&limit=100', adminKey)).body.items as Array<{ runId: string; itemsTotal: number; records: { received: number } }>;
+    const errorRun = runs.find((run) => run.records.received === 0 && run.itemsTotal > 0)!;
+    const { key: producer } = (await api.post('/v1/keys', adminKey, { scopes: ['ingest', 'read'], label: 'lineage producer' })).body;
+    const lineage = { eventTime: '2026-12-01T06:00:00Z', run: { runId: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' }, job: { namespace: 'dbt', name: 'daily.orders' }, outputs: [{ namespace: 'postgres://warehouse', name: 'analytics.orders' }], producer: 'https://github.com/OpenLineage/OpenLineage' };
+    expect((await api.post('/v1/lineage', producer, { ...lineage, eventType: 'START' })).status).toBe(200);
+    const complete = { ...lineage, eventType: 'COMPLETE', eventTime: '2026-12-01T06:04:00Z', outputs: [{ ...lineage.outputs[0], outputFacets: { outputStatistics: { rowCount: 1250 } } }] };
+    expect((await api.post('/v1/lineage', producer, complete)).status).toBe(200);
+
+    // Act + Assert: the error run
+    await goto(`/runs/${errorRun.runId}`);
+    await page.locator('.state-empty').first().waitFor();
+    let text = (await page.locator('main').textContent())!;
+    expect(text).toContain('No records were posted');
+    expect(text).toContain(`Sync History counts its ${errorRun.itemsTotal} items as failed`);
+    expect(text).not.toContain('Every record of this run was processed');
+    expect(text).not.toContain('No records match');
+    await expectBadgesAgree('error run');
+    await screenshot(page, '04b-error-run');
+
+    // Act + Assert: the OpenLineage run
+    await goto(`/runs/${lineage.run.runId}`);
+    await page.locator('.state-empty').first().waitFor();
+    text = (await page.locator('main').textContent())!;
+    expect(text).toContain('Counts only, no row-level records');
+    expect(text).toContain('1,250 items');
+    expect(text).not.toContain('No records match');
+
+    // Act + Assert: today's items run, completed with records in flight
+    const items = (await api.get('/v1/runs?syncId=items-to-shopify&limit=1', adminKey)).body.items[0];
+    expect(items.records.inProgress).toBeGreaterThan(0);
+    await goto(`/runs/${items.runId}?status=all`);
+    await page.locator('#records-table tbody tr').first().waitFor();
+    expect(await page.locator('.status-message').textContent()).toContain('still in progress');
+    await expect.poll(() => page.locator('#records-table tbody .badge[data-status="in_progress"]').count()).toBeGreaterThan(0);
+    await expectBadgesAgree('in-flight run');
+  });
+
+  it('answers an unknown address with a page of its own, and a sync page goes back where it came from', async () => {
+    // Act: an address the console has no page for
+    await goto('/nope');
+
+    // Assert
+    expect(await page.locator('main h1').textContent()).toBe('Page not found');
+    expect(await page.locator('#not-found').textContent()).toContain('/nope');
+    expect(await page.locator('#runs-table').count()).toBe(0);
+    await page.locator('#not-found').getByRole('link', { name: 'Go to Sync History' }).click();
+    await page.locator('#runs-table tbody tr').first().waitFor();
+
+    // Act: Sync History → a sync's page
+    await page.locator('#runs-table tbody tr').first().locator('a[href^="#/syncs/"]').click();
+    await page.locator('figure.chart').waitFor();
+
+    // Assert: the breadcrumb and the tab say Sync History
+    expect(await page.locator('nav.crumbs').textContent()).toBe('Sync History');
+    expect(await page.locator('nav[aria-label="Main"] a[aria-current="page"]').textContent()).toBe('Sync History');
+
+    // Act: Destinations → a sync's page
+    await goto('/destinations');
+    await page.locator('#destinations-table tbody tr').first().locator('a[href^="#/syncs/"]').click();
+    await page.locator('figure.chart').waitFor();
+    expect(await page.locator('nav.crumbs').textContent()).toBe('Destinations');
+    expect(await page.locator('nav[aria-label="Main"] a[aria-current="page"]').textContent()).toBe('Destinations');
+  });
+
+  it('links the counters to the page that says how each number is counted', async () => {
+    // Act
+    await goto('/logs');
+    await page.locator('#cards-note').getByRole('link', { name: 'How these numbers are counted' }).click();
+
+    // Assert: docs/counting.md, its tables as tables
+    await page.getByRole('heading', { name: 'How SyncTrail counts' }).waitFor();
+    const doc = page.locator('#counting-doc');
+    expect(await doc.locator('h2').allTextContents()).toContain('The numbers');
+    const rows = await doc.locator('table tbody tr').allTextContents();
+    expect(rows.some((row) => row.includes('Success Rate') && row.includes('Success ÷ Total Operations'))).toBe(true);
+    expect(rows.some((row) => row.includes('Items Total'))).toBe(true);
+    // Sync History and a run page carry the same link
+    await goto('/history');
+    expect(await page.locator('.page-header a.counting-link').getAttribute('href')).toBe('#/counting');
+    await screenshot(page, '06c-counting');
   });
 
   it('shows destinations with their current status, and a sync page with the outcomes chart', async () => {
@@ -298,6 +458,10 @@ describe('console in a browser', () => {
     await page.locator('#dlq-table tbody tr').first().waitFor();
     const row = page.locator('#dlq-table tbody tr').first();
     const itemId = (await row.getAttribute('data-item-id'))!;
+    // A pending item waits for a decision: its own colour, not Running's blue
+    const pending = row.locator('.badge[data-status="pending"]');
+    expect(await pending.getAttribute('class')).toContain('badge-waiting');
+    expect(await pending.getAttribute('class')).not.toContain('badge-running');
 
     // Act: cancel first, then confirm
     await row.getByRole('button', { name: /^Replay/ }).click();
@@ -332,7 +496,9 @@ describe('console in a browser', () => {
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;
-    const pages = ['/history', '/destinations', `/runs/${run}`, '/syncs/hv-customers-meta', '/logs', '/instances', '/instances/erp-to-shopify', '/identifiers/ana%40example.com', '/dlq', '/audit'];
+    const inFlight = (await api.get('/v1/runs?syncId=items-to-shopify&limit=1', adminKey)).body.items[0].runId;
+    const pages = ['/history', '/destinations', `/runs/${run}`, `/runs/${inFlight}?status=all`, '/syncs/hv-customers-meta', '/logs', '/logs?status=in_progress', '/instances', '/instances/erp-to-shopify', '/identifiers/ana%40example.com', '/dlq', '/audit', '/counting', '/nope'];
+    let badges = 0;
 
     for (const hash of pages) {
       // Act
@@ -345,7 +511,10 @@ describe('console in a browser', () => {
       const unnamed = await page.evaluate(`[...document.querySelectorAll('button, a[href]')].filter((el) => !(el.getAttribute('aria-label') || el.textContent).trim()).map((el) => el.outerHTML)`);
       expect(unnamed, hash).toEqual([]);
       expect(await page.locator('h1').count(), hash).toBe(1);
+      // Every badge reads its own status's word
+      badges += await expectBadgesAgree(hash);
     }
+    expect(badges).toBeGreaterThan(300);
     await goto('/instances');
     await screenshot(page, '13-instances');
 

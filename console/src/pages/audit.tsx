@@ -5,7 +5,7 @@ import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { when } from '../format.ts';
 import { usePaged } from '../hooks.ts';
-import { href, seg, setQuery, type Location } from '../router.ts';
+import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
 import type { AuditEntryView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
 import { changes } from '../diff.ts';
@@ -53,7 +53,7 @@ export function AuditLog({ location }: { location: Location }) {
                     </td>
                     <td title={entry.action}>{entry.actionLabel}</td>
                     <td>
-                      {entry.target.type === 'sync' ? <a href={href(`/syncs/${seg(entry.target.id)}`)}>{entry.target.id}</a> : `${entry.target.type} ${entry.target.id}`}
+                      {entry.target.type === 'sync' ? <a href={syncHref(entry.target.id, 'audit')}>{entry.target.id}</a> : `${entry.target.type} ${entry.target.id}`}
                     </td>
                     <td class="message">
                       {diff.length ? (

@@ -5,7 +5,7 @@ import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
 import { labelOf, titleCase, when } from '../format.ts';
 import { usePaged } from '../hooks.ts';
-import { href, seg } from '../router.ts';
+import { href, seg, syncHref } from '../router.ts';
 import type { DestinationView } from '../types.ts';
 
 const ORDER = ['error', 'partial_complete', 'running', 'complete', 'ready'];
@@ -41,7 +41,7 @@ export function Destinations() {
                   </td>
                   <td>{d.connectionType}</td>
                   <td>
-                    <a href={href(`/syncs/${seg(d.syncId)}`)}>{d.entityName}</a>
+                    <a href={syncHref(d.syncId, 'destinations')}>{d.entityName}</a>
                     <div class="muted small">
                       {titleCase(d.syncType)}
                       {d.enabled ? '' : ' · disabled'}

@@ -9,7 +9,7 @@ import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
 import { when } from '../format.ts';
 import { usePaged } from '../hooks.ts';
-import { href, seg, setQuery, type Location } from '../router.ts';
+import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
 import type { DlqItemView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
 
@@ -64,7 +64,7 @@ export function DeadLetterQueue({ location }: { location: Location }) {
                 <tr key={item.itemId} data-item-id={item.itemId}>
                   <td class="identifier">{item.identifier ?? <span class="muted">(none)</span>}</td>
                   <td>
-                    <a href={href(`/syncs/${seg(item.syncId)}`)}>{syncs.get(item.syncId)?.name ?? item.syncId}</a>
+                    <a href={syncHref(item.syncId, 'dlq')}>{syncs.get(item.syncId)?.name ?? item.syncId}</a>
                     <div class="small">
                       <a href={href(`/runs/${seg(item.runId)}`, { status: 'all', identifier: item.identifier ?? undefined, match: 'exact' })}>run {item.runId}</a>
                     </div>

@@ -8,7 +8,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { Table } from '../components/table.tsx';
 import { Truncated } from '../components/truncated.tsx';
 import { useResource } from '../hooks.ts';
-import { href, navigate, seg } from '../router.ts';
+import { href, navigate, seg, syncHref } from '../router.ts';
 import type { Timeline } from '../types.ts';
 
 /** One record across runs, syncs and destinations: "why did Meta reject it but Google not?" */
@@ -50,7 +50,7 @@ export function IdentifierPage({ identifier }: { identifier: string | undefined 
                     <div class="cell-sub">{d.connectionType}</div>
                   </td>
                   <td>
-                    <a href={href(`/syncs/${seg(d.syncId)}`)}>{d.entityName}</a>
+                    <a href={syncHref(d.syncId, 'identifiers')}>{d.entityName}</a>
                   </td>
                   <td>
                     <Badge status={d.lastStatus} />

@@ -3,9 +3,9 @@ import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
-import { count, percent, when } from '../format.ts';
+import { count, labelOf, percent, when } from '../format.ts';
 import { usePaged, useResource } from '../hooks.ts';
-import { href, seg } from '../router.ts';
+import { href, seg, syncHref } from '../router.ts';
 import type { InstanceDetail, InstanceSummary, RunView } from '../types.ts';
 
 const STATUS_ORDER = ['complete', 'partial_complete', 'error', 'running'] as const;
@@ -14,7 +14,8 @@ function StatusCounts({ statuses }: { statuses: Record<string, number> }) {
   return (
     <span class="status-counts">
       {STATUS_ORDER.filter((s) => statuses[s]).map((s) => (
-        <Badge key={s} status={s} label={`${statuses[s]}`} />
+        // The count and the word: a colour alone says nothing to a screen reader or a colour-blind reader.
+        <Badge key={s} status={s} label={`${count(statuses[s])} ${labelOf(s)}`} />
       ))}
     </span>
   );
@@ -98,7 +99,7 @@ export function InstanceDetailPage({ instance }: { instance: string }) {
               {totals.syncIds.map((id, i) => (
                 <span key={id}>
                   {i ? ', ' : ''}
-                  <a href={href(`/syncs/${seg(id)}`)}>{id}</a>
+                  <a href={syncHref(id, 'instances')}>{id}</a>
                 </span>
               ))}
             </dd>

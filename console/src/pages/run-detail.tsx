@@ -7,10 +7,12 @@ import { Markdown } from '../components/markdown.tsx';
 import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
+import { noFailuresReason, noRecordsReason } from '../run-states.ts';
+import { CountingLink } from './counting.tsx';
 import { count, labelOf, titleCase, when } from '../format.ts';
 import { useDebounced, usePaged, useResource } from '../hooks.ts';
 import { resolutionFor } from '../resolutions.ts';
-import { href, seg, setQuery, type Location } from '../router.ts';
+import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
 import type { ErrorGroups, RecordView, RunDetail } from '../types.ts';
 import { DEFAULT_THRESHOLD, useSyncs } from './sync-history.tsx';
 
@@ -49,12 +51,13 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
   if (!run.data) return <Loading label="Loading run" />;
   const r = run.data;
   const threshold = syncs.get(r.syncId)?.coverageThreshold ?? DEFAULT_THRESHOLD;
+  const noRecords = noRecordsReason(r);
   return (
     <>
       <PageHeader
         crumbs={
           <>
-            <a href={href('/history')}>Sync History</a> <span aria-hidden="true">/</span> <a href={href(`/syncs/${seg(r.syncId)}`)}>{r.entityName}</a>
+            <a href={href('/history')}>Sync History</a> <span aria-hidden="true">/</span> <a href={syncHref(r.syncId, 'history')}>{r.entityName}</a>
           </>
         }
         title={
@@ -145,10 +148,15 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
             <strong>Status message:</strong> {r.statusMessage}
           </p>
         ) : null}
+        <p class="small">
+          <CountingLink />
+        </p>
       </section>
-      {r.recordsAvailable ? (
+      {r.recordsAvailable && noRecords ? (
+        <Empty title={noRecords.title}>{noRecords.text}</Empty>
+      ) : r.recordsAvailable ? (
         <>
-          <ErrorGroupsSection runId={r.runId} onPick={(identifier) => setQuery(location, { identifier, status: 'all' })} />
+          <ErrorGroupsSection runId={r.runId} noFailures={noFailuresReason(r)} onPick={(identifier) => setQuery(location, { identifier, status: 'all' })} />
           <RecordsSection runId={r.runId} location={location} />
         </>
       ) : (
@@ -162,14 +170,14 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
   );
 }
 
-function ErrorGroupsSection({ runId, onPick }: { runId: string; onPick: (identifier: string) => void }) {
+function ErrorGroupsSection({ runId, noFailures, onPick }: { runId: string; noFailures: string | null; onPick: (identifier: string) => void }) {
   const groups = useResource<ErrorGroups>(`/v1/runs/${seg(runId)}/errors`);
   return (
     <section class="section" aria-labelledby="errors-heading">
       <h2 id="errors-heading">Why records failed</h2>
       {groups.error ? <ErrorState error={groups.error} retry={groups.reload} /> : null}
       {groups.loading && !groups.data ? <Loading label="Grouping failures" /> : null}
-      {groups.data && !groups.data.items.length ? <Empty title="No failed records">Every record of this run was processed.</Empty> : null}
+      {groups.data && !groups.data.items.length ? <Empty title="No failed records">{noFailures ?? 'The failed records are listed below.'}</Empty> : null}
       {groups.data?.items.length ? (
         <ul class="error-groups" id="error-groups">
           {groups.data.items.map((group) => {

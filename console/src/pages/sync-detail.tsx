@@ -12,12 +12,14 @@ import { Truncated } from '../components/truncated.tsx';
 import { coverageHealth } from '../coverage-health.ts';
 import { ALERT_STATE_BADGES, count, percent, titleCase, when } from '../format.ts';
 import { useResource, type Page } from '../hooks.ts';
-import { href, seg } from '../router.ts';
+import { href, seg, SYNC_PAGE_ORIGINS, syncPageOrigin, type Location } from '../router.ts';
 import type { Alerts, Coverage, RunView, SyncView } from '../types.ts';
 import { runsOf } from '../../../shared/domain/run-count.ts';
 
 /** One sync: its configuration, run outcomes over time as a chart, coverage health and recent runs. */
-export function SyncDetailPage({ syncId }: { syncId: string }) {
+export function SyncDetailPage({ syncId, location }: { syncId: string; location: Location }) {
+  const [originPath, originLabel] = SYNC_PAGE_ORIGINS[syncPageOrigin(location)];
+  const crumb = <a href={href(originPath)}>{originLabel}</a>;
   const [days, setDays] = useState('14');
   const sync = useResource<SyncView>(`/v1/syncs/${seg(syncId)}`);
   const coverage = useResource<Coverage>(`/v1/syncs/${seg(syncId)}/coverage`);
@@ -28,7 +30,7 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
   if (sync.error) {
     return (
       <>
-        <PageHeader title={`Sync ${syncId}`} crumbs={<a href={href('/destinations')}>Destinations</a>} />
+        <PageHeader title={`Sync ${syncId}`} crumbs={crumb} />
         <ErrorState error={sync.error} retry={sync.reload} />
       </>
     );
@@ -39,7 +41,7 @@ export function SyncDetailPage({ syncId }: { syncId: string }) {
   return (
     <>
       <PageHeader
-        crumbs={<a href={href('/destinations')}>Destinations</a>}
+        crumbs={crumb}
         title={
           <>
             {s.name} <span class="arrow" aria-hidden="true">→</span>

@@ -5,12 +5,13 @@ import { CoverageCell } from '../components/coverage.tsx';
 import { Field, Select } from '../components/filters.tsx';
 import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
+import { CountingLink } from './counting.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
 import { count, titleCase } from '../format.ts';
 import { Stamp } from '../components/stamp.tsx';
 import { usePaged, useResource, type Page } from '../hooks.ts';
-import { href, seg, setQuery, type Location } from '../router.ts';
+import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
 import type { RunView, SyncView } from '../types.ts';
 
 export const DEFAULT_THRESHOLD = 0.9;
@@ -40,7 +41,7 @@ export function SyncHistory({ location }: { location: Location }) {
 
   return (
     <>
-      <PageHeader title="Sync History" subtitle="Every completed or failed sync run, newest first." />
+      <PageHeader title="Sync History" subtitle={<>Every completed or failed sync run, newest first. <CountingLink /></>} />
       <form class="filters" aria-label="Filter Sync History" onSubmit={(e) => e.preventDefault()}>
         <Field id="f-sync-type" label="Sync type">
           <Select id="f-sync-type" value={filters.syncType} options={[['audience', 'Audience'], ['signal', 'Signal'], ['entity', 'Entity']]} onChange={set('syncType')} />
@@ -78,7 +79,7 @@ export function SyncHistory({ location }: { location: Location }) {
               {runs.items.map((run) => (
                 <tr key={run.runId} data-run-id={run.runId}>
                   <td>
-                    <a href={href(`/syncs/${seg(run.syncId)}`)}>{run.entityName}</a>
+                    <a href={syncHref(run.syncId, 'history')}>{run.entityName}</a>
                     {run.dryRun ? <span class="tag">dry run</span> : null}
                     <div class="cell-sub">{titleCase(run.syncType)}</div>
                   </td>

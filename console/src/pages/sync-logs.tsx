@@ -6,7 +6,9 @@ import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
-import { count, percent, titleCase, toneOf } from '../format.ts';
+import { count, percent, titleCase } from '../format.ts';
+import { LOG_STATUSES, LOG_STATUS_LABELS, parseLogStatus } from '../../../shared/domain/statuses.ts';
+import { CountingLink } from './counting.tsx';
 import { Stamp } from '../components/stamp.tsx';
 import { useDebounced, usePaged, useResource } from '../hooks.ts';
 import { href, seg, setQuery, type Location } from '../router.ts';
@@ -14,23 +16,10 @@ import type { Facets, LogRow, Stats } from '../types.ts';
 
 const DEFAULT_LIMIT = 100;
 
-interface Cards {
-  totalOperations: number;
-  success: number;
-  partialSuccess: number;
-  failed: number;
-  successRate: number | null;
-}
+/** The status filter's choices: SyncTrail's badges, as the rows wear them. */
+const STATUS_OPTIONS = LOG_STATUSES.map((status) => [status, LOG_STATUS_LABELS[status]] as const);
 
-/** The five cards over rows already loaded: used when a source-id search narrows the list. */
-function cardsOf(rows: LogRow[]): Cards {
-  const tone = (row: LogRow) => toneOf(row.status);
-  const success = rows.filter((r) => tone(r) === 'success').length;
-  const partialSuccess = rows.filter((r) => tone(r) === 'partial').length;
-  return { totalOperations: rows.length, success, partialSuccess, failed: rows.length - success - partialSuccess, successRate: rows.length ? (success + partialSuccess) / rows.length : null };
-}
-
-/** Seed 002's Sync Logs: five stat cards, the filter bar, and one row per record across runs. */
+/** Sync Logs: the stat cards, the filter bar, and one row per record across runs. */
 export function SyncLogs({ location }: { location: Location }) {
   const instance = location.query.get('instance') ?? '';
   const entityType = location.query.get('entityType') ?? '';
@@ -43,12 +32,14 @@ export function SyncLogs({ location }: { location: Location }) {
   }, [settledSource]);
   useEffect(() => setSourceId(location.query.get('sourceId') ?? ''), [location.query.get('sourceId')]);
 
+  const status = parseLogStatus(location.query.get('status') ?? '') ?? '';
   const facets = useResource<Facets>(withQuery('/v1/logs/facets', { instance }));
-  const stats = useResource<Stats>(withQuery('/v1/stats', { instance, entityType }));
   const query = location.query.get('sourceId') ?? '';
-  const logs = usePaged<LogRow>(withQuery('/v1/logs', { instance, entityType, sourceId: query, limit }));
-  const cards: Cards | undefined = query ? (logs.data ? cardsOf(logs.items) : undefined) : stats.data;
-  const filtered = Boolean(instance || entityType || query || limit !== DEFAULT_LIMIT);
+  // The cards count every row matching the filters (the API reads the rows when a source id or status narrows them), never just the rows loaded.
+  const stats = useResource<Stats>(withQuery('/v1/stats', { instance, entityType, sourceId: query, status }));
+  const logs = usePaged<LogRow>(withQuery('/v1/logs', { instance, entityType, sourceId: query, status, limit }));
+  const cards = stats.data;
+  const filtered = Boolean(instance || entityType || query || status || limit !== DEFAULT_LIMIT);
 
   return (
     <>
@@ -58,11 +49,11 @@ export function SyncLogs({ location }: { location: Location }) {
         <StatCard label="Success" value={cards ? count(cards.success) : '…'} tone="success" />
         <StatCard label="Partial Success" value={cards ? count(cards.partialSuccess) : '…'} tone="partial" />
         <StatCard label="Failed" value={cards ? count(cards.failed) : '…'} tone="error" />
+        <StatCard label="In Progress" value={cards ? count(cards.inProgress) : '…'} tone="running" />
         <StatCard label="Success Rate" value={cards ? percent(cards.successRate) : '…'} />
       </section>
-      <p class="muted small cards-note">
-        {query ? `Cards count the ${count(logs.items.length)} rows loaded for this source id.` : 'Cards count every record of the runs matching the instance and entity type.'}
-        {!query && stats.data?.truncated ? ' Only the newest 5,000 runs are counted.' : ''}
+      <p class="muted small cards-note" id="cards-note">
+        {cardsNote(cards)} <CountingLink />
       </p>
       <form class="filters" aria-label="Filter Sync Logs" onSubmit={(e) => e.preventDefault()}>
         <Field id="l-instance" label="Instance">
@@ -71,13 +62,16 @@ export function SyncLogs({ location }: { location: Location }) {
         <Field id="l-entity" label="Entity Type">
           <Select id="l-entity" value={entityType} options={facets.data?.entityTypes ?? (entityType ? [entityType] : [])} allLabel="All entity types" onChange={(value) => setQuery(location, { entityType: value })} />
         </Field>
+        <Field id="l-status" label="Status">
+          <Select id="l-status" value={status} options={STATUS_OPTIONS} allLabel="All statuses" onChange={(value) => setQuery(location, { status: value })} />
+        </Field>
         <Field id="l-source" label="Source ID">
           <input id="l-source" type="search" value={sourceId} placeholder="part of an id" onInput={(e) => setSourceId(e.currentTarget.value)} autocomplete="off" spellcheck={false} />
         </Field>
         <Field id="l-limit" label="Limit">
           <input id="l-limit" type="number" min={1} max={1000} step={50} value={limit} onChange={(e) => setQuery(location, { limit: e.currentTarget.value === String(DEFAULT_LIMIT) ? undefined : e.currentTarget.value })} />
         </Field>
-        <button type="button" class="button button-quiet" disabled={!filtered && !sourceId} onClick={() => (setSourceId(''), setQuery(location, { instance: undefined, entityType: undefined, sourceId: undefined, limit: undefined }))}>
+        <button type="button" class="button button-quiet" disabled={!filtered && !sourceId} onClick={() => (setSourceId(''), setQuery(location, { instance: undefined, entityType: undefined, status: undefined, sourceId: undefined, limit: undefined }))}>
           Clear
         </button>
       </form>
@@ -89,7 +83,7 @@ export function SyncLogs({ location }: { location: Location }) {
               {logs.items.map((row) => (
                 <tr key={`${row.runId}.${row.batchType}.${row.batchNumber}.${row.rowNumber}`}>
                   <td>
-                    <Badge status={row.status} label={row.reportedStatus ? titleCase(row.reportedStatus) : undefined} />
+                    <Badge status={row.badge} label={LOG_STATUS_LABELS[row.badge]} />
                   </td>
                   <td>{row.instance ? <a href={href(`/instances/${seg(row.instance)}`)}>{row.instance}</a> : <span class="muted">—</span>}</td>
                   <td>{row.entityType ?? <span class="muted">—</span>}</td>
@@ -103,6 +97,7 @@ export function SyncLogs({ location }: { location: Location }) {
                   </td>
                   <td class="message">
                     <Truncated text={row.details} max={48} />
+                    {row.reportedStatus ? <span class="reported">Reported: {row.reportedStatus}</span> : null}
                   </td>
                 </tr>
               ))}
@@ -110,6 +105,14 @@ export function SyncLogs({ location }: { location: Location }) {
       ) : null}
     </>
   );
+}
+
+/** What the cards counted: every matching row, or the newest runs' rows when there were more. */
+function cardsNote(cards: Stats | undefined): string {
+  if (!cards) return 'Counting…';
+  const runs = `${count(cards.runs)} run${cards.runs === 1 ? '' : 's'}`;
+  if (cards.countedFrom === 'rows') return cards.truncated ? `Cards count every matching row of the newest ${runs} (older runs are not counted).` : `Cards count every matching row of ${runs}.`;
+  return `Cards count every record of ${runs}${cards.truncated ? ' (only the newest runs are counted)' : ''}, superseded in-progress records left out.`;
 }
 
 function StatCard({ label, value, tone }: { label: string; value: string; tone?: string }) {

@@ -6,6 +6,8 @@ import { changes } from '../../../console/src/diff.ts';
 import { coverageHealth } from '../../../console/src/coverage-health.ts';
 import { ALERT_STATE_BADGES } from '../../../console/src/format.ts';
 import { outcomesByDay, type ChartRun } from '../../../console/src/outcomes.ts';
+import { noFailuresReason, noRecordsReason } from '../../../console/src/run-states.ts';
+import { countingDoc } from '../../../console/src/counting-doc.ts';
 
 const run = (startedAt: string, status: string, coverageRate: number | null, dryRun = false): ChartRun => ({ runId: startedAt, status, startedAt, coverageRate, dryRun });
 
@@ -103,6 +105,44 @@ describe('console build', () => {
     expect(script.length).toBeLessThan(150 * 1024);
     // The resolutions are compiled in; no server code is (types only).
     expect(script.toString('utf8')).toContain('re-authorize the connection');
+    // So is docs/counting.md, for the console's own How SyncTrail counts page.
+    expect(script.toString('utf8')).toContain('Total Operations (partial successes are not successes)');
     expect(script.toString('utf8')).not.toMatch(/@aws-sdk|DynamoDB|zod/);
+  });
+});
+
+describe('what a run page says when it has nothing to list', () => {
+  const base = { status: 'complete', itemsTotal: 0, itemsFailed: 0, batchCount: 0, records: { received: 0, failed: 0, inProgress: 0, superseded: 0 } };
+
+  it('names why a run has no rows: still running, an error before any batch, counts only, or nothing', () => {
+    expect(noRecordsReason({ ...base, status: 'running' })!.title).toBe('No records yet');
+    const error = noRecordsReason({ ...base, status: 'error', itemsTotal: 40, itemsFailed: 40 })!;
+    expect(error.title).toBe('No records were posted');
+    expect(error.text).toContain('Sync History counts its 40 items as failed');
+    expect(noRecordsReason({ ...base, itemsTotal: 1250 })!.text).toContain('reported 1,250 items without posting records');
+    expect(noRecordsReason(base)!.title).toBe('No records');
+    expect(noRecordsReason({ ...base, batchCount: 1, records: { ...base.records, received: 3 } })).toBeNull();
+  });
+
+  it('never says every record was processed when Sync History counts failed items', () => {
+    const posted = { ...base, batchCount: 1, records: { received: 40, failed: 0, inProgress: 0, superseded: 0 } };
+    // An error run: its records were fine, Sync History fails them all
+    expect(noFailuresReason({ ...posted, status: 'error', itemsTotal: 40, itemsFailed: 40 })).toContain('ended in error, so Sync History counts all its 40 items as failed');
+    // Items counted but never sent, and records still in flight at completion
+    expect(noFailuresReason({ ...posted, status: 'partial_complete', itemsTotal: 45, itemsFailed: 7, records: { ...posted.records, inProgress: 2 } })).toBe(
+      'No posted record failed. The 7 failed items in Sync History are 5 items the producer counted but never sent and 2 records still in progress at completion.',
+    );
+    expect(noFailuresReason({ ...posted, status: 'running', records: { ...posted.records, inProgress: 1 } })).toBe('No record has failed so far; 1 record is still in progress.');
+    expect(noFailuresReason({ ...posted, itemsTotal: 40 })).toBe('No failed records. Every record of this run was processed.');
+    expect(noFailuresReason({ ...posted, records: { ...posted.records, failed: 1 } })).toBeNull();
+  });
+});
+
+describe('the How SyncTrail counts page', () => {
+  it('takes its title from docs/counting.md and keeps the rest as its body', () => {
+    const { title, body } = countingDoc(readFileSync('docs/counting.md', 'utf8'));
+    expect(title).toBe('How SyncTrail counts');
+    expect(body).not.toMatch(/^# /m);
+    expect(body).toContain('| Sync Logs cards | Success Rate |');
   });
 });
