@@ -296,7 +296,7 @@ describe('console in a browser', () => {
 
     // Act + Assert: the error run
     await goto(`/runs/${errorRun.runId}`);
-    await page.locator('.state-empty').first().waitFor();
+    await page.locator('.state-empty', { hasText: 'No records were posted' }).waitFor();
     let text = (await page.locator('main').textContent())!;
     expect(text).toContain('No records were posted');
     expect(text).toContain(`Sync History counts its ${errorRun.itemsTotal} items as failed`);
@@ -307,7 +307,7 @@ describe('console in a browser', () => {
 
     // Act + Assert: the OpenLineage run
     await goto(`/runs/${lineage.run.runId}`);
-    await page.locator('.state-empty').first().waitFor();
+    await page.locator('.state-empty', { hasText: 'Counts only, no row-level records' }).waitFor();
     text = (await page.locator('main').textContent())!;
     expect(text).toContain('Counts only, no row-level records');
     expect(text).toContain('1,250 items');
