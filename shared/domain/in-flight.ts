@@ -32,11 +32,23 @@ export function filedBatches(batches: BatchRecord[]): Array<BatchRecord & { file
 /** Whether the run's batches hold in-flight records at all: otherwise there is nothing to read. */
 export const hasInFlight = (batches: BatchRecord[]) => batches.some((b) => b.state === 'done' && (b.counts.inFlight ?? 0) > 0);
 
+/**
+ * Reads only what can matter: batches older than the oldest one holding in-flight records can
+ * neither be superseded nor supersede (their rows come first), and a batch with no in-flight
+ * record only needs its identifiers. A run whose in-flight records sit in its last batches reads
+ * those batches alone, however large the run.
+ */
 export async function findSuperseded(files: Pick<TrackingFiles, 'readColumns'>, batches: BatchRecord[]): Promise<Supersession> {
   const result: Supersession = { rows: new Set(), total: 0, byEntityType: {} };
-  if (!hasInFlight(batches)) return result;
+  const filed = filedBatches(batches);
+  const oldest = filed.findIndex((batch) => (batch.counts.inFlight ?? 0) > 0);
+  if (oldest < 0) return result;
   const later = new IdentifierSet();
-  for (const batch of filedBatches(batches).reverse()) {
+  for (const batch of filed.slice(oldest).reverse()) {
+    if (!((batch.counts.inFlight ?? 0) > 0)) {
+      for (const row of await files.readColumns(batch.fileKey, ['identifier'])) if (row.identifier !== null) later.add(row.identifier);
+      continue;
+    }
     const order = batchOrderKey(batch);
     const rows = await files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']);
     for (let i = rows.length - 1; i >= 0; i -= 1) {

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { emptyCounts, type BatchRecord } from '#domain/batch.ts';
+import { batchOrderKey, findSuperseded, rowKey } from '#domain/in-flight.ts';
+import type { TrackingRow } from '#domain/tracking-row.ts';
+
+type Row = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>;
+
+/** A done batch whose file holds `rows`, claimed at minute `minute`. */
+const batch = (name: string, minute: number, rows: Row[]): BatchRecord & { rows: Row[] } => ({
+  orgId: 'o',
+  runId: 'r',
+  batchKey: `records_updated#${name}`,
+  batchType: 'records_updated',
+  batchNumber: minute,
+  state: 'done',
+  counts: { ...emptyCounts(), received: rows.length, inFlight: rows.filter((r) => r.status === 'in_progress' || r.status === 'extracting').length },
+  entityCounts: {},
+  fileKey: `files/${name}.parquet`,
+  createdAt: `2026-12-06T10:${String(minute).padStart(2, '0')}:00.000Z`,
+  expiresAt: '2026-12-20T00:00:00.000Z',
+  rows,
+});
+const row = (identifier: string | null, status: string, entity_type: string | null = null): Row => ({ identifier, status, entity_type });
+
+/** Files that answer each batch's rows and log every read: which file, which columns. */
+function filesOf(batches: Array<BatchRecord & { rows: Row[] }>) {
+  const reads: Array<{ key: string; columns: string[] }> = [];
+  return {
+    reads,
+    async readColumns<K extends keyof TrackingRow>(key: string, columns: K[]) {
+      reads.push({ key, columns: [...columns] });
+      const rows = batches.find((b) => b.fileKey === key)!.rows;
+      return rows.map((r) => Object.fromEntries(columns.map((c) => [c, (r as Record<string, unknown>)[c]]))) as Array<Pick<TrackingRow, K>>;
+    },
+  };
+}
+
+describe('findSuperseded', () => {
+  it('settles in-flight records a later record of the same identifier reported, across batches and in the run order', async () => {
+    // Arrange: b is claimed before c, whatever their numbers
+    const a = batch('a', 1, [row('x', 'succeeded'), row('y', 'in_progress', 'item')]);
+    const b = batch('b', 2, [row('y', 'succeeded'), row('z', 'extracting', 'bp'), row('w', 'in_progress')]);
+    const c = batch('c', 3, [row('z', 'rejected'), row(null, 'NULL')]);
+    const files = filesOf([a, b, c]);
+
+    // Act
+    const found = await findSuperseded(files, [c, a, b]);
+
+    // Assert: y (by b) and z (by c); w has no later record; x was never in flight
+    expect(found.total).toBe(2);
+    expect([...found.rows].sort()).toEqual([rowKey(batchOrderKey(a), 1), rowKey(batchOrderKey(b), 1)].sort());
+    expect(found.byEntityType).toEqual({ item: 1, bp: 1 });
+  });
+
+  it('reads no batch older than the oldest in-flight one, and only identifiers of batches with none in flight', async () => {
+    // Arrange: a large run whose in-flight records are all in its last batches
+    const old = Array.from({ length: 50 }, (_, i) => batch(`old${i}`, 0, [row(`id-${i}`, 'succeeded')]));
+    const working = batch('working', 1, [row('id-3', 'in_progress'), row('new', 'in_progress')]);
+    const last = batch('last', 2, [row('new', 'succeeded')]);
+    const files = filesOf([...old, working, last]);
+
+    // Act
+    const found = await findSuperseded(files, [...old, working, last]);
+
+    // Assert: one record settled, and the 50 old files never read
+    expect(found.total).toBe(1);
+    expect(files.reads).toEqual([
+      { key: 'files/last.parquet', columns: ['identifier'] },
+      { key: 'files/working.parquet', columns: ['identifier', 'status', 'entity_type'] },
+    ]);
+  });
+
+  it('reads nothing when no counted batch holds an in-flight record', async () => {
+    const files = filesOf([batch('a', 1, [row('x', 'succeeded')])]);
+    expect((await findSuperseded(files, [batch('a', 1, [row('x', 'succeeded')])])).total).toBe(0);
+    expect(files.reads).toEqual([]);
+  });
+});
