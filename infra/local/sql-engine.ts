@@ -48,11 +48,15 @@ export async function openLocalSql(dataDir: string, bucket = 'synctrail-tracking
   const instance = await DuckDBInstance.create(':memory:');
   const db: DuckDBConnection = await instance.connect();
   for (const macro of TRINO_MACROS) await db.run(macro);
+  // Athena reads the files' UTC instants into Glue's `timestamp` as UTC wall-clock time;
+  // DuckDB reads them as TIMESTAMPTZ. In UTC, cast to TIMESTAMP, they read as Athena's.
+  await db.run("SET TimeZone = 'UTC'");
+  const asAthena = TRACKING_COLUMNS.filter((c) => c.type === 'TIMESTAMP').map((c) => `${c.name}::TIMESTAMP AS ${c.name}`);
 
   const tracking = join(root, 'sync_tracking_datasets');
   if (hasFiles(tracking, 3, `.parquet${OBJECT_SUFFIX}`)) {
     await db.run(`CREATE VIEW sync_log AS
-      SELECT * EXCLUDE (filename),
+      SELECT * EXCLUDE (filename) REPLACE (${asAthena.join(', ')}),
         regexp_extract(filename, 'sync_tracking_datasets/([^/]+)/', 1) AS org,
         regexp_extract(filename, 'sync_tracking_datasets/[^/]+/([^/]+)/', 1) AS sync_id,
         regexp_extract(filename, 'sync_tracking_datasets/[^/]+/[^/]+/([^/]+)/', 1) AS run_id

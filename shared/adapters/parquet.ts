@@ -1,8 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { fileWriter, ParquetWriter, parquetWriteBuffer, schemaFromColumnData } from 'hyparquet-writer';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
-import type { JsonType } from '#domain/payload.ts';
-import type { FileMetaData } from 'hyparquet';
+import { fieldTypesOf, publishedSchema, type FieldTypes } from '#domain/payload.ts';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
 
 /**
  * Rows per row group in every tracking file. A row group is the unit a lookup skips (by its
@@ -26,11 +26,23 @@ const COLUMN_OPTIONS: Partial<Record<keyof TrackingRow, object>> = {
   record_payload: { encoding: 'PLAIN', statistics: false },
 };
 
-/** Column data of a set of rows in contract order. */
+/**
+ * The tracking files' schema. Timestamps are INT64 milliseconds with the
+ * `TIMESTAMP(isAdjustedToUTC=true, MILLIS)` logical type beside the legacy TIMESTAMP_MILLIS
+ * annotation: with the legacy one alone DuckDB reads a naive local TIMESTAMP while Arrow
+ * reads UTC; with the logical type DuckDB reads TIMESTAMPTZ, Arrow `Timestamp(ms, "UTC")`,
+ * and Athena (Glue type `timestamp`) the same instant.
+ */
+export const TRACKING_SCHEMA: SchemaElement[] = schemaFromColumnData({
+  columnData: TRACKING_COLUMNS.map((column) => ({ name: column.name, type: column.type, data: [] as never })),
+}).map((element) =>
+  element.converted_type === 'TIMESTAMP_MILLIS' ? { ...element, logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' } } : element,
+);
+
+/** Column data of a set of rows in contract order (their types are in `TRACKING_SCHEMA`). */
 function trackingColumns(rows: TrackingRow[]) {
   return TRACKING_COLUMNS.map((column) => ({
     name: column.name,
-    type: column.type,
     data: rows.map((row) => row[column.name]) as never,
     ...COLUMN_OPTIONS[column.name],
   }));
@@ -51,26 +63,25 @@ const WRITER_OPTIONS = { createdBy: 'synctrail', codec: CODEC, compressors: COMP
 /** The footer key under which a batch file keeps its payload schema (field → JSON type). */
 export const PAYLOAD_SCHEMA_KEY = 'synctrail.record_payload_schema';
 
-/** Footer key-value metadata: the payload schema, fields sorted, so equal schemas give equal bytes. */
-function footerMetadata(payloadSchema: Record<string, JsonType>) {
-  const sorted: Record<string, JsonType> = {};
-  for (const field of Object.keys(payloadSchema).sort()) Object.defineProperty(sorted, field, { value: payloadSchema[field], enumerable: true });
-  return [{ key: PAYLOAD_SCHEMA_KEY, value: JSON.stringify(sorted) }];
+/** Footer key-value metadata: the payload schema as `metadata.json` has it, fields sorted, so equal schemas give equal bytes. */
+function footerMetadata(payloadSchema: FieldTypes) {
+  return [{ key: PAYLOAD_SCHEMA_KEY, value: JSON.stringify(publishedSchema(payloadSchema)) }];
 }
 
 /** The payload schema in a file's footer (empty for files written before it was kept there). */
-export function payloadSchemaOf(metadata: FileMetaData): Record<string, JsonType> {
+export function payloadSchemaOf(metadata: FileMetaData): FieldTypes {
   const entry = metadata.key_value_metadata?.find((kv) => kv.key === PAYLOAD_SCHEMA_KEY);
-  return entry?.value ? (JSON.parse(entry.value) as Record<string, JsonType>) : {};
+  return entry?.value ? fieldTypesOf(JSON.parse(entry.value)) : {};
 }
 
 /**
  * Encodes a batch's rows as one parquet file with the tracking schema, columns in
  * contract order, the payload schema in the footer. Same rows in, same bytes out.
  */
-export function encodeTrackingRows(rows: TrackingRow[], payloadSchema: Record<string, JsonType> = {}): Uint8Array {
+export function encodeTrackingRows(rows: TrackingRow[], payloadSchema: FieldTypes = {}): Uint8Array {
   const buffer = parquetWriteBuffer({
     columnData: trackingColumns(rows),
+    schema: TRACKING_SCHEMA,
     rowGroupSize: ROW_GROUP_ROWS,
     pageSize: PAGE_BYTES,
     kvMetadata: footerMetadata(payloadSchema),
@@ -89,7 +100,7 @@ export class TrackingParquetFile {
   private rows: TrackingRow[] = [];
 
   constructor(path: string) {
-    this.writer = new ParquetWriter({ writer: fileWriter(path), schema: schemaFromColumnData({ columnData: trackingColumns([]) }), ...WRITER_OPTIONS });
+    this.writer = new ParquetWriter({ writer: fileWriter(path), schema: TRACKING_SCHEMA, ...WRITER_OPTIONS });
   }
 
   async push(row: TrackingRow): Promise<void> {
@@ -104,7 +115,7 @@ export class TrackingParquetFile {
     await this.writer.write({ columnData: trackingColumns(rows), rowGroupSize: rows.length, pageSize: PAGE_BYTES });
   }
 
-  async finish(payloadSchema: Record<string, JsonType> = {}): Promise<void> {
+  async finish(payloadSchema: FieldTypes = {}): Promise<void> {
     await this.flush();
     // The schema is known only once every row was read: the footer is written last.
     this.writer.kvMetadata = footerMetadata(payloadSchema);

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
-import type { JsonType } from '#domain/payload.ts';
+import type { FieldTypes } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
@@ -66,7 +66,7 @@ export class S3TrackingFiles implements TrackingFiles {
     private readonly bucket: string,
   ) {}
 
-  async writeRows(key: string, rows: TrackingRow[], payloadSchema: Record<string, JsonType>): Promise<number> {
+  async writeRows(key: string, rows: TrackingRow[], payloadSchema: FieldTypes): Promise<number> {
     const body = encodeTrackingRows(rows, payloadSchema);
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
@@ -84,7 +84,7 @@ export class S3TrackingFiles implements TrackingFiles {
     }
   }
 
-  async readPayloadSchema(key: string): Promise<Record<string, JsonType>> {
+  async readPayloadSchema(key: string): Promise<FieldTypes> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key));
     return payloadSchemaOf(await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }));
   }

@@ -5,7 +5,7 @@ import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { loadLiveRun, type Run } from './run.ts';
-import { addPayloadFieldTypes, boundedFields, payloadSchema, type JsonType } from './payload.ts';
+import { addPayloadFieldTypes, boundedFields, newFieldTypes, payloadSchema, type FieldTypes } from './payload.ts';
 import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, isInFlight, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
@@ -134,7 +134,7 @@ export interface BatchRecord {
   entityCounts: EntityCounts;
   maxEventDate?: string;
   /** The batch's payload fields, bounded (the file's footer has them all when `payloadFieldsTruncated`). */
-  payloadFields?: Record<string, JsonType>;
+  payloadFields?: FieldTypes;
   payloadFieldsTruncated?: boolean;
   /** Records reported final and failed: the dead-letter items this batch makes. */
   finalFailures?: number;
@@ -154,7 +154,7 @@ export interface ClassifiedBatch {
   rows: TrackingRow[];
   counts: BatchCounts;
   entityCounts: EntityCounts;
-  payloadFields: Record<string, JsonType>;
+  payloadFields: FieldTypes;
   /** Latest event date among processed records: the run's max event date comes from these. */
   maxEventDate?: string;
 }
@@ -169,7 +169,7 @@ export interface ClassifiedBatch {
 export class BatchClassifier {
   readonly counts: Required<BatchCounts> = emptyCounts();
   readonly entityCounts: EntityCounts = {};
-  readonly payloadFields: Record<string, JsonType> = {};
+  readonly payloadFields: FieldTypes = {};
   maxEventDate: string | undefined;
   private readonly seen = new IdentifierSet();
   /** Identifiers whose latest record in this batch is in flight, with its entity type. */
@@ -395,7 +395,7 @@ export async function postBatch(deps: Deps, principal: Principal, runId: string,
 
 export interface BatchWriter {
   /** Every payload field of the batch (the item keeps a bounded list). */
-  payloadFields: Record<string, JsonType>;
+  payloadFields: FieldTypes;
   writeFile: (key: string) => Promise<number>;
   dlqItems: () => Promise<DlqItem[]>;
 }
@@ -451,10 +451,10 @@ export async function writeDeadLetters(deps: Deps, run: Run, batch: BatchRecord,
   await deps.runs.clearDlqPending(run.orgId, run.runId, batch.batchKey);
 }
 
-/** Adds fields the run does not list yet to its bounded list, and `metadata.json` with it. */
-async function notePayloadFields(deps: Deps, run: Run, fields: Record<string, JsonType>): Promise<void> {
+/** Adds fields and types the run does not list yet to its bounded list, and `metadata.json` with it. */
+async function notePayloadFields(deps: Deps, run: Run, fields: FieldTypes): Promise<void> {
   if (run.payloadSchemaTruncated) return;
-  const newFields = Object.fromEntries(Object.entries(fields).filter(([field]) => !Object.hasOwn(run.payloadSchema, field)));
+  const newFields = newFieldTypes(fields, run.payloadSchema);
   if (Object.keys(newFields).length === 0) return;
   const { schema, truncated } = await deps.runs.addPayloadFields(run.orgId, run.runId, newFields);
   // Concurrent batches may each write a view a step behind; completion writes the whole schema.

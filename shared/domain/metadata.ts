@@ -1,3 +1,4 @@
+import { publishedSchema } from './payload.ts';
 import type { Run } from './run.ts';
 
 /** `metadata.json` beside a run's parquet files, with the fields seed 001 lists. */
@@ -24,6 +25,6 @@ export function metadataDocument(run: Run) {
     destination_object_name: run.destinationObject?.name ?? null,
     sync_run_started_at: run.startedAt,
     correlation_id: run.correlationId ?? null,
-    record_payload_schema: run.payloadSchema,
+    record_payload_schema: publishedSchema(run.payloadSchema),
   };
 }

@@ -7,7 +7,12 @@ import * as z from 'zod';
  */
 export const MAX_PAYLOAD_DEPTH = 64;
 
-export type JsonType = 'string' | 'number' | 'boolean' | 'array' | 'object';
+/** The JSON types a payload field can hold, in the order a schema lists them. */
+export const JSON_TYPES = ['string', 'number', 'boolean', 'array', 'object', 'null'] as const;
+export type JsonType = (typeof JSON_TYPES)[number];
+
+/** A payload schema: each field with every JSON type it was seen with, in `JSON_TYPES` order. */
+export type FieldTypes = Record<string, JsonType[]>;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,23 +41,86 @@ export const payloadSchema = z
 
 
 /** Sets an own property, `__proto__` included. */
-function setOwn(target: Record<string, JsonType>, key: string, value: JsonType) {
+function setOwn<T>(target: Record<string, T>, key: string, value: T) {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-/** Adds a payload's field types to `types`; the first type seen wins, null says nothing. */
-export function addPayloadFieldTypes(types: Record<string, JsonType>, payload: Record<string, unknown>): void {
+const RANK: Record<string, number> = Object.fromEntries(JSON_TYPES.map((type, i) => [type, i]));
+
+/** A JSON value's type. */
+export const jsonTypeOf = (value: unknown): JsonType =>
+  value === null || value === undefined ? 'null' : Array.isArray(value) ? 'array' : (typeof value as JsonType);
+
+/** Adds `type` to a field's list, kept in `JSON_TYPES` order; answers whether it was new. */
+function addType(types: FieldTypes, field: string, type: JsonType): boolean {
+  const list = Object.hasOwn(types, field) ? types[field]! : undefined;
+  if (!list) {
+    setOwn(types, field, [type]);
+    return true;
+  }
+  if (list.includes(type)) return false;
+  list.push(type);
+  list.sort((a, b) => RANK[a]! - RANK[b]!);
+  return true;
+}
+
+/** Adds a payload's field types to `types`: every type a field is seen with, `null` among them. */
+export function addPayloadFieldTypes(types: FieldTypes, payload: Record<string, unknown>): void {
   for (const field of Object.keys(payload)) {
-    const value = payload[field];
-    if (field === '' || Object.hasOwn(types, field) || value === null || value === undefined) continue;
-    setOwn(types, field, Array.isArray(value) ? 'array' : (typeof value as JsonType));
+    if (field === '') continue;
+    const type = jsonTypeOf(payload[field]);
+    // The hot path: a field seen before with the same type.
+    const list = Object.hasOwn(types, field) ? types[field]! : undefined;
+    if (list && (list[0] === type || list.includes(type))) continue;
+    addType(types, field, type);
   }
 }
 
-/** Adds `more` to `types`, first type seen winning, and answers `types`. */
-export function mergeFieldTypes(types: Record<string, JsonType>, more: Record<string, JsonType>): Record<string, JsonType> {
-  for (const field of Object.keys(more)) if (!Object.hasOwn(types, field)) setOwn(types, field, more[field]!);
+/**
+ * A stored schema, whatever its age: one type as a string (files and items written before
+ * fields listed every type), a list, or a DynamoDB string set. Unknown words are dropped.
+ */
+export function fieldTypesOf(stored: unknown): FieldTypes {
+  const types: FieldTypes = {};
+  if (typeof stored !== 'object' || stored === null) return types;
+  for (const field of Object.keys(stored)) {
+    const value = (stored as Record<string, unknown>)[field];
+    const words = typeof value === 'string' ? [value] : Array.isArray(value) || value instanceof Set ? [...value] : [];
+    for (const word of words) if (typeof word === 'string' && Object.hasOwn(RANK, word)) addType(types, field, word as JsonType);
+  }
   return types;
+}
+
+/** Adds every type of `more` (in any stored form) to `types`, and answers `types`. */
+export function mergeFieldTypes(types: FieldTypes, more: unknown): FieldTypes {
+  const incoming = fieldTypesOf(more);
+  for (const field of Object.keys(incoming)) for (const type of incoming[field]!) addType(types, field, type);
+  return types;
+}
+
+/** The types of `types` that `known` does not list yet (fields and types both). */
+export function newFieldTypes(types: FieldTypes, known: FieldTypes): FieldTypes {
+  const fresh: FieldTypes = {};
+  for (const field of Object.keys(types)) {
+    const seen = Object.hasOwn(known, field) ? known[field]! : [];
+    const more = types[field]!.filter((type) => !seen.includes(type));
+    if (more.length) setOwn(fresh, field, more);
+  }
+  return fresh;
+}
+
+/**
+ * The schema as `metadata.json` and the file footers publish it, fields by name: a field seen
+ * with one type maps to that type's name, one seen with several to the list of them (JSON
+ * Schema's convention for `type`), so a reader of single-typed fields reads what it always did.
+ */
+export function publishedSchema(types: FieldTypes): Record<string, JsonType | JsonType[]> {
+  const published: Record<string, JsonType | JsonType[]> = {};
+  for (const field of Object.keys(types).sort()) {
+    const list = types[field]!;
+    setOwn(published, field, list.length === 1 ? list[0]! : [...list]);
+  }
+  return published;
 }
 
 /**
@@ -69,15 +137,15 @@ export const MAX_ITEM_FIELD_NAME_BYTES = 256;
 export const fitsOnItem = (name: string) => name !== '__proto__' && Buffer.byteLength(name) <= MAX_ITEM_FIELD_NAME_BYTES;
 
 /** The first fields of a schema (by name) that fit on an item, and whether any were left out. */
-export function boundedFields(types: Record<string, JsonType>, room = MAX_ITEM_SCHEMA_FIELDS, roomBytes = MAX_ITEM_SCHEMA_NAME_BYTES) {
-  const fields: Record<string, JsonType> = {};
+export function boundedFields(types: FieldTypes, room = MAX_ITEM_SCHEMA_FIELDS, roomBytes = MAX_ITEM_SCHEMA_NAME_BYTES) {
+  const fields: FieldTypes = {};
   let bytes = 0;
   let kept = 0;
   const names = Object.keys(types).sort();
   for (const name of names) {
     const size = Buffer.byteLength(name);
     if (kept >= room || bytes + size > roomBytes || !fitsOnItem(name)) continue;
-    setOwn(fields, name, types[name]!);
+    setOwn(fields, name, [...types[name]!]);
     bytes += size;
     kept += 1;
   }

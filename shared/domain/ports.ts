@@ -9,7 +9,7 @@ import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
 import type { FactTableName, FactTables } from './facts.ts';
 import type { Run, RunQuery, FinalRunFields } from './run.ts';
-import type { JsonType } from './payload.ts';
+import type { FieldTypes } from './payload.ts';
 import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
@@ -116,10 +116,10 @@ export interface RunStore {
   clearDlqPending(orgId: string, runId: string, batchKey: string): Promise<void>;
   listBatches(orgId: string, runId: string): Promise<BatchRecord[]>;
   /**
-   * Adds payload fields not yet known (first type seen wins) while the run's bounded list
-   * has room; returns the run's list and whether fields were left out.
+   * Adds payload fields and types not yet known (concurrent batches' additions all kept)
+   * while the run's bounded list has room; returns the run's list and whether fields were left out.
    */
-  addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<{ schema: Record<string, JsonType>; truncated: boolean }>;
+  addPayloadFields(orgId: string, runId: string, fields: FieldTypes): Promise<{ schema: FieldTypes; truncated: boolean }>;
   /**
    * Creates an upload batch, or replaces one still pending or failed, or one whose
    * conversion died under the claim `deadClaimedAt`; false when it is in another state.
@@ -198,11 +198,11 @@ export interface Notifier {
 
 export interface TrackingFiles {
   /** Writes a batch file, its payload schema in the footer; answers its size in bytes. */
-  writeRows(key: string, rows: TrackingRow[], payloadSchema: Record<string, JsonType>): Promise<number>;
+  writeRows(key: string, rows: TrackingRow[], payloadSchema: FieldTypes): Promise<number>;
   /** An object's size and when it was written, or undefined when there is none (objects are never partial). */
   head(key: string): Promise<{ bytes: number; modifiedAt: string } | undefined>;
   /** The payload schema a batch file keeps in its footer. */
-  readPayloadSchema(key: string): Promise<Record<string, JsonType>>;
+  readPayloadSchema(key: string): Promise<FieldTypes>;
   /**
    * The rows of a batch file whose identifier is exactly `identifier`, reading only what
    * the file's bloom filters and page index say it must (`bytes`: the file's size, if known).
@@ -233,7 +233,7 @@ export interface TrackingFiles {
 export interface StagedRows {
   push(row: TrackingRow): Promise<void>;
   /** Finishes the file (payload schema in the footer) and puts it at `key`; answers its size in bytes. */
-  commit(key: string, payloadSchema: Record<string, JsonType>): Promise<number>;
+  commit(key: string, payloadSchema: FieldTypes): Promise<number>;
   /** Removes the local file; harmless after commit. */
   discard(): Promise<void>;
 }

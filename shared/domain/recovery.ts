@@ -2,7 +2,7 @@ import { dlqPendingOf, writeDeadLetters, type BatchRecord } from './batch.ts';
 import { claimTime, writerIsDead } from './deadlines.ts';
 import { dlqItemsOf } from './dlq.ts';
 import type { Deps } from './ports.ts';
-import { mergeFieldTypes, type JsonType } from './payload.ts';
+import { mergeFieldTypes, type FieldTypes } from './payload.ts';
 import type { Run } from './run.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 
@@ -131,7 +131,7 @@ async function deadLettersFromFile(deps: Deps, run: Run, batch: BatchRecord) {
  * A run's whole payload schema, from its done batches: the fields each batch item keeps, and
  * the file's footer for a batch with more fields than its item holds.
  */
-export async function runPayloadSchema(deps: Deps, run: Run, batches: BatchRecord[]): Promise<Record<string, JsonType>> {
+export async function runPayloadSchema(deps: Deps, run: Run, batches: BatchRecord[]): Promise<FieldTypes> {
   const schema = mergeFieldTypes({}, run.payloadSchema);
   const done = batches.filter((b) => b.state === 'done').sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   const footers = await Promise.all(done.map((b) => (b.payloadFieldsTruncated && b.fileKey ? deps.files.readPayloadSchema(b.fileKey) : undefined)));

@@ -13,7 +13,7 @@ import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts } from './alerts.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
-import type { JsonType } from './payload.ts';
+import type { FieldTypes } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
 import { findSuperseded } from './in-flight.ts';
 
@@ -52,7 +52,7 @@ export interface Run {
   coverageRate?: number | null;
   maxEventDate?: string;
   /** The payload fields, a bounded list (`metadata.json` has them all once the run is complete). */
-  payloadSchema: Record<string, JsonType>;
+  payloadSchema: FieldTypes;
   /** More fields arrived than the run's item lists. */
   payloadSchemaTruncated?: boolean;
   /** Bumped before every batch file is written and by completion: completion's optimistic lock. */
@@ -362,7 +362,7 @@ export async function settleInFlight(deps: Deps, tally: BatchTally, batches: Bat
 }
 
 /** What completion changes outside the run; idempotent, so a retried completion heals. */
-async function applyCompletion(deps: Deps, run: Run, payloadSchema: Record<string, JsonType>): Promise<void> {
+async function applyCompletion(deps: Deps, run: Run, payloadSchema: FieldTypes): Promise<void> {
   if (run.dryRun || run.status === 'running') return;
   const lastRun: LastRun = {
     runId: run.runId,

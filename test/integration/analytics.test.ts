@@ -37,6 +37,15 @@ afterAll(async () => {
   await stack.stop();
 });
 
+describe('sync_log in local mode', () => {
+  it("reads times as Athena does: Glue's timestamp, UTC wall-clock time, compared with a TIMESTAMP literal", async () => {
+    const { rows } = await sql.run(`
+      SELECT typeof(batch_started_at) AS type, strftime(batch_started_at, '%Y-%m-%d %H:%M:%S') AS started, count(*) AS n
+      FROM sync_log WHERE batch_started_at = TIMESTAMP '2026-11-20 08:00:00' GROUP BY 1, 2`);
+    expect(rows).toEqual([{ type: 'TIMESTAMP', started: '2026-11-20 08:00:00', n: 4n }]);
+  });
+});
+
 describe('fact tables (seed 001)', () => {
   it('are written per org with the seed columns, then org_id', async () => {
     for (const [table, columns] of Object.entries(FACT_COLUMNS)) {

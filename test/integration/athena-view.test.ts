@@ -77,8 +77,8 @@ async function filesAthenaReads(partition: PartitionInput): Promise<{ manifests:
 
 const partitionOf = (runId: string) => partitions.find((p) => p.Values![2] === runId)!;
 
-/** DuckDB's name for what a Glue (Hive) type reads from parquet. */
-const DUCK_TYPE: Record<string, string> = { string: 'VARCHAR', int: 'INTEGER', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP' };
+/** DuckDB's name for what a Glue (Hive) type reads from parquet (timestamps are UTC instants: TIMESTAMPTZ in DuckDB). */
+const DUCK_TYPE: Record<string, string> = { string: 'VARCHAR', int: 'INTEGER', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP WITH TIME ZONE' };
 
 /** Reads a named file with DuckDB: its columns must be the Glue columns with their Glue types; answers its row count. */
 async function readAsGlue(key: string): Promise<number> {

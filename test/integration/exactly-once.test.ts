@@ -4,6 +4,7 @@ import { postBatch } from '#domain/batch.ts';
 import type { Deps, RunStore } from '#domain/ports.ts';
 import type { Principal } from '#domain/keys.ts';
 import { createClients } from '#adapters/clients.ts';
+import { runPk } from '#adapters/dynamodb/table.ts';
 import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { batch, records, syncConfig } from '../support/fixtures.ts';
 
@@ -263,5 +264,59 @@ describe('metadata.json', () => {
     const object = await s3.send(new GetObjectCommand({ Bucket: stack.settings.bucket, Key: 'sync_tracking_datasets/once/s/r-meta/metadata.json' }));
     const metadata = JSON.parse(await object.Body!.transformToString());
     expect(metadata.record_payload_schema).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, n) => [`field_${n}`, 'number'])));
+  });
+});
+
+describe('payload schema under concurrent batches', () => {
+  const metadataOf = async (runId: string) => {
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { s3 } = createClients(stack.settings);
+    const object = await s3.send(new GetObjectCommand({ Bucket: stack.settings.bucket, Key: `sync_tracking_datasets/once/s/${runId}/metadata.json` }));
+    return JSON.parse(await object.Body!.transformToString());
+  };
+
+  it('lists every type each field was seen with, across 8 batches at once, on the run while it runs and in metadata.json', async () => {
+    // Arrange: the same fields with a different type in each batch; `gone` is only ever null.
+    await run('r-types');
+    const kinds = [1, 'one', true, [1], { one: 1 }, null, 2, 'two'];
+    // Act
+    const answers = await Promise.all(
+      kinds.map((value, n) =>
+        api.post('/v1/runs/r-types/batches', org.key, batch({ batchNumber: n }, [{ identifier: `t${n}`, payload: { value, gone: null, [`own_${n}`]: n } }])),
+      ),
+    );
+    const running = (await stack.deps.runs.get('once', 'r-types'))!.payloadSchema;
+    const before = await metadataOf('r-types');
+    await api.post('/v1/runs/r-types/complete', org.key);
+    const after = await metadataOf('r-types');
+    // Assert: no batch's ADD lost another's, on the item and in the file
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    const every = { value: ['string', 'number', 'boolean', 'array', 'object', 'null'], gone: ['null'] };
+    expect(running).toEqual({ ...every, ...Object.fromEntries(kinds.map((_, n) => [`own_${n}`, ['number']])) });
+    expect(Object.keys(before.record_payload_schema).length).toBeGreaterThan(0);
+    expect(after.record_payload_schema).toEqual({ value: every.value, gone: 'null', ...Object.fromEntries(kinds.map((_, n) => [`own_${n}`, 'number'])) });
+  });
+
+  it('reads a run stored before fields listed every type (one type as a string) and completes with every type', async () => {
+    // Arrange: a run item as an older SyncTrail left it, one type per field as a string.
+    await run('r-legacy');
+    const { dynamo } = createClients(stack.settings);
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: stack.settings.table,
+        Key: { pk: runPk('once', 'r-legacy'), sk: 'RUN' },
+        UpdateExpression: 'SET payloadSchema = :old',
+        ExpressionAttributeValues: { ':old': { ltv: 'number' } },
+      }),
+    );
+    // Act: a batch brings ltv as a string, and a new field
+    const posted = await api.post('/v1/runs/r-legacy/batches', org.key, batch({}, [{ identifier: 'l1', payload: { ltv: '10', tier: 'gold' } }]));
+    const running = (await stack.deps.runs.get('once', 'r-legacy'))!.payloadSchema;
+    await api.post('/v1/runs/r-legacy/complete', org.key);
+    // Assert
+    expect(posted.status).toBe(200);
+    expect(running).toEqual({ ltv: ['number'], tier: ['string'] });
+    expect((await metadataOf('r-legacy')).record_payload_schema).toEqual({ ltv: ['string', 'number'], tier: 'string' });
   });
 });

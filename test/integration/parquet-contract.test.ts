@@ -13,6 +13,12 @@ let stack: TestStack;
 let downloads: string;
 let duck: DuckDBConnection;
 
+/** Instants with milliseconds, an event date on the day before in UTC (and in most zones). */
+const STARTED = '2026-11-20T23:30:00.250Z';
+const ENDED = '2026-11-20T23:59:59.999Z';
+const EVENT = '2026-11-19T22:15:00.125Z';
+const TIMESTAMP_COLUMNS = ['batch_started_at', 'batch_ended_at', 'event_date'];
+
 /** Copies a run's folder out of the bucket through the SDK, as an analyst's sync would. */
 async function download(prefix: string): Promise<string> {
   const { s3 } = createClients(stack.settings);
@@ -52,7 +58,23 @@ beforeAll(async () => {
     ]),
   );
   await api.post('/v1/runs/3/complete', org.key);
+
+  // Run 4: a signal batch posted inline and one uploaded (the streaming writer), both with event dates.
+  await api.post('/v1/syncs/2/runs', org.key, { runId: '4' });
+  const signals = batch({ batchType: 'records_updated', batchNumber: 0, startedAt: STARTED, endedAt: ENDED }, [
+    { identifier: 'e1', eventDate: EVENT, payload: { email: 'e1' } },
+  ]);
+  await api.post('/v1/runs/4/batches', org.key, signals);
+  const ticket = await api.post('/v1/runs/4/uploads', org.key, { batchType: 'records_updated', batchNumber: 1, startedAt: STARTED, endedAt: ENDED });
+  const line = JSON.stringify({ identifier: 'e2', status: 'succeeded', eventDate: EVENT, payload: { email: 'e2' } });
+  await fetch(ticket.body.uploadUrl, { method: 'PUT', body: `${line}\n`, headers: ticket.body.headers });
+  for (let i = 0; i < 200 && (await api.get('/v1/runs/4/batches', org.key)).body.items.find((b: { batchNumber: number }) => b.batchNumber === 1)?.state !== 'done'; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await api.post('/v1/runs/4/complete', org.key);
   duck = await (await DuckDBInstance.create(':memory:')).connect();
+  // Machines differ: the checks below read wall-clock times in UTC unless they say otherwise.
+  await duck.run("SET TimeZone = 'UTC'");
 });
 
 afterAll(async () => {
@@ -79,8 +101,8 @@ describe('row-level parquet files (the analysts\' contract)', () => {
       ['operation', 'VARCHAR'],
       ['status', 'VARCHAR'],
       ['status_message', 'VARCHAR'],
-      ['batch_started_at', 'TIMESTAMP'],
-      ['batch_ended_at', 'TIMESTAMP'],
+      ['batch_started_at', 'TIMESTAMP WITH TIME ZONE'],
+      ['batch_ended_at', 'TIMESTAMP WITH TIME ZONE'],
       ['sync_configuration_id', 'VARCHAR'],
       ['sync_run_id', 'VARCHAR'],
     ]);
@@ -150,7 +172,44 @@ describe('row-level parquet files (the analysts\' contract)', () => {
       destination_type: 'Meta Ads::Connection',
       destination_id: 'dest-meta',
       sync_run_started_at: expect.any(String),
-      record_payload_schema: { email: 'string', ltv: 'number', tags: 'array' },
+      // `email` was null in the record with no identifier: a field lists every type it held.
+      record_payload_schema: { email: ['string', 'null'], ltv: 'number', tags: 'array' },
     });
+  });
+
+  it('keeps times as UTC instants every reader agrees on: DuckDB TIMESTAMPTZ in any time zone, the logical type in the footer, inline and uploaded', async () => {
+    // Arrange
+    const dir = await download('sync_tracking_datasets/1/2/4/');
+    const files = ['records_updated.0.parquet', 'records_updated.1.parquet'].map((file) => join(dir, file));
+    const elsewhere = await (await DuckDBInstance.create(':memory:')).connect();
+    await elsewhere.run("SET TimeZone = 'America/Los_Angeles'");
+    try {
+      for (const file of files) {
+        // Act
+        const types = (await duck.runAndReadAll(`DESCRIBE SELECT ${TIMESTAMP_COLUMNS.join(', ')} FROM read_parquet('${file}')`)).getRowObjectsJS();
+        const footer = (await duck.runAndReadAll(`SELECT name, converted_type, logical_type FROM parquet_schema('${file}') WHERE name IN (${TIMESTAMP_COLUMNS.map((c) => `'${c}'`).join(', ')})`)).getRowObjectsJS();
+        const [values] = (
+          await elsewhere.runAndReadAll(
+            `SELECT epoch_ms(batch_started_at) AS started, epoch_ms(batch_ended_at) AS ended, epoch_ms(event_date) AS event,
+                    strftime(timezone('UTC', event_date), '%Y-%m-%d %H:%M:%S.%g') AS event_utc, strftime(event_date, '%Y-%m-%d %H:%M') AS event_la
+             FROM read_parquet('${file}')`,
+          )
+        ).getRowObjectsJS();
+        // Assert
+        expect(types.map((t) => t.column_type), file).toEqual(Array(3).fill('TIMESTAMP WITH TIME ZONE'));
+        expect(footer.map((f) => [f.name, f.converted_type, f.logical_type]), file).toEqual(
+          TIMESTAMP_COLUMNS.map((name) => [name, 'TIMESTAMP_MILLIS', 'TimestampType(isAdjustedToUTC=1, unit=TimeUnit(MILLIS=MilliSeconds(), MICROS=<null>, NANOS=<null>))']),
+        );
+        expect(values, file).toEqual({
+          started: BigInt(Date.parse(STARTED)),
+          ended: BigInt(Date.parse(ENDED)),
+          event: BigInt(Date.parse(EVENT)),
+          event_utc: '2026-11-19 22:15:00.125',
+          event_la: '2026-11-19 14:15',
+        });
+      }
+    } finally {
+      elsewhere.closeSync();
+    }
   });
 });

@@ -9,7 +9,7 @@ import {
 import type { BatchError, BatchRecord } from '#domain/batch.ts';
 import type { Page, RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, Run, RunQuery } from '#domain/run.ts';
-import { fitsOnItem, MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, type JsonType } from '#domain/payload.ts';
+import { fieldTypesOf, fitsOnItem, MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, newFieldTypes, type FieldTypes, type JsonType } from '#domain/payload.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, epochSeconds, isConditionFailure, runPk, runsByOrgPk, runsBySyncPk, RUNS_BY_ORG_INDEX, RUNS_BY_SYNC_INDEX } from './table.ts';
@@ -37,12 +37,14 @@ function fromItem(item: Record<string, unknown>): Run {
   // `countedBatches`: runs stored before the batch items became the counters of record.
   const { pk, sk, type, gsi1pk, gsi1sk, gsi2pk, gsi2sk, ttl, countedBatches, ...run } = item;
   const legacyCount = countedBatches instanceof Set ? countedBatches.size : 0;
-  return { ...(run as unknown as Run), batchCount: typeof run.batchCount === 'number' ? run.batchCount : legacyCount };
+  // `payloadSchema`: a string set per field, or one type as a string on runs stored before.
+  return { ...(run as unknown as Run), batchCount: typeof run.batchCount === 'number' ? run.batchCount : legacyCount, payloadSchema: fieldTypesOf(run.payloadSchema) };
 }
 
 function toBatch(item: Record<string, unknown>): BatchRecord {
   const { pk, sk, type, ttl, ...batch } = item;
-  return batch as unknown as BatchRecord;
+  // `payloadFields`: a list per field, or one type as a string on batches stored before.
+  return (batch.payloadFields ? { ...batch, payloadFields: fieldTypesOf(batch.payloadFields) } : batch) as unknown as BatchRecord;
 }
 
 export class DynamoRunStore implements RunStore {
@@ -388,38 +390,48 @@ export class DynamoRunStore implements RunStore {
     return batches;
   }
 
-  async addPayloadFields(orgId: string, runId: string, fields: Record<string, JsonType>): Promise<{ schema: Record<string, JsonType>; truncated: boolean }> {
-    let current = (await this.get(orgId, runId))?.payloadSchema ?? {};
-    const entries = Object.entries(fields).filter(([field]) => !Object.hasOwn(current, field));
+  async addPayloadFields(orgId: string, runId: string, fields: FieldTypes): Promise<{ schema: FieldTypes; truncated: boolean }> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: this.runKey(orgId, runId), ProjectionExpression: '#schema', ExpressionAttributeNames: { '#schema': 'payloadSchema' }, ConsistentRead: true }),
+    );
+    let stored = (Item?.payloadSchema ?? {}) as Record<string, unknown>;
+    let current = fieldTypesOf(stored);
+    // Types of fields the item lists as one string (runs started before fields listed every
+    // type) cannot be added to a set: completion lists them from the batches' own schemas.
+    const entries = Object.entries(newFieldTypes(fields, current)).filter(([field]) => typeof stored[field] !== 'string');
     let bytes = Object.keys(current).reduce((sum, field) => sum + Buffer.byteLength(field), 0);
+    let listed = Object.keys(current).length;
     let truncated = false;
     for (let i = 0; i < entries.length; i += FIELDS_PER_SCHEMA_UPDATE) {
-      const chunk: Array<[string, JsonType]> = [];
-      for (const [field, type] of entries.slice(i, i + FIELDS_PER_SCHEMA_UPDATE)) {
-        const size = Buffer.byteLength(field);
+      const chunk: Array<[string, JsonType[], boolean]> = [];
+      for (const [field, types] of entries.slice(i, i + FIELDS_PER_SCHEMA_UPDATE)) {
+        const isNew = !Object.hasOwn(current, field);
+        const size = isNew ? Buffer.byteLength(field) : 0;
         // Names that do not fit on an item (metadata.json lists them at completion), and the bounds.
-        if (!fitsOnItem(field) || Object.keys(current).length + chunk.length >= MAX_ITEM_SCHEMA_FIELDS || bytes + size > MAX_ITEM_SCHEMA_NAME_BYTES) {
+        if (isNew && (!fitsOnItem(field) || listed + 1 > MAX_ITEM_SCHEMA_FIELDS || bytes + size > MAX_ITEM_SCHEMA_NAME_BYTES)) {
           truncated = true;
           continue;
         }
-        chunk.push([field, type]);
+        chunk.push([field, types, isNew]);
         bytes += size;
+        if (isNew) listed += 1;
       }
       if (chunk.length === 0) continue;
+      const added = chunk.filter(([, , isNew]) => isNew).length;
       const names: Record<string, string> = { '#schema': 'payloadSchema' };
-      const values: Record<string, unknown> = { ':room': MAX_ITEM_SCHEMA_FIELDS - chunk.length };
-      const sets = chunk.map(([field, type], j) => {
+      const values: Record<string, unknown> = { ':room': MAX_ITEM_SCHEMA_FIELDS - added };
+      // A string set per field: concurrent batches each ADD the types they saw, none lost.
+      const adds = chunk.map(([field, types], j) => {
         names[`#f${j}`] = field;
-        values[`:t${j}`] = type;
-        // The first type seen for a field wins, whichever batch gets there first.
-        return `#schema.#f${j} = if_not_exists(#schema.#f${j}, :t${j})`;
+        values[`:t${j}`] = new Set(types);
+        return `#schema.#f${j} :t${j}`;
       });
       try {
         const { Attributes } = await this.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key: this.runKey(orgId, runId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `ADD ${adds.join(', ')}`,
             // Concurrent batches add fields too: the list never passes its bound.
             ConditionExpression: 'attribute_exists(pk) AND size(#schema) <= :room',
             ExpressionAttributeNames: names,
@@ -427,7 +439,10 @@ export class DynamoRunStore implements RunStore {
             ReturnValues: 'ALL_NEW',
           }),
         );
-        current = (Attributes?.payloadSchema ?? {}) as Record<string, JsonType>;
+        stored = (Attributes?.payloadSchema ?? {}) as Record<string, unknown>;
+        current = fieldTypesOf(stored);
+        bytes = Object.keys(current).reduce((sum, field) => sum + Buffer.byteLength(field), 0);
+        listed = Object.keys(current).length;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
         truncated = true;

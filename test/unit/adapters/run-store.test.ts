@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoRunStore } from '#adapters/dynamodb/run-store.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -79,5 +79,38 @@ describe('DynamoRunStore.finalize', () => {
   it('answers false when a batch was counted meanwhile', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed());
     expect(await store.finalize('acme', 'run-1', 7, { status: 'complete', executionDate: 'x', itemsTotal: 0, itemsProcessed: 0, itemsFailed: 0, ...totals })).toBe(false);
+  });
+});
+
+describe('DynamoRunStore.addPayloadFields', () => {
+  it("ADDs each field's new types as a string set, leaving types the item already lists and fields it lists as one string", async () => {
+    // Arrange: the item lists ltv as a set, tier as one string (a run stored before sets)
+    dynamo.on(GetCommand).resolves({ Item: { payloadSchema: { ltv: new Set(['number']), tier: 'string' } } });
+    dynamo.on(UpdateCommand).resolves({ Attributes: { payloadSchema: { ltv: new Set(['number', 'string']), tier: 'string', gone: new Set(['null']) } } });
+    // Act
+    const answer = await store.addPayloadFields('acme', 'run-1', { ltv: ['string', 'number'], tier: ['number'], gone: ['null'] });
+    // Assert
+    const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(input.UpdateExpression).toBe('ADD #schema.#f0 :t0, #schema.#f1 :t1');
+    expect(input.ExpressionAttributeNames).toEqual({ '#schema': 'payloadSchema', '#f0': 'ltv', '#f1': 'gone' });
+    expect(input.ExpressionAttributeValues).toEqual({ ':room': 199, ':t0': new Set(['string']), ':t1': new Set(['null']) });
+    expect(input.ConditionExpression).toBe('attribute_exists(pk) AND size(#schema) <= :room');
+    expect(answer).toEqual({ schema: { ltv: ['string', 'number'], tier: ['string'], gone: ['null'] }, truncated: false });
+  });
+
+  it('writes nothing when every type is known', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { payloadSchema: { ltv: new Set(['number', 'null']) } } });
+    const answer = await store.addPayloadFields('acme', 'run-1', { ltv: ['null'] });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(answer).toEqual({ schema: { ltv: ['number', 'null'] }, truncated: false });
+  });
+
+  it('marks the list truncated when concurrent batches filled it first', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { payloadSchema: {} } });
+    dynamo.on(UpdateCommand, { UpdateExpression: 'ADD #schema.#f0 :t0' }).rejects(conditionFailed());
+    dynamo.on(UpdateCommand, { UpdateExpression: 'SET payloadSchemaTruncated = :true' }).resolves({});
+    const answer = await store.addPayloadFields('acme', 'run-1', { late: ['string'] });
+    expect(answer.truncated).toBe(true);
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression)).toEqual(['ADD #schema.#f0 :t0', 'SET payloadSchemaTruncated = :true']);
   });
 });

@@ -96,18 +96,19 @@ describe('classifyBatch', () => {
     expect(classifyBatch(request, run()).maxEventDate).toBe('2026-11-19T10:00:00.000Z');
   });
 
-  it('maps payload fields to their JSON types, ignoring nulls', () => {
+  it('maps payload fields to every JSON type they hold, null among them', () => {
     const request = batch({}, [
-      { identifier: 'a', payload: { email: 'a', ltv: 1, vip: true, tags: [], address: { city: 'x' }, phone: null } },
-      { identifier: 'b', payload: { phone: '+1' } },
+      { identifier: 'a', payload: { email: 'a', ltv: 1, vip: true, tags: [], address: { city: 'x' }, phone: null, gone: null } },
+      { identifier: 'b', payload: { phone: '+1', ltv: '1.5' } },
     ]);
     expect(classifyBatch(request, run()).payloadFields).toEqual({
-      email: 'string',
-      ltv: 'number',
-      vip: 'boolean',
-      tags: 'array',
-      address: 'object',
-      phone: 'string',
+      email: ['string'],
+      ltv: ['string', 'number'],
+      vip: ['boolean'],
+      tags: ['array'],
+      address: ['object'],
+      phone: ['string', 'null'],
+      gone: ['null'],
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '#domain/canonical-json.ts';
-import { addPayloadFieldTypes, boundedFields, MAX_ITEM_SCHEMA_FIELDS, MAX_PAYLOAD_DEPTH, mergeFieldTypes, nestingDepth, payloadSchema, type JsonType } from '#domain/payload.ts';
+import { addPayloadFieldTypes, boundedFields, fieldTypesOf, MAX_ITEM_SCHEMA_FIELDS, MAX_PAYLOAD_DEPTH, mergeFieldTypes, nestingDepth, newFieldTypes, payloadSchema, publishedSchema, type FieldTypes } from '#domain/payload.ts';
 
 const nested = (depth: number) => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`) as Record<string, unknown>;
 
@@ -50,25 +50,44 @@ describe('canonicalJson', () => {
 });
 
 describe('payload field types', () => {
-  it('keeps the first type seen, says nothing for null, and keeps __proto__ as a field', () => {
-    const types: Record<string, JsonType> = {};
-    addPayloadFieldTypes(types, JSON.parse('{"a":1,"b":null,"__proto__":"x"}'));
-    addPayloadFieldTypes(types, { a: 'later', c: [1] });
-    expect(JSON.stringify(types)).toBe('{"a":"number","__proto__":"string","c":"array"}');
+  it('lists every type a field is seen with, null among them, in one order, and keeps __proto__ as a field', () => {
+    // Arrange
+    const types: FieldTypes = {};
+    // Act
+    addPayloadFieldTypes(types, JSON.parse('{"a":1,"b":null,"__proto__":"x","d":{}}'));
+    addPayloadFieldTypes(types, { a: 'later', c: [1], b: null });
+    addPayloadFieldTypes(types, { a: null, c: true, d: { e: 1 } });
+    // Assert
+    expect(JSON.stringify(types)).toBe('{"a":["string","number","null"],"b":["null"],"__proto__":["string"],"d":["object"],"c":["boolean","array"]}');
     expect(Object.getPrototypeOf(types)).toBe(Object.prototype);
   });
 
-  it('merges schemas, first type winning', () => {
-    expect(mergeFieldTypes({ a: 'number' }, { a: 'string', b: 'boolean' })).toEqual({ a: 'number', b: 'boolean' });
+  it('merges schemas in every stored form: lists, one type as a string (older files and items), string sets', () => {
+    expect(mergeFieldTypes({ a: ['number'] }, { a: 'string', b: ['boolean', 'null'], c: new Set(['null', 'array']) })).toEqual({
+      a: ['string', 'number'],
+      b: ['boolean', 'null'],
+      c: ['array', 'null'],
+    });
+    expect(fieldTypesOf({ a: 'date', b: ['string', 'mystery'], c: 3 })).toEqual({ b: ['string'] });
+    expect(fieldTypesOf(JSON.parse('{"__proto__":"object"}'))).toEqual(JSON.parse('{"__proto__":["object"]}'));
+  });
+
+  it('names the types a batch adds to what the run lists', () => {
+    expect(newFieldTypes({ a: ['string', 'number'], b: ['null'], c: ['array'] }, { a: ['number'], c: ['array'] })).toEqual({ a: ['string'], b: ['null'] });
+  });
+
+  it('publishes one type as its name and several as their list, fields by name', () => {
+    const published = publishedSchema({ z: ['string'], a: ['number', 'null'], m: ['null'] });
+    expect(JSON.stringify(published)).toBe('{"a":["number","null"],"m":"null","z":"string"}');
   });
 
   it('bounds what an item keeps: by count, by bytes of names, never __proto__', () => {
-    const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`field_${String(i).padStart(4, '0')}_${'x'.repeat(90)}`, 'string' as const]));
+    const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`field_${String(i).padStart(4, '0')}_${'x'.repeat(90)}`, ['string' as const]]));
     const bounded = boundedFields(many);
     expect(bounded.truncated).toBe(true);
     expect(Object.keys(bounded.fields).length).toBeLessThanOrEqual(MAX_ITEM_SCHEMA_FIELDS);
     expect(Object.keys(bounded.fields).reduce((sum, name) => sum + Buffer.byteLength(name), 0)).toBeLessThanOrEqual(16 * 1024);
-    expect(boundedFields({ a: 'number', b: 'string' })).toEqual({ fields: { a: 'number', b: 'string' }, truncated: false });
-    expect(boundedFields(JSON.parse('{"__proto__":"object","a":"number"}'))).toEqual({ fields: { a: 'number' }, truncated: true });
+    expect(boundedFields({ a: ['number'], b: ['string', 'null'] })).toEqual({ fields: { a: ['number'], b: ['string', 'null'] }, truncated: false });
+    expect(boundedFields(JSON.parse('{"__proto__":["object"],"a":["number"]}'))).toEqual({ fields: { a: ['number'] }, truncated: true });
   });
 });
