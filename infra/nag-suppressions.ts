@@ -30,7 +30,7 @@ export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHost
   }
   accept(
     'AwsSolutions-SMG4',
-    'The root key only creates orgs and is handed to an operator by hand; rotating it automatically would lock that operator out. Rotate it deliberately (README).',
+    'The root key only creates orgs and is handed to an operator by hand; rotating it automatically would lock that operator out. Rotate it deliberately (docs/deployment.md).',
   );
   accept('AwsSolutions-SQS3', 'These queues are themselves dead-letter queues (fact-table schedule, upload conversion).');
 
@@ -58,7 +58,7 @@ function acceptConsoleFindings(stack: Stack, hosting: ConsoleHosting, accept: (i
   );
   accept(
     'AwsSolutions-CFR2',
-    'A WAF web ACL costs a monthly fee and is created in us-east-1; the API throttles and checks keys itself. Attach one with -c consoleWebAclArn=… (README).',
+    'A WAF web ACL costs a monthly fee and is created in us-east-1; the API throttles and checks keys itself. Attach one with -c consoleWebAclArn=… (docs/deployment.md).',
   );
   accept(
     'AwsSolutions-CFR4',

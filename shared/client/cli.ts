@@ -389,7 +389,7 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
 }
 
 /**
- * Runs the CLI and answers its exit code, as the README's CLI section lists them: 0 done (help
+ * Runs the CLI and answers its exit code, as docs/cli-and-client.md lists them: 0 done (help
  * included), 1 failed (the API's own message printed), 2 wrong usage (no or an unknown command,
  * a bad or missing option), 130 stopped by Ctrl-C (`runs --follow`, `sql --athena`).
  */

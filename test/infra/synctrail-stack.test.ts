@@ -145,14 +145,14 @@ describe('HTTP API', () => {
     for (const permission of invokes) expect(JSON.stringify(permission.Properties.SourceArn)).toContain('/*/*/*');
   });
 
-  it('stays far below CloudFormation\'s 500 resources (the README states the count)', () => {
+  it('stays far below CloudFormation\'s 500 resources (docs/deployment.md states the count)', () => {
     // As `cdk deploy` makes it with no context values (the CLI turns on CDK's own metadata resource).
     const app = new App({ analyticsReporting: true, context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new SyncTrailStack(app, 'SyncTrail', { env: { account: '123456789012', region: 'eu-west-1' } });
     const count = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
     expect(count).toBeLessThanOrEqual(200);
-    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
-    expect(readme).toContain(`${count} resources`);
+    const deployment = readFileSync(join(import.meta.dirname, '../../docs/deployment.md'), 'utf8');
+    expect(deployment).toContain(`${count} resources`);
   });
 
   it('throttles, logs access and allows CORS for the console origin only', () => {
