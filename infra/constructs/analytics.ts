@@ -28,7 +28,7 @@ export interface AnalyticsProps {
 
 /**
  * Athena over the tracking data: a Glue database with `sync_log` (partitioned by org, sync
- * and run, registered as runs start) and seed 001's three fact tables, a workgroup that
+ * and run, registered as runs start) and Sync Tracking's three fact tables, a workgroup that
  * enforces its result location, encryption and a scan cutoff, and the named queries kept
  * as `.sql` files in `infra/sql/`.
  */
@@ -55,7 +55,7 @@ export class Analytics extends Construct {
       databaseName: this.databaseName,
       tableInput: {
         name: SYNC_LOG_TABLE,
-        description: 'One row per record per run (seed 001 Synced Records Logs), read through one manifest per counted batch; partitions are registered as runs start',
+        description: 'One row per record per run (the Sync Tracking synced records logs), read through one manifest per counted batch; partitions are registered as runs start',
         tableType: 'EXTERNAL_TABLE',
         parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
         partitionKeys: SYNC_LOG_PARTITION_KEYS.map((name) => ({ name, type: 'string' })),
@@ -72,7 +72,7 @@ export class Analytics extends Construct {
         databaseName: this.databaseName,
         tableInput: {
           name: table,
-          description: `Seed 001 fact table, rewritten every six hours from metadata/ORG/${table}.parquet`,
+          description: `Sync Tracking fact table, rewritten every six hours from metadata/ORG/${table}.parquet`,
           tableType: 'EXTERNAL_TABLE',
           parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
           storageDescriptor: {

@@ -286,7 +286,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const server = createLocalServer({ routes, console: await buildConsole(), ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   const port = await listen(server, options.port, host);
-  // Seed 001: fact tables are rewritten every six hours, as the AWS schedule does.
+  // Sync Tracking: fact tables are rewritten every six hours, as the AWS schedule does.
   const factsTimer = setInterval(() => {
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));
   }, FACTS_INTERVAL_MS);

@@ -1,4 +1,4 @@
--- Seed 001's query on the Glue table: one run's rejected records, grouped by error message.
+-- Sync Tracking's example query on the Glue table: one run's rejected records, grouped by error message.
 -- Parameters: org, sync id, run id.
 SELECT status_message, array_agg(identifier) AS rejected_records, count(*) AS rejected
 FROM sync_log

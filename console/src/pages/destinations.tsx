@@ -10,7 +10,7 @@ import type { DestinationView } from '../types.ts';
 
 const ORDER = ['error', 'partial_complete', 'running', 'complete', 'ready'];
 
-/** Each sync's destination and its current status (seed 000), the troubled ones first. */
+/** Each sync's destination and its current status (Sync History's destination status), the troubled ones first. */
 export function Destinations() {
   const list = usePaged<DestinationView>('/v1/destinations?limit=1000');
   const items = [...list.items].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.destinationName.localeCompare(b.destinationName));

@@ -15,7 +15,7 @@ import { useSyncs } from './sync-history.tsx';
 
 type Action = { kind: 'replay' | 'discard'; item: DlqItemView };
 
-/** Seed 002's DLQ and Replay: records that exhausted their retries; replay or discard each, with confirmation. */
+/** Sync Logs' DLQ and Replay: records that exhausted their retries; replay or discard each, with confirmation. */
 export function DeadLetterQueue({ location }: { location: Location }) {
   const state = location.query.get('state') ?? 'pending';
   const syncId = location.query.get('syncId') ?? '';

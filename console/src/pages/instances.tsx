@@ -21,7 +21,7 @@ function StatusCounts({ statuses }: { statuses: Record<string, number> }) {
   );
 }
 
-/** Seed 002's instances: runs grouped per integration job, with totals and correlation ids. */
+/** Sync Logs' instances: runs grouped per integration job, with totals and correlation ids. */
 export function Instances() {
   const list = useResource<{ items: InstanceSummary[]; truncated: boolean }>('/v1/instances');
   const items = list.data?.items ?? [];

@@ -16,7 +16,7 @@ import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
 import type { ErrorGroups, RecordView, RunDetail } from '../types.ts';
 import { DEFAULT_THRESHOLD, useSyncs } from './sync-history.tsx';
 
-/** Record status filters; "failed" is seed 001's "invalid or rejected records". */
+/** Record status filters; "failed" is Sync Tracking's "invalid or rejected records". */
 const RECORD_FILTERS = [
   ['failed', 'Invalid or rejected'],
   ['rejected,extraction_failed', 'Rejected'],
@@ -35,7 +35,7 @@ function statusParam(filter: string) {
   return filter === 'failed' ? FAILED : filter;
 }
 
-/** Seed 001's "View Records": a run's summary, its failures grouped by message, and every record. */
+/** Sync Tracking's "View Records": a run's summary, its failures grouped by message, and every record. */
 export function RunDetailPage({ runId, location }: { runId: string; location: Location }) {
   const run = useResource<RunDetail>(`/v1/runs/${seg(runId)}`);
   const syncs = useSyncs();

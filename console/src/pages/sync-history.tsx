@@ -29,7 +29,7 @@ export function useSyncs() {
   return useMemo(() => new Map((syncs.data?.items ?? []).map((s) => [s.syncId, s])), [syncs.data]);
 }
 
-/** Seed 000's Sync History: every field, filters, coverage, and "View Records" within retention. */
+/** Sync History: every field, filters, coverage, and "View Records" within retention. */
 export function SyncHistory({ location }: { location: Location }) {
   const q = (name: string) => location.query.get(name) ?? '';
   const filters = { syncType: q('syncType'), connectionType: q('connectionType'), status: q('status'), syncId: q('syncId'), from: q('from'), to: q('to') };
