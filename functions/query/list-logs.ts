@@ -4,6 +4,6 @@ import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 
 export const spec = routeSpec({ auth: 'read', query: logsQuerySchema });
 
-/** GET /v1/logs — seed 002's Sync Logs: per-record rows across runs, newest first. */
+/** GET /v1/logs — Sync Logs: per-record rows across runs, newest first. */
 export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, query }) => ok(await listLogs(deps, principal, query)));

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { BatchRecordInput, BatchResult } from '#domain/batch.ts';
 
-/** A record as a producer reports it (the shape of API.md's batch records). */
+/** A record as a producer reports it (the shape of a batch's records in `POST /v1/runs/{runId}/batches`). */
 export type ProducerRecord = Omit<BatchRecordInput, 'payload'> & { payload?: Record<string, unknown> };
 
 export interface PushOptions {
@@ -11,7 +11,7 @@ export interface PushOptions {
   runId: string;
   batchType?: string;
   firstBatchNumber?: number;
-  /** Records per batch (seed 001: the engine works in batches of 10–100k). */
+  /** Records per batch (Sync Tracking: engines work in batches of 10–100k). */
   batchSize?: number;
   /** Bodies up to this size are posted inline; larger batches go through an upload. */
   inlineMaxBytes?: number;

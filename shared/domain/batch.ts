@@ -19,7 +19,7 @@ export const MAX_RECORDS_PER_BATCH = 100_000;
 /** Distinct entity types in one batch: each gets its own counters on the run. */
 export const MAX_ENTITY_TYPES_PER_BATCH = 20;
 
-/** Constant, so that failures group by message (seed 001's query, `GET /errors`). */
+/** Constant, so that failures group by message (the Sync Tracking error query, `GET /errors`). */
 export const NULL_MESSAGE = 'record has no identifier';
 export const DUPLICATE_MESSAGE = 'identifier appears more than once in this batch';
 /** Entity-type counter key for records of no entity type. */
@@ -417,7 +417,7 @@ export async function commitBatch(deps: Deps, run: Run, batch: BatchRecord, writ
     if (Date.parse(batch.writeDeadline!) - WRITE_MARGIN_MS < deps.clock.now().getTime()) {
       throw new DomainError('conflict', `batch ${batchKey} took too long to write; retry it`);
     }
-    // Dry runs count but keep no row-level data (seed 001).
+    // Dry runs count but keep no row-level data (Sync Tracking).
     const fileBytes = batch.fileKey ? await writer.writeFile(batch.fileKey) : undefined;
     if (batch.fileKey) {
       await notePayloadFields(deps, run, writer.payloadFields);

@@ -1,5 +1,5 @@
 /**
- * Common errors (seed 002): what a destination's message means and whether it is a data
+ * Common errors (Sync Logs): what a destination's message means and whether it is a data
  * problem (fix the record) or a connectivity problem (fix the connection; the records are
  * fine). Patterns are tried in order, first match wins; `docs/errors.md` has a section per
  * key, and a test keeps the two in step.

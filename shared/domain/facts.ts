@@ -2,7 +2,7 @@ import type { Deps } from './ports.ts';
 import type { Sync } from './sync.ts';
 
 /**
- * Seed 001's fact tables, one row per object, from the sync registry. Each file carries
+ * Sync Tracking's fact tables, one row per object, from the sync registry. Each file carries
  * `org_id` after the seed's columns, so the tables can be queried across orgs.
  */
 export interface FactTables {
@@ -22,7 +22,7 @@ export interface FactTables {
 
 export type FactTableName = keyof FactTables;
 
-/** Column order of each fact file: seed 001's, then `org_id`. All are strings. */
+/** Column order of each fact file: Sync Tracking's, then `org_id`. All are strings. */
 export const FACT_COLUMNS: { [T in FactTableName]: ReadonlyArray<keyof FactTables[T][number]> } = {
   source_objects: ['id', 'type', 'name', 'model_id', 'business_object_id', 'filter_segment_id', 'cohort_id', 'org_id'],
   destinations: ['id', 'type', 'name', 'org_id'],
@@ -63,7 +63,7 @@ export function factTablesOf(orgId: string, syncs: Sync[]): FactTables {
   return { source_objects: sorted(sources), destinations: sorted(destinations), destination_objects: sorted(objects) };
 }
 
-/** The six-hourly job (seed 001): rewrites every org's fact tables from its syncs. */
+/** The six-hourly job (Sync Tracking): rewrites every org's fact tables from its syncs. */
 export async function refreshFactTables(deps: Deps): Promise<{ orgs: number; rows: Record<FactTableName, number> }> {
   const rows: Record<FactTableName, number> = { source_objects: 0, destinations: 0, destination_objects: 0 };
   const orgs = await deps.orgs.listOrgIds();

@@ -1,7 +1,7 @@
 import { publishedSchema } from './payload.ts';
 import type { Run } from './run.ts';
 
-/** `metadata.json` beside a run's parquet files, with the fields seed 001 lists. */
+/** `metadata.json` beside a run's parquet files, with the fields Sync Tracking lists. */
 export function metadataDocument(run: Run) {
   return {
     org_id: run.orgId,

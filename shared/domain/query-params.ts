@@ -39,7 +39,7 @@ export const dateBound = (edge: 'start' | 'end') =>
     return z.NEVER;
   });
 
-/** API.md: lists take `limit`, default 100, at most 1000. */
+/** The API's lists take `limit`, default 100, at most 1000. */
 export const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
 
 /** Opaque: each listing decodes its own and refuses one it did not issue ("cursor is not one this API issued"). */

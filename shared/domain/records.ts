@@ -74,7 +74,7 @@ export function matchesFilter(row: Pick<TrackingRow, 'identifier' | 'status'>, f
   return true;
 }
 
-/** A record as the API shows it (seed 001's View Records, plus our columns). */
+/** A record as the API shows it (Sync Tracking's View Records, plus our columns). */
 export function presentRecord(row: TrackingRow) {
   return {
     identifier: row.identifier,
@@ -295,7 +295,7 @@ export async function exportRecords(deps: Deps, principal: Principal, runId: str
 
 const SAMPLE_IDENTIFIERS = 5;
 
-/** `GET /v1/runs/{runId}/errors`: failures grouped by message, each classified (seed 002). */
+/** `GET /v1/runs/{runId}/errors`: failures grouped by message, each classified (Sync Logs' common errors). */
 export async function groupErrors(deps: Deps, principal: Principal, runId: string) {
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);

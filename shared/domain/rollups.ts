@@ -99,7 +99,7 @@ const entityTypesOf = (run: Run) =>
     .map((key) => key.slice(0, key.lastIndexOf('|')))
     .filter((type) => type !== NO_ENTITY_TYPE);
 
-/** `GET /v1/logs/facets`: the instances, and the entity types of one (seed 002's filter lists). */
+/** `GET /v1/logs/facets`: the instances, and the entity types of one (Sync Logs' filter lists). */
 export async function getLogFacets(deps: Deps, principal: Principal, query: z.infer<typeof facetsQuerySchema>) {
   const orgId = requireOrgKey(principal, 'read');
   const instances = new Set<string>();

@@ -37,7 +37,7 @@ export interface Run {
   correlationId?: string;
   startedAt: string;
   createdAt: string;
-  /** When the run completed (seed 000's Execution Date). */
+  /** When the run completed (Sync History's Execution Date). */
   executionDate?: string;
   /**
    * What the run's done batches add up to. Kept on the run once it is final; while it runs,
@@ -162,7 +162,7 @@ const inFlightNote = (counts: BatchCounts) => {
 };
 
 /**
- * Seed 000's retry rule: a signal sync's event-date marker moves only on a complete or
+ * Sync History's retry rule: a signal sync's event-date marker moves only on a complete or
  * partial-complete run, and only forward; after an error the producer re-reads from the
  * old marker, so nothing is lost.
  */
@@ -429,7 +429,7 @@ export function runContext(run: Run) {
   };
 }
 
-/** A Sync History row as the API shows it: seed 000's fields, plus ours. */
+/** A Sync History row as the API shows it: Sync History's fields, plus ours. */
 export function presentRun(run: Run, now: Date) {
   const final = run.status !== 'running';
   const processed = run.counts.succeeded + run.counts.partial;

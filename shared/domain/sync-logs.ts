@@ -136,7 +136,7 @@ function rowFilter(query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>)
 }
 
 /**
- * `GET /v1/logs`: per-record rows across runs, newest run first (seed 002's Sync Logs).
+ * `GET /v1/logs`: per-record rows across runs, newest run first (Sync Logs).
  * Reads runs' parquet files in turn; a rare `sourceId` may need more than one page, which
  * the cursor continues where this one stopped.
  */

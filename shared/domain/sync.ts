@@ -154,7 +154,7 @@ export async function listSyncs(deps: Deps, principal: Principal, page: PageRequ
   return { items: result.items.map(presentSync), nextCursor: result.nextCursor };
 }
 
-/** Each sync's destination and its current status (seed 000's destination status). */
+/** Each sync's destination and its current status (Sync History's destination status). */
 export async function listDestinations(deps: Deps, principal: Principal, page: PageRequest) {
   const orgId = requireOrgKey(principal, 'read');
   const result = await deps.syncs.list(orgId, page);

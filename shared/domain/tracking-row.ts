@@ -1,6 +1,6 @@
 /**
  * One row of `sync_tracking_datasets/ORG/SYNC/RUN/[batch_type].[batch_number].parquet`:
- * the analysts' interface. Seed 001's columns come first, in its order; ours follow.
+ * the analysts' interface. The Sync Tracking columns come first, in their documented order; ours follow.
  * Every file of every run has exactly these columns, so `union_by_name` is never needed.
  */
 export interface TrackingRow {
@@ -13,7 +13,7 @@ export interface TrackingRow {
   batch_ended_at: Date;
   sync_configuration_id: string;
   sync_run_id: string;
-  // Ours, after seed 001's.
+  // Ours, after the Sync Tracking columns.
   org_id: string;
   workspace_id: string | null;
   source_object_id: string;

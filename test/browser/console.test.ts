@@ -103,7 +103,7 @@ describe('console in a browser', () => {
     expect(await page.evaluate("sessionStorage.getItem('synctrail.key')")).toBe(adminKey);
     expect(await page.evaluate('Object.keys(localStorage)')).toEqual([]);
     expect(page.url()).not.toContain(adminKey);
-    // Every seed 000 field is a column.
+    // Every Sync History field is a column.
     const headers = (await page.locator('#runs-table thead th').allTextContents()).join(' | ');
     for (const field of ['Entity Name', 'Sync Type', 'Destination Name', 'Connection Type', 'Status', 'Items Total', 'Items Processed', 'Items Failed', 'Max Event Date', 'Execution Date', 'Status Message']) {
       expect(headers).toContain(field);
@@ -150,7 +150,7 @@ describe('console in a browser', () => {
     await invalidEmail.getByText('How to fix').click();
     await expect.poll(() => invalidEmail.locator('.markdown').textContent()).toContain('Resolve:');
 
-    // The records table starts at the invalid or rejected ones (seed 001).
+    // The records table starts at the invalid or rejected ones (Sync Tracking).
     await page.locator('#records-table tbody tr').first().waitFor();
     const statuses = await page.locator('#records-table tbody .badge[data-status]').evaluateAll((b) => b.map((x) => x.getAttribute('data-status')));
     expect(statuses.length).toBe(yesterday.itemsFailed);

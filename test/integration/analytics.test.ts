@@ -46,7 +46,7 @@ describe('sync_log in local mode', () => {
   });
 });
 
-describe('fact tables (seed 001)', () => {
+describe('fact tables (Sync Tracking)', () => {
   it('are written per org with the seed columns, then org_id', async () => {
     for (const [table, columns] of Object.entries(FACT_COLUMNS)) {
       const { columns: got } = await sql.run(`SELECT * FROM ${table} LIMIT 0`);
@@ -88,7 +88,7 @@ describe('named queries', () => {
     expect(Array.isArray(ast) ? ast[0]!.type : ast.type).toBe('select');
   });
 
-  it('rejected records by error: seed 001\'s query, one run', async () => {
+  it('rejected records by error: Sync Tracking\'s query, one run', async () => {
     const { rows } = await sql.run(sqlFile('rejected-records-by-error.sql'), ['acme', 'meta', 'm1']);
     expect(rows.map((r) => [r.status_message, [...(r.rejected_records as string[])].sort(), r.rejected])).toEqual([
       ['Invalid email format', ['bob', 'cy'], 2n],

@@ -195,7 +195,7 @@ describe('a run, end to end', () => {
   });
 });
 
-describe('signal watermark (seed 000 retry behaviour)', () => {
+describe('signal watermark (Sync History retry behaviour)', () => {
   it('advances on complete and partial runs, never on error, never backwards', async () => {
     // Arrange
     await api.put('/v1/syncs/sig-w', org.key, syncConfig({ syncType: 'signal' }));
@@ -260,7 +260,7 @@ describe('Sync History', () => {
 
   const ids = async (query: string) => (await api.get(`/v1/runs${query}`, hist.key)).body.items.map((r: any) => r.runId);
 
-  it('lists runs newest first with seed 000 fields', async () => {
+  it('lists runs newest first with Sync History fields', async () => {
     const { body } = await api.get('/v1/runs', hist.key);
     expect(body.items.map((r: any) => r.runId)).toEqual(['g3', 'm2', 'g2', 'm1', 'g1']);
     expect(body.items[2]).toMatchObject({

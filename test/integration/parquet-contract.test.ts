@@ -84,7 +84,7 @@ afterAll(async () => {
 });
 
 describe('row-level parquet files (the analysts\' contract)', () => {
-  it('has seed 001 columns first, in order, then ours, the same in every file', async () => {
+  it('has Sync Tracking columns first, in order, then ours, the same in every file', async () => {
     // Arrange
     const dir = await download('sync_tracking_datasets/1/2/3/');
     // Act
@@ -110,7 +110,7 @@ describe('row-level parquet files (the analysts\' contract)', () => {
     expect(schemas[1]).toEqual(schemas[0]);
   });
 
-  it("runs seed 001's own query unchanged (path aside)", async () => {
+  it("runs Sync Tracking's own query unchanged (path aside)", async () => {
     // Arrange
     const dir = await download('sync_tracking_datasets/1/2/3/');
     // Act
@@ -158,7 +158,7 @@ describe('row-level parquet files (the analysts\' contract)', () => {
     });
   });
 
-  it('writes metadata.json with seed 001 fields and the payload schema of every batch', async () => {
+  it('writes metadata.json with Sync Tracking fields and the payload schema of every batch', async () => {
     const dir = await download('sync_tracking_datasets/1/2/3/');
     const result = await duck.runAndReadAll(`SELECT * FROM read_json('${dir}/metadata.json')`);
     const [metadata] = result.getRowObjectsJson();

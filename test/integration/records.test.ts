@@ -34,7 +34,7 @@ const list = async (query: string, runId = 'run-1') => api.get(`/v1/runs/${runId
 const ids = async (query: string) => (await list(query)).body.items.map((r: any) => r.identifier);
 
 describe('row-level records', () => {
-  it('shows records while the run is still running, newest batch first, with seed 001 fields', async () => {
+  it('shows records while the run is still running, newest batch first, with Sync Tracking fields', async () => {
     const { status, body } = await list('?limit=3');
     expect(status).toBe(200);
     expect(body.items.map((r: any) => [r.batchNumber, r.rowNumber])).toEqual([

@@ -40,7 +40,7 @@ const logs = async (query: string) => (await api.get(`/v1/logs${query}`, org.key
 const sources = async (query: string) => (await logs(query)).items.map((r: any) => r.sourceId);
 
 describe('Sync Logs', () => {
-  it('lists per-record rows across runs, newest run first, with seed 002 columns', async () => {
+  it('lists per-record rows across runs, newest run first, with Sync Logs columns', async () => {
     const body = await logs('');
     expect(body.items.map((r: any) => r.sourceId)).toEqual(['ITEM-004', 'ITEM-003', 'BP-11', 'ORD-1', 'ORD-2', 'ITEM-001', 'ITEM-002', 'BP-10']);
     expect(body.items[6]).toMatchObject({

@@ -112,7 +112,7 @@ describe('classifyBatch', () => {
     });
   });
 
-  it('answers with API.md counters: succeeded includes partial successes, failed includes the invalid', () => {
+  it('answers with the API counters: succeeded includes partial successes, failed includes the invalid', () => {
     const result = resultOf({ batchType: 'records_updated', batchNumber: 0, counts: { received: 5, succeeded: 2, partial: 1, failed: 2, null: 1, duplicate: 0 } });
     expect(result).toEqual({ batchType: 'records_updated', batchNumber: 0, received: 5, succeeded: 3, partialSuccess: 1, failed: 2, inProgress: 0, superseded: 0, invalid: { null: 1, duplicate: 0 } });
   });

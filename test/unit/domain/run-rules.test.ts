@@ -57,7 +57,7 @@ describe('finalOutcome', () => {
   });
 });
 
-describe('nextWatermark (seed 000 retry behaviour)', () => {
+describe('nextWatermark (Sync History retry behaviour)', () => {
   const signalRun = { syncType: 'signal' as const, status: 'complete' as const, maxEventDate: '2026-11-20T00:00:00.000Z', runId: 'r2', dryRun: false };
 
   it('advances on a complete run', () => {
