@@ -429,7 +429,7 @@ export function runContext(run: Run) {
   };
 }
 
-/** A Sync History row as the API shows it: Sync History's fields, plus ours. */
+/** A Sync History row as the API shows it: the documented Sync History fields, plus ours. */
 export function presentRun(run: Run, now: Date) {
   const final = run.status !== 'running';
   const processed = run.counts.succeeded + run.counts.partial;
