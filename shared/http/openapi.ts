@@ -9,6 +9,8 @@ export interface DocumentedRoute {
   summary: string;
   success?: readonly number[];
   produces?: readonly string[];
+  /** The answer schema per success status. */
+  answers?: Partial<Record<number, z.ZodType>>;
   /** Undefined for a route that takes no key (the document itself). */
   spec?: AnyRouteSpec;
 }
@@ -18,6 +20,12 @@ type JsonSchema = Record<string, unknown>;
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of what a client sends. */
 const schemaOf = (schema: z.ZodType): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** JSON Schema of what the API answers. */
+const answerSchemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
   return rest;
 };
 
@@ -56,7 +64,9 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     for (const status of success) {
       responses[String(status)] = {
         description: status === 201 ? 'Created' : 'OK',
-        content: Object.fromEntries((route.produces ?? ['application/json']).map((type) => [type, {}])),
+        content: Object.fromEntries(
+          (route.produces ?? ['application/json']).map((type) => [type, route.answers?.[status] ? { schema: answerSchemaOf(route.answers[status]!) } : {}]),
+        ),
       };
     }
     if (spec) {

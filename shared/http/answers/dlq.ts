@@ -24,7 +24,7 @@ const itemFields = {
 };
 export const dlqItemAnswer = z
   .strictObject({ ...itemFields, state: dlqState, stateChangedAt: nullableString, stateChangedBy: nullableString })
-  .meta({ id: 'DlqItem', description: 'A dead-lettered record' });
+  .meta({ description: 'A dead-lettered record' });
 export const dlqPageAnswer = page(dlqItemAnswer);
 export const replayedAnswer = dlqItemAnswer.extend({ eventId: str });
 

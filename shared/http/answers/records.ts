@@ -19,7 +19,7 @@ const rowFields = {
   batchEndedAt: str,
 };
 
-export const recordAnswer = z.strictObject({ ...rowFields, instance: nullableString, syncId: str, runId: str, payload: z.unknown() }).meta({ id: 'Record', description: 'One record outcome of a run' });
+export const recordAnswer = z.strictObject({ ...rowFields, instance: nullableString, syncId: str, runId: str, payload: z.unknown() }).meta({ description: 'One record outcome of a run' });
 export const recordsPageAnswer = page(recordAnswer);
 
 /** A CSV or NDJSON file. */

@@ -33,14 +33,14 @@ export const runAnswer = z
     recordsExpireAt: str,
     recordsAvailable: z.boolean(),
   })
-  .meta({ id: 'Run', description: 'A run of a sync with its counters' });
+  .meta({ description: 'A run of a sync with its counters' });
 
 export const watermarkOf = z.strictObject({ maxEventDate: str, runId: str });
 
-export const startRunAnswer = runAnswer.extend({ watermark: watermarkOf.nullable().optional() }).meta({ id: 'StartedRun', description: 'The run, with the watermark of a signal sync' });
+export const startRunAnswer = runAnswer.extend({ watermark: watermarkOf.nullable().optional() }).meta({ description: 'The run, with the watermark of a signal sync' });
 
 /** What a batch counted. */
-export const batchResultAnswer = z.strictObject({ batchType: str, batchNumber: count, ...batchCounts }).meta({ id: 'BatchResult', description: 'What a batch counted' });
+export const batchResultAnswer = z.strictObject({ batchType: str, batchNumber: count, ...batchCounts }).meta({ description: 'What a batch counted' });
 
 export const batchStateAnswer = z
   .strictObject({
@@ -55,11 +55,11 @@ export const batchStateAnswer = z
     doneAt: nullableString,
     uploadExpiresAt: nullableString,
   })
-  .meta({ id: 'BatchState', description: 'A batch of a run and its state' });
+  .meta({ description: 'A batch of a run and its state' });
 
 export const listBatchesAnswer = z.strictObject({ items: z.array(batchStateAnswer) });
 export const runsPageAnswer = page(runAnswer);
-export const runDetailAnswer = runAnswer.extend({ batches: z.array(batchStateAnswer) }).meta({ id: 'RunDetail', description: 'A run with its batches' });
+export const runDetailAnswer = runAnswer.extend({ batches: z.array(batchStateAnswer) }).meta({ description: 'A run with its batches' });
 
 export const uploadAnswer = z.union([
   z.strictObject({ batchType: str, batchNumber: count, state: str, result: batchResultAnswer }),

@@ -38,7 +38,7 @@ export const syncAnswer = z
     alertStates: z.strictObject({ run_error: alertState.optional(), failed_percent: alertState.optional(), low_coverage: alertState.optional(), freshness: alertState.optional() }).optional(),
     watermark: watermarkOf.nullable(),
   })
-  .meta({ id: 'Sync', description: 'A sync with its destination status and watermark' });
+  .meta({ description: 'A sync with its destination status and watermark' });
 
 export const syncsPageAnswer = page(syncAnswer);
 
@@ -61,5 +61,5 @@ export const destinationAnswer = z.strictObject({
 export const destinationsPageAnswer = page(destinationAnswer);
 
 const judgedRule = z.intersection(alertRule, z.object({ state: z.enum(['firing', 'ok', 'pending']), since: nullableString, detail: nullableString }));
-export const alertsAnswer = z.strictObject({ syncId: str, rules: z.array(judgedRule) }).meta({ id: 'Alerts', description: 'The alert rules of a sync, each with its state' });
+export const alertsAnswer = z.strictObject({ syncId: str, rules: z.array(judgedRule) }).meta({ description: 'The alert rules of a sync, each with its state' });
 export { runStatus };

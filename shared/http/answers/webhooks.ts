@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { count, eventType, nullableString, page, str } from './common.ts';
 
 const webhookFields = { webhookId: str, url: str, events: z.array(eventType), description: nullableString, secretHint: str, createdAt: str, createdBy: str };
-export const webhookAnswer = z.strictObject(webhookFields).meta({ id: 'Webhook', description: 'A webhook, without its secret' });
+export const webhookAnswer = z.strictObject(webhookFields).meta({ description: 'A webhook, without its secret' });
 export const createdWebhookAnswer = z.strictObject({ ...webhookFields, secret: str });
 export const webhooksAnswer = z.strictObject({ items: z.array(webhookAnswer), nextCursor: z.null() });
 export const deletedWebhookAnswer = z.strictObject({ webhookId: str, deleted: z.boolean() });
@@ -18,6 +18,6 @@ const deliveryFields = {
   createdAt: str,
   finishedAt: nullableString,
 };
-export const deliveryAnswer = z.strictObject(deliveryFields).meta({ id: 'Delivery', description: 'One delivery of an event to a webhook' });
+export const deliveryAnswer = z.strictObject(deliveryFields).meta({ description: 'One delivery of an event to a webhook' });
 export const deliveriesAnswer = page(deliveryAnswer);
 export const testWebhookAnswer = z.strictObject({ ...deliveryFields, delivered: z.boolean(), attempt, retriesQueued: z.boolean() });
