@@ -11,6 +11,8 @@ export interface DocumentedRoute {
   produces?: readonly string[];
   /** The answer schema per success status. */
   answers?: Partial<Record<number, z.ZodType>>;
+  /** The API function that serves it. */
+  api?: string;
   /** Undefined for a route that takes no key (the document itself). */
   spec?: AnyRouteSpec;
 }
@@ -79,6 +81,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     const operation: Record<string, unknown> = {
       operationId: camel(route.fn),
       summary: route.summary,
+      description: `${route.summary}. Served by the ${route.api ?? 'query'} API function (handler \`functions/${route.fn}.ts\`).`,
       tags: [route.fn.split('/')[0]],
       ...(spec ? { security: [{ bearer: [] }], 'x-synctrail-scope': spec.auth } : { security: [] }),
       parameters: [...parametersOf(spec?.params, 'path'), ...parametersOf(spec?.query, 'query')],
@@ -94,10 +97,28 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     openapi: '3.1.0',
     info: {
       title: 'SyncTrail API',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+      contact: { name: 'SyncTrail maintainers' },
       version: info.version,
       description: 'Sync observability: run history, destination status and row-level record logs. Every request but this document carries `Authorization: Bearer <key>`.',
     },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    servers: [
+      ...(info.serverUrl ? [{ url: info.serverUrl, description: 'This deployment' }] : []),
+      { url: 'http://localhost:4300', description: 'Local mode (`npm start`)' },
+      {
+        url: '{apiUrl}',
+        description: 'A deployed stack: its API URL is the `ApiUrl` output of `cdk deploy`',
+        variables: { apiUrl: { default: 'http://localhost:4300', description: 'The API Gateway URL of your deployment (the ApiUrl stack output)' } },
+      },
+    ],
+    tags: [
+      { name: 'admin', description: 'Orgs, API keys and alert rules (admin scope; orgs need the root key)' },
+      { name: 'webhooks', description: 'Webhooks and their delivery log' },
+      { name: 'ingest', description: 'What producers send: syncs, runs, batches, uploads, OpenLineage events' },
+      { name: 'query', description: 'Sync History, Sync Tracking and Sync Logs: runs, records, destinations, rollups, audit' },
+      { name: 'dlq', description: 'Dead-lettered records and their replays' },
+      { name: 'meta', description: 'This document' },
+    ],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An org key (scopes ingest, read, admin), or the root key for POST /v1/orgs' } },
