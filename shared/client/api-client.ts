@@ -9,69 +9,10 @@ import type { RouteSpec } from '#http/api-handler.ts';
 import type { ROUTE_SPEC_MAP } from '../../functions/route-specs.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { ApiError } from './api-error.ts';
-import type { createKey, revokeKey } from '#domain/api-keys.ts';
-import type { createOrg } from '#domain/org.ts';
-import type { BatchResult } from '#domain/batch.ts';
-import type { listRunBatches, requestUpload } from '#domain/uploads.ts';
-import type { discardDlqItem, getDlqItem, listDlq, listReplays, replayDlqItem } from '#domain/dlq.ts';
-import type { getSync, getWatermark, listDestinations, listSyncs, presentSync } from '#domain/sync.ts';
-import type { getStats, getLogFacets, listInstances, getInstance } from '#domain/rollups.ts';
-import type { getCoverage } from '#domain/coverage.ts';
-import type { getRun, listRuns, presentRun } from '#domain/run.ts';
-import type { groupErrors, listRecords } from '#domain/records.ts';
-import type { listLogs } from '#domain/sync-logs.ts';
-import type { listAudit } from '#domain/audit.ts';
-import type { identifierTimeline } from '#domain/identifier-timeline.ts';
-import type { createWebhook, deleteWebhook, listDeliveries, listWebhooks, testWebhook } from '#domain/webhooks.ts';
-import type { getAlerts, putAlerts } from '#domain/alerts.ts';
-import type { ingestLineageEvent } from '#domain/openlineage.ts';
-import type { apiDocument } from '../../functions/meta/get-openapi.ts';
+import type { AnswerMap, AnswerOf } from '#http/answers/index.ts';
 
-type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
-
-/** What each route answers, by handler module. */
-export interface ApiAnswers {
-  'admin/create-org': Answer<typeof createOrg>;
-  'admin/create-key': Answer<typeof createKey>;
-  'admin/revoke-key': Answer<typeof revokeKey>;
-  'admin/put-alerts': Answer<typeof putAlerts>;
-  'webhooks/create-webhook': Answer<typeof createWebhook>;
-  'webhooks/list-webhooks': Answer<typeof listWebhooks>;
-  'webhooks/delete-webhook': Answer<typeof deleteWebhook>;
-  'webhooks/test-webhook': Answer<typeof testWebhook>;
-  'webhooks/list-deliveries': Answer<typeof listDeliveries>;
-  'ingest/put-sync': ReturnType<typeof presentSync>;
-  'ingest/start-run': ReturnType<typeof presentRun> & { watermark?: { maxEventDate: string; runId: string } | null };
-  'ingest/post-batch': BatchResult;
-  'ingest/complete-run': ReturnType<typeof presentRun>;
-  'ingest/post-lineage': Answer<typeof ingestLineageEvent>;
-  'ingest/request-upload': Answer<typeof requestUpload>['body'];
-  'query/list-batches': Answer<typeof listRunBatches>;
-  'query/list-syncs': Answer<typeof listSyncs>;
-  'query/get-sync': Answer<typeof getSync>;
-  'query/get-watermark': Answer<typeof getWatermark>;
-  'query/get-alerts': Answer<typeof getAlerts>;
-  'query/list-runs': Answer<typeof listRuns>;
-  'query/get-run': Answer<typeof getRun>;
-  'query/list-destinations': Answer<typeof listDestinations>;
-  'query/list-records': Answer<typeof listRecords>;
-  'query/export-records': string;
-  'query/get-run-errors': Answer<typeof groupErrors>;
-  'query/get-coverage': Answer<typeof getCoverage>;
-  'query/get-identifier-timeline': Answer<typeof identifierTimeline>;
-  'query/list-logs': Answer<typeof listLogs>;
-  'query/get-log-facets': Answer<typeof getLogFacets>;
-  'query/get-stats': Answer<typeof getStats>;
-  'query/list-instances': Answer<typeof listInstances>;
-  'query/get-instance': Answer<typeof getInstance>;
-  'query/list-audit': Answer<typeof listAudit>;
-  'dlq/list-dlq': Answer<typeof listDlq>;
-  'dlq/get-dlq-item': Answer<typeof getDlqItem>;
-  'dlq/replay-dlq-item': Answer<typeof replayDlqItem>;
-  'dlq/discard-dlq-item': Answer<typeof discardDlqItem>;
-  'dlq/list-replays': Answer<typeof listReplays>;
-  'meta/get-openapi': ReturnType<typeof apiDocument>;
-}
+/** What each route answers, by handler module: inferred from its answer schema. */
+export type ApiAnswers = { [F in keyof AnswerMap]: AnswerOf<F> };
 // Keeps the answer map and the routes in step: a route without an answer type fails to compile.
 type _EveryRouteAnswered = Exclude<keyof typeof ROUTE_SPEC_MAP | 'meta/get-openapi', keyof ApiAnswers> extends never ? true : never;
 const _everyRouteAnswered: _EveryRouteAnswered = true;

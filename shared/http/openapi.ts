@@ -9,6 +9,10 @@ export interface DocumentedRoute {
   summary: string;
   success?: readonly number[];
   produces?: readonly string[];
+  /** The answer schema per success status. */
+  answers?: Partial<Record<number, z.ZodType>>;
+  /** The API function that serves it. */
+  api?: string;
   /** Undefined for a route that takes no key (the document itself). */
   spec?: AnyRouteSpec;
 }
@@ -18,6 +22,12 @@ type JsonSchema = Record<string, unknown>;
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of what a client sends. */
 const schemaOf = (schema: z.ZodType): JsonSchema => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** JSON Schema of what the API answers. */
+const answerSchemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', reused: 'inline' }) as JsonSchema;
   return rest;
 };
 
@@ -56,7 +66,9 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     for (const status of success) {
       responses[String(status)] = {
         description: status === 201 ? 'Created' : 'OK',
-        content: Object.fromEntries((route.produces ?? ['application/json']).map((type) => [type, {}])),
+        content: Object.fromEntries(
+          (route.produces ?? ['application/json']).map((type) => [type, route.answers?.[status] ? { schema: answerSchemaOf(route.answers[status]!) } : {}]),
+        ),
       };
     }
     if (spec) {
@@ -69,6 +81,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     const operation: Record<string, unknown> = {
       operationId: camel(route.fn),
       summary: route.summary,
+      description: `${route.summary}. Served by the ${route.api ?? 'query'} API function (handler \`functions/${route.fn}.ts\`).`,
       tags: [route.fn.split('/')[0]],
       ...(spec ? { security: [{ bearer: [] }], 'x-synctrail-scope': spec.auth } : { security: [] }),
       parameters: [...parametersOf(spec?.params, 'path'), ...parametersOf(spec?.query, 'query')],
@@ -84,10 +97,28 @@ export function openApiDocument(routes: readonly DocumentedRoute[], info: { vers
     openapi: '3.1.0',
     info: {
       title: 'SyncTrail API',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+      contact: { name: 'SyncTrail maintainers' },
       version: info.version,
       description: 'Sync observability: run history, destination status and row-level record logs. Every request but this document carries `Authorization: Bearer <key>`.',
     },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    servers: [
+      ...(info.serverUrl ? [{ url: info.serverUrl, description: 'This deployment' }] : []),
+      { url: 'http://localhost:4300', description: 'Local mode (`npm start`)' },
+      {
+        url: '{apiUrl}',
+        description: 'A deployed stack: its API URL is the `ApiUrl` output of `cdk deploy`',
+        variables: { apiUrl: { default: 'http://localhost:4300', description: 'The API Gateway URL of your deployment (the ApiUrl stack output)' } },
+      },
+    ],
+    tags: [
+      { name: 'admin', description: 'Orgs, API keys and alert rules (admin scope; orgs need the root key)' },
+      { name: 'webhooks', description: 'Webhooks and their delivery log' },
+      { name: 'ingest', description: 'What producers send: syncs, runs, batches, uploads, OpenLineage events' },
+      { name: 'query', description: 'Sync History, Sync Tracking and Sync Logs: runs, records, destinations, rollups, audit' },
+      { name: 'dlq', description: 'Dead-lettered records and their replays' },
+      { name: 'meta', description: 'This document' },
+    ],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An org key (scopes ingest, read, admin), or the root key for POST /v1/orgs' } },

@@ -1,0 +1,33 @@
+import * as z from 'zod';
+import { count, dlqState, nullableString, page, recordStatus, str } from './common.ts';
+
+const itemFields = {
+  itemId: str,
+  syncId: str,
+  runId: str,
+  batchType: str,
+  batchNumber: count,
+  rowNumber: count,
+  fileKey: str,
+  identifier: nullableString,
+  status: recordStatus,
+  statusMessage: nullableString,
+  entityType: nullableString,
+  instance: nullableString,
+  createdAt: str,
+  recordsExpireAt: nullableString,
+  payload: z.unknown(),
+  payloadTruncated: z.boolean(),
+  payloadBytes: count,
+  payloadAvailable: z.boolean(),
+  payloadPreview: str.optional(),
+};
+export const dlqItemAnswer = z
+  .strictObject({ ...itemFields, state: dlqState, stateChangedAt: nullableString, stateChangedBy: nullableString })
+  .meta({ description: 'A dead-lettered record' });
+export const dlqPageAnswer = page(dlqItemAnswer);
+export const replayedAnswer = dlqItemAnswer.extend({ eventId: str });
+
+export const replaysPageAnswer = page(
+  z.strictObject({ eventId: str, orgId: str, type: z.literal('dlq.replay'), at: str, by: str, item: z.strictObject(itemFields) }),
+);
