@@ -1,6 +1,6 @@
-import { depsFromEnv } from '#adapters/deps.ts';
 import type { Deps } from '#domain/ports.ts';
 import { convertUpload } from '#domain/uploads.ts';
+import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 
 /** An S3 notification (local mode's s3rver) or an EventBridge "Object Created" event (AWS). */
@@ -30,4 +30,4 @@ export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => 
 };
 
 let handle: ReturnType<typeof makeHandler> | undefined;
-export const handler = (event: ObjectCreatedEvent) => (handle ??= makeHandler(depsFromEnv()))(event);
+export const handler = lambdaJob((event: ObjectCreatedEvent) => (handle ??= makeHandler(lambdaDeps()))(event));

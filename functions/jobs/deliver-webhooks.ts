@@ -1,8 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { depsFromEnv } from '#adapters/deps.ts';
 import { RETRIES_DETAIL_TYPE, RETRIES_SOURCE } from '#adapters/notifier.ts';
 import type { SyncTrailEvent } from '#domain/events.ts';
 import { continueDelivery, deliverEvent, queuedRetriesSchema, type QueuedRetries } from '#domain/webhooks.ts';
+import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 
 /**
@@ -11,15 +11,15 @@ import { log } from '#http/log.ts';
  * rest of one delivery (signed, retried with backoff, logged). Failed deliveries are in the log;
  * only a failure to deliver at all (the table unreachable, a malformed retry) throws, for Lambda's retries.
  */
-export const handler = async (event: EventBridgeEvent<string, SyncTrailEvent | QueuedRetries>) => {
+export const handler = lambdaJob(async (event: EventBridgeEvent<string, SyncTrailEvent | QueuedRetries>) => {
   if (event.source === RETRIES_SOURCE && event['detail-type'] === RETRIES_DETAIL_TYPE) {
     const queued = queuedRetriesSchema.parse(event.detail);
-    const delivery = await continueDelivery(depsFromEnv(), queued);
+    const delivery = await continueDelivery(lambdaDeps(), queued);
     log('info', 'queued webhook retries ran', { deliveryId: queued.deliveryId, webhookId: queued.webhookId, state: delivery?.state ?? 'webhook deleted', attempts: delivery?.attempts.length ?? queued.attempts.length });
     return { deliveries: delivery ? 1 : 0 };
   }
   const detail = event.detail as SyncTrailEvent;
-  const deliveries = await deliverEvent(depsFromEnv(), detail);
+  const deliveries = await deliverEvent(lambdaDeps(), detail);
   log('info', 'event delivered to webhooks', {
     eventId: detail.id,
     type: detail.type,
@@ -27,4 +27,4 @@ export const handler = async (event: EventBridgeEvent<string, SyncTrailEvent | Q
     failed: deliveries.filter((d) => d.state === 'failed').length,
   });
   return { deliveries: deliveries.length };
-};
+});

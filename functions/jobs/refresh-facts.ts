@@ -1,6 +1,6 @@
-import { depsFromEnv } from '#adapters/deps.ts';
 import { dropExpiredPartitions } from '#domain/expired-partitions.ts';
 import { refreshFactTables } from '#domain/facts.ts';
+import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 
 /**
@@ -9,8 +9,8 @@ import { log } from '#http/log.ts';
  * bucket only) drops the `sync_log` partitions of runs whose files have expired.
  * A failure throws, so the schedule's retries and the error alarm see it.
  */
-export const handler = async (): Promise<{ orgs: number; rows: Record<string, number>; partitions?: { before: string; scanned: number; dropped: number } }> => {
-  const deps = depsFromEnv();
+export const handler = lambdaJob(async (): Promise<{ orgs: number; rows: Record<string, number>; partitions?: { before: string; scanned: number; dropped: number } }> => {
+  const deps = lambdaDeps();
   const started = Date.now();
   const result = await refreshFactTables(deps);
   log('info', 'fact tables refreshed', { ...result, ms: Date.now() - started });
@@ -19,4 +19,4 @@ export const handler = async (): Promise<{ orgs: number; rows: Record<string, nu
   if (!partitions) return result;
   log('info', 'expired sync_log partitions dropped', { ...partitions, ms: Date.now() - dropping });
   return { ...result, partitions };
-};
+});

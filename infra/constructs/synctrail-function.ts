@@ -5,6 +5,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { BUNDLING } from './bundling.ts';
+import { SERVICE_NAME } from '#http/log.ts';
+import { METRICS_NAMESPACE } from '#http/metrics.ts';
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -19,7 +21,8 @@ export interface SyncTrailFunctionProps {
 
 /**
  * Every SyncTrail function's defaults in one place: Node.js 24 (the code also runs on 20 and 22) on arm64, bundled with
- * esbuild as ESM (`bundling.ts`), JSON logs into a log group with bounded retention, X-Ray tracing.
+ * esbuild as ESM (`bundling.ts`), JSON logs into a log group with bounded retention, X-Ray active tracing (CDK grants
+ * `xray:PutTraceSegments`/`PutTelemetryRecords`), Powertools' service name and metrics namespace.
  * Grants are added by the construct that owns the resource, per function, as narrow as
  * what the function's routes or job need.
  */
@@ -42,7 +45,8 @@ export class SyncTrailFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // Powertools (shared/http/log.ts, metrics.ts, tracing.ts): one service name in logs and traces, the dashboard's namespace.
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, ...props.environment },
       bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules], mainFields: [...BUNDLING.mainFields] },
     });
   }

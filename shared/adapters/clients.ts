@@ -8,16 +8,20 @@ export interface Clients {
   s3: S3Client;
 }
 
+/** What is done to each SDK client built (in Lambda: captured for X-Ray tracing); by default nothing. */
+export type ClientInstrument = <T>(client: T) => T;
+export const UNINSTRUMENTED: ClientInstrument = (client) => client;
+
 /** One set of clients per module (per Lambda container), shared by every adapter. */
-export function createClients(settings: Settings): Clients {
+export function createClients(settings: Settings, instrument: ClientInstrument = UNINSTRUMENTED): Clients {
   const local = settings.localCredentials ? { credentials: settings.localCredentials } : {};
-  const dynamo = new DynamoDBClient({
+  const dynamo = instrument(new DynamoDBClient({
     region: settings.region,
     maxAttempts: 4,
     ...(settings.dynamodbEndpoint ? { endpoint: settings.dynamodbEndpoint } : {}),
     ...local,
-  });
-  const s3 = new S3Client({
+  }));
+  const s3 = instrument(new S3Client({
     region: settings.region,
     maxAttempts: 4,
     ...(settings.s3Endpoint
@@ -30,7 +34,7 @@ export function createClients(settings: Settings): Clients {
         }
       : {}),
     ...local,
-  });
+  }));
   return {
     dynamo: DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

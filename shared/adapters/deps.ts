@@ -5,7 +5,7 @@ import { DynamoDlqStore } from './dynamodb/dlq-store.ts';
 import { GluePartitions, NO_PARTITION_REGISTRY } from './glue-partitions.ts';
 import { ReplayEvents } from './replay-events.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
-import { createClients } from './clients.ts';
+import { createClients, UNINSTRUMENTED, type ClientInstrument } from './clients.ts';
 import { DynamoAuditLog } from './dynamodb/audit-log.ts';
 import { DynamoKeyStore, DynamoOrgStore } from './dynamodb/org-store.ts';
 import { DynamoRunStore } from './dynamodb/run-store.ts';
@@ -21,15 +21,18 @@ import { EventBridgeConversionQueue, InProcessConversionQueue } from './conversi
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Wires the adapters for one set of settings. Handlers call this once, at module load. */
-export function createDeps(settings: Settings, clock: Clock = systemClock): Deps {
-  const { dynamo, s3 } = createClients(settings);
+/**
+ * Wires the adapters for one set of settings. Handlers call this once, at module load.
+ * `instrument` is applied to every SDK client (in Lambda: X-Ray capture; locally: nothing).
+ */
+export function createDeps(settings: Settings, clock: Clock = systemClock, instrument: ClientInstrument = UNINSTRUMENTED): Deps {
+  const { dynamo, s3 } = createClients(settings, instrument);
   const rootKey = settings.rootKey
     ? new StaticRootKey(settings.rootKey)
     : settings.rootKeySecretArn
-      ? new SecretsManagerRootKey(new SecretsManagerClient({ region: settings.region }), settings.rootKeySecretArn)
+      ? new SecretsManagerRootKey(instrument(new SecretsManagerClient({ region: settings.region })), settings.rootKeySecretArn)
       : NO_ROOT_KEY;
-  const eventBridge = settings.eventBusName ? new EventBridgeClient({ region: settings.region }) : undefined;
+  const eventBridge = settings.eventBusName ? instrument(new EventBridgeClient({ region: settings.region })) : undefined;
   const allowPrivate = settings.allowPrivateWebhookTargets ?? false;
   const deps: Deps = {
     orgs: new DynamoOrgStore(dynamo, settings.table),
@@ -47,7 +50,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
     files: new S3TrackingFiles(s3, settings.bucket),
     conversions: eventBridge && settings.eventBusName ? new EventBridgeConversionQueue(eventBridge, settings.eventBusName) : new InProcessConversionQueue(),
     partitions: settings.glue
-      ? new GluePartitions(new GlueClient({ region: settings.region }), settings.glue.database, settings.glue.table, settings.bucket)
+      ? new GluePartitions(instrument(new GlueClient({ region: settings.region })), settings.glue.database, settings.glue.table, settings.bucket)
       : NO_PARTITION_REGISTRY,
     rootKey,
     clock,
@@ -64,8 +67,8 @@ export function createDeps(settings: Settings, clock: Clock = systemClock): Deps
 
 let fromEnv: Deps | undefined;
 
-/** The deps a Lambda function uses: built from its environment on first use, then kept. */
-export function depsFromEnv(): Deps {
-  fromEnv ??= createDeps(settingsFromEnv());
+/** The deps a Lambda function uses: built from its environment on first use (clients instrumented so), then kept. */
+export function depsFromEnv(instrument: ClientInstrument = UNINSTRUMENTED): Deps {
+  fromEnv ??= createDeps(settingsFromEnv(), systemClock, instrument);
   return fromEnv;
 }

@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Context } from 'aws-lambda';
 import type { Deps } from '#domain/ports.ts';
+
+const fakeContext = { functionName: 'refresh-facts', awsRequestId: 'req-1' } as Context;
 
 const deps = vi.hoisted(() => ({ current: undefined as unknown }));
 vi.mock('#adapters/deps.ts', () => ({ depsFromEnv: () => deps.current }));
@@ -17,14 +20,17 @@ function fakeDeps(dropPartitionsAfterDays?: number) {
   return dropped;
 }
 
-beforeEach(() => vi.spyOn(console, 'log').mockImplementation(() => undefined));
+beforeEach(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
 
 describe('jobs/refresh-facts', () => {
   it('refreshes the fact tables, then drops expired sync_log partitions and returns the counts', async () => {
     // Arrange
     const dropped = fakeDeps(15);
     // Act
-    const result = await handler();
+    const result = await handler(undefined, fakeContext);
     // Assert
     expect(dropped).toEqual([new Date('2026-11-07T00:00:00.000Z')]);
     expect(result).toEqual({
@@ -37,7 +43,7 @@ describe('jobs/refresh-facts', () => {
   it('drops nothing when the setting is absent (bring-your-own bucket)', async () => {
     const dropped = fakeDeps();
 
-    const result = await handler();
+    const result = await handler(undefined, fakeContext);
 
     expect(dropped).toEqual([]);
     expect(result).not.toHaveProperty('partitions');
