@@ -36,20 +36,51 @@ export interface ClientOptions {
   baseUrl: string;
   key?: string;
   fetch?: typeof fetch;
-  /** Throttling, 5xx and network failures are retried this many times, with backoff. */
+  /** Throttling (429), 5xx and network failures are retried this many times (`retryDelayMs`). */
   retries?: number;
+  /** How the client waits between attempts (tests pass their own clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A `Retry-After` longer than this is not waited for in full: the client tries again after this long. */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
+/** Whether an answer is worth another attempt: throttling and server errors, never another 4xx. */
+export const retryableStatus = (status: number) => status === 429 || status >= 500;
+
+/**
+ * The one retry policy of every SyncTrail client (the typed client, `pushRecords`, uploads):
+ * the server's `Retry-After` when it sends one (seconds or an HTTP date, at most
+ * `MAX_RETRY_AFTER_MS`), otherwise exponential backoff with full jitter, 200 ms, 400 ms,
+ * 800 ms … up to 10 s. Retrying is always safe: SyncTrail answers a repeated request the same.
+ */
+export function retryDelayMs(attempt: number, retryAfter?: string | null, now = Date.now(), random = Math.random): number {
+  if (retryAfter) {
+    const seconds = Number(retryAfter.trim());
+    const ms = Number.isFinite(seconds) && retryAfter.trim() !== '' ? seconds * 1000 : Date.parse(retryAfter) - now;
+    if (Number.isFinite(ms)) return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+  }
+  return random() * Math.min(10_000, 200 * 2 ** attempt);
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const ROUTE_BY_FN = new Map(ROUTES.map((route) => [route.fn, route]));
+
+type Input = { params?: object; query?: object; body?: unknown };
+/** A call's input without its body, for `callWithJson`. */
+type InputWithoutBody<R extends RouteName> = Omit<CallInput<R>, 'body'>;
 
 export class SyncTrailClient {
   private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
   readonly baseUrl: string;
+  readonly retries: number;
 
   constructor(private readonly options: ClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? realSleep;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.retries = options.retries ?? 3;
   }
 
   /** The URL of a route with its path parameters filled in (encoded) and its query. */
@@ -69,38 +100,58 @@ export class SyncTrailClient {
 
   /** Calls one route; answers its parsed JSON (or text, for exports), or throws ApiError. */
   async call<R extends RouteName>(name: R, ...args: CallInput<R> extends { params?: never; query?: never; body?: never } ? [input?: CallInput<R>] : [input: CallInput<R>]): Promise<ApiAnswers[R]> {
-    const input = (args[0] ?? {}) as { params?: object; query?: object; body?: unknown };
-    const route = ROUTE_BY_FN.get(name)!;
-    const url = this.url(name, input);
-    const retries = this.options.retries ?? 3;
+    const input = (args[0] ?? {}) as Input;
+    return this.send(name, input, input.body === undefined ? undefined : JSON.stringify(input.body));
+  }
+
+  /**
+   * Calls one route with a body already serialized as JSON: for producers that measure a
+   * batch's bytes before choosing between an inline post and an upload, without encoding it twice.
+   */
+  async callWithJson<R extends RouteName>(name: R, input: InputWithoutBody<R>, json: string): Promise<ApiAnswers[R]> {
+    return this.send(name, input as Input, json);
+  }
+
+  /**
+   * One HTTP request under the retry policy (`retryDelayMs`): network failures, 429 and 5xx
+   * are tried again up to `retries` times; the last answer is handed back as it is, and a
+   * request that never got an answer throws ApiError with status 0. Also for requests outside
+   * the API, such as an upload's pre-signed PUT.
+   */
+  async fetchRetrying(url: string, init: RequestInit): Promise<Response> {
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {
-        response = await this.fetchImpl(url, {
-          method: route.method,
-          headers: { ...(this.options.key ? { authorization: `Bearer ${this.options.key}` } : {}), ...(input.body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(input.body === undefined ? {} : { body: JSON.stringify(input.body) }),
-        });
+        response = await this.fetchImpl(url, init);
       } catch (error) {
-        if (attempt < retries) {
-          await sleep(200 * 2 ** attempt + Math.random() * 100);
+        if (attempt < this.retries) {
+          await this.sleep(retryDelayMs(attempt));
           continue;
         }
-        throw new ApiError(0, 'network', `SyncTrail at ${this.baseUrl} did not answer: ${(error as Error).message}`);
+        const who = url.startsWith(this.baseUrl) ? `SyncTrail at ${this.baseUrl}` : new URL(url).origin;
+        throw new ApiError(0, 'network', `${who} did not answer: ${(error as Error).message}`);
       }
-      const text = await response.text();
-      if (response.ok) return (route.produces ? text : text ? JSON.parse(text) : undefined) as ApiAnswers[R];
-      if ((response.status === 429 || response.status >= 500) && attempt < retries) {
-        await sleep(200 * 2 ** attempt + Math.random() * 100);
-        continue;
-      }
-      let error: { code?: string; message?: string; details?: unknown } = {};
-      try {
-        error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
-      } catch {
-        // not JSON: the status says it
-      }
-      throw new ApiError(response.status, error.code ?? 'http_error', error.message ?? `${route.method} ${route.path} answered ${response.status}`, error.details ?? null);
+      if (!retryableStatus(response.status) || attempt >= this.retries) return response;
+      await response.body?.cancel().catch(() => undefined);
+      await this.sleep(retryDelayMs(attempt, response.headers.get('retry-after')));
     }
+  }
+
+  private async send<R extends RouteName>(name: R, input: Input, body: string | undefined): Promise<ApiAnswers[R]> {
+    const route = ROUTE_BY_FN.get(name)!;
+    const response = await this.fetchRetrying(this.url(name, input), {
+      method: route.method,
+      headers: { ...(this.options.key ? { authorization: `Bearer ${this.options.key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    if (response.ok) return (route.produces ? text : text ? JSON.parse(text) : undefined) as ApiAnswers[R];
+    let error: { code?: string; message?: string; details?: unknown } = {};
+    try {
+      error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+    } catch {
+      // not JSON: the status says it
+    }
+    throw new ApiError(response.status, error.code ?? 'http_error', error.message ?? `${route.method} ${route.path} answered ${response.status}`, error.details ?? null);
   }
 }

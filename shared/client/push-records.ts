@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import type { BatchRecordInput, BatchResult } from '#domain/batch.ts';
+import type { BatchRecordInput } from '#domain/batch.ts';
+import { ApiError, SyncTrailClient, type ApiAnswers } from './api-client.ts';
 
 /** A record as a producer reports it (the shape of a batch's records in `POST /v1/runs/{runId}/batches`). */
 export type ProducerRecord = Omit<BatchRecordInput, 'payload'> & { payload?: Record<string, unknown> };
@@ -17,6 +18,7 @@ export interface PushOptions {
   inlineMaxBytes?: number;
   /** Batches in flight at once. */
   concurrency?: number;
+  /** Attempts after the first for each request, under the client's one retry policy (`retryDelayMs`: `Retry-After`, else backoff with jitter). */
   retries?: number;
   /** Upload conversion is followed until done; give up after this long. */
   uploadTimeoutMs?: number;
@@ -28,6 +30,8 @@ export interface PushOptions {
   resume?: boolean;
   onProgress?: (progress: PushProgress) => void;
   fetch?: typeof fetch;
+  /** How to wait between attempts (tests pass their own). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PushProgress {
@@ -46,48 +50,33 @@ export interface PushResult extends PushProgress {
   failed: number;
 }
 
-/** A batch as `GET /v1/runs/{runId}/batches` lists it (the fields the client reads). */
-interface RunBatch {
-  batchType: string;
-  batchNumber: number;
-  source: 'inline' | 'upload';
-  state: 'pending' | 'done' | 'failed';
-  phase: string | null;
-  received: number;
-  succeeded: number;
-  partialSuccess: number;
-  failed: number;
-  inProgress: number;
-  superseded: number;
-  invalid: { null: number; duplicate: number };
-  error: { reason: string } | null;
-}
+/** A batch as `GET /v1/runs/{runId}/batches` lists it. */
+type RunBatch = ApiAnswers['query/list-batches']['items'][number];
+/** What a batch counted. */
+type BatchResult = ApiAnswers['ingest/post-batch'];
 
 /** The inline limit is 5 MiB; a little under it leaves room for the request's own overhead. */
 export const DEFAULT_INLINE_MAX_BYTES = 4.5 * 1024 * 1024;
 
-export class PushError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly body?: unknown,
-  ) {
-    super(message);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What stops a push: an API error (with the route it came from in the message), or a batch the run counted otherwise. */
+export class PushError extends ApiError {
+  constructor(message: string, status = 0, details: unknown = null, code = 'push_error') {
+    super(status, code, message, details);
     this.name = 'PushError';
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const retryable = (status: number) => status === 429 || status >= 500;
-
 /**
  * Sends a run's records to SyncTrail: batches them, posts each inline or through a
- * pre-signed upload depending on its size, retries throttling, server errors and network
- * failures with exponential backoff and jitter (SyncTrail answers a repeated batch the same,
- * so retrying is always safe), and reports progress after every batch.
+ * pre-signed upload depending on its size, and reports progress after every batch. Every
+ * request goes through `SyncTrailClient` and its one retry policy (throttling, server errors
+ * and network failures; `Retry-After` honoured): SyncTrail answers a repeated batch the same,
+ * so retrying is always safe.
  */
 export async function pushRecords(records: Iterable<ProducerRecord> | AsyncIterable<ProducerRecord>, options: PushOptions): Promise<PushResult> {
-  const fetchImpl = options.fetch ?? fetch;
+  const wait = options.sleep ?? sleep;
   const batchSize = options.batchSize ?? 10_000;
   const concurrency = options.concurrency ?? 2;
   const batchType = options.batchType ?? 'records_updated';
@@ -96,27 +85,18 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
   let failure: unknown;
   let batchNumber = options.firstBatchNumber ?? 0;
 
-  const call = async (method: string, path: string, body?: unknown, attempt = 0): Promise<any> => {
+  const client = new SyncTrailClient({ baseUrl: options.baseUrl, key: options.key, retries: options.retries ?? 5, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const params = { runId: options.runId };
+  /** An API call whose error names the request it came from. */
+  const api = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
     try {
-      const response = await fetchImpl(`${options.baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${options.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      const parsed = text ? JSON.parse(text) : undefined;
-      if (response.ok) return parsed;
-      if (retryable(response.status) && attempt < (options.retries ?? 5)) {
-        await sleep(backoff(attempt));
-        return call(method, path, body, attempt + 1);
-      }
-      throw new PushError(`${method} ${path}: ${response.status} ${parsed?.error?.message ?? text}`, response.status, parsed);
+      return await request();
     } catch (error) {
-      if (error instanceof PushError || attempt >= (options.retries ?? 5)) throw error;
-      await sleep(backoff(attempt));
-      return call(method, path, body, attempt + 1);
+      if (error instanceof ApiError && !(error instanceof PushError)) throw new PushError(`${what}: ${error.status} ${error.message}`, error.status, error.details, error.code);
+      throw error;
     }
   };
+  const listBatches = () => api(`GET /v1/runs/${options.runId}/batches`, () => client.call('query/list-batches', { params }));
 
   /** What the run already has of each batch of this type, when resuming. */
   let known = new Map<number, RunBatch>();
@@ -156,7 +136,7 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
       result = await follow(number);
       sameSize(result);
     } else if (Buffer.byteLength(body) <= (options.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES)) {
-      result = await call('POST', `/v1/runs/${options.runId}/batches`, body);
+      result = await api(`POST /v1/runs/${options.runId}/batches`, () => client.callWithJson('ingest/post-batch', { params }, body));
       totals.bytes += Buffer.byteLength(body);
     } else {
       result = await upload(batch, number, startedAt, endedAt);
@@ -165,9 +145,11 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
   };
 
   const upload = async (batch: ProducerRecord[], number: number, startedAt: string, endedAt: string): Promise<BatchResult> => {
-    let ticket: any;
+    let ticket: ApiAnswers['ingest/request-upload'];
     try {
-      ticket = await call('POST', `/v1/runs/${options.runId}/uploads`, { batchType, batchNumber: number, contentEncoding: 'gzip', startedAt, endedAt });
+      ticket = await api(`POST /v1/runs/${options.runId}/uploads`, () =>
+        client.call('ingest/request-upload', { params, body: { batchType, batchNumber: number, contentEncoding: 'gzip', startedAt, endedAt } }),
+      );
     } catch (error) {
       // 409 for an upload of this batch still converting (from an earlier push): follow it.
       if (!(error instanceof PushError && error.status === 409)) throw error;
@@ -175,21 +157,21 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
       if (state?.source === 'upload' && (state.state === 'done' || state.phase === 'converting')) return follow(number);
       throw error;
     }
-    if (ticket.state === 'done') return ticket.result;
+    if ('result' in ticket) return ticket.result;
     const payload = gzipSync(batch.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    for (let attempt = 0; ; attempt += 1) {
-      const put = await fetchImpl(ticket.uploadUrl, { method: 'PUT', body: payload, headers: ticket.headers }).catch(() => undefined);
-      if (put?.ok) break;
-      if (attempt >= (options.retries ?? 5)) throw new PushError(`upload of batch ${number} failed: ${put?.status ?? 'network error'}`);
-      await sleep(backoff(attempt));
-    }
+    // The pre-signed PUT goes to the bucket, under the same retry policy as the API.
+    const put = await client.fetchRetrying(ticket.uploadUrl, { method: 'PUT', body: payload, headers: ticket.headers }).catch((error: unknown) => {
+      throw new PushError(`upload of batch ${number} failed: ${(error as Error).message}`);
+    });
+    await put.body?.cancel().catch(() => undefined);
+    if (!put.ok) throw new PushError(`upload of batch ${number} failed: ${put.status}`, put.status);
     totals.uploads += 1;
     totals.bytes += payload.length;
     return follow(number);
   };
 
   const batchState = async (number: number): Promise<RunBatch | undefined> => {
-    const { items } = (await call('GET', `/v1/runs/${options.runId}/batches`)) as { items: RunBatch[] };
+    const { items } = await listBatches();
     return items.find((b) => b.batchType === batchType && b.batchNumber === number);
   };
 
@@ -200,7 +182,7 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
       const state = await batchState(number);
       if (state?.state === 'done') return { batchType, batchNumber: number, received: state.received, succeeded: state.succeeded, partialSuccess: state.partialSuccess, failed: state.failed, inProgress: state.inProgress, superseded: state.superseded, invalid: state.invalid };
       if (state?.state === 'failed') throw new PushError(`upload of batch ${number} failed: ${state.error?.reason}`, 400, state.error);
-      await sleep(Math.min(2000, 100 * 2 ** Math.min(poll, 5)));
+      await wait(Math.min(2000, 100 * 2 ** Math.min(poll, 5)));
     }
     throw new PushError(`upload of batch ${number} was not converted in time`);
   };
@@ -216,7 +198,7 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
   };
 
   if (options.resume) {
-    const { items } = (await call('GET', `/v1/runs/${options.runId}/batches`)) as { items: RunBatch[] };
+    const { items } = await listBatches();
     known = new Map(items.filter((b) => b.batchType === batchType).map((b) => [b.batchNumber, b]));
   }
 
@@ -234,9 +216,4 @@ export async function pushRecords(records: Iterable<ProducerRecord> | AsyncItera
   await Promise.all(inFlight);
   if (failure) throw failure;
   return totals;
-}
-
-/** 200 ms, 400 ms, 800 ms … up to 10 s, with full jitter. */
-function backoff(attempt: number): number {
-  return Math.random() * Math.min(10_000, 200 * 2 ** attempt);
 }

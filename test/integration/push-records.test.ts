@@ -63,12 +63,34 @@ describe('pushRecords (the producer client)', () => {
     expect((await api.get('/v1/runs/c-retry', key)).body.records.received).toBe(1_000);
   });
 
+  it('honours Retry-After on the API and on the upload PUT, through the one client', async () => {
+    await api.post('/v1/syncs/s/runs', key, { runId: 'c-retry-after' });
+    let apiThrottled = false;
+    let putThrottled = false;
+    const throttling: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (!apiThrottled && url.endsWith('/uploads')) {
+        apiThrottled = true;
+        return new Response('{"error":{"code":"throttled","message":"slow down"}}', { status: 429, headers: { 'retry-after': '3' } });
+      }
+      if (!putThrottled && init?.method === 'PUT') {
+        putThrottled = true;
+        return new Response('<Error><Code>SlowDown</Code></Error>', { status: 503, headers: { 'retry-after': '1' } });
+      }
+      return fetch(input, init);
+    };
+    const waits: number[] = [];
+    const result = await pushRecords(generate(500, 'ra'), { baseUrl: stack.url, key, runId: 'c-retry-after', batchSize: 500, inlineMaxBytes: 1_000, fetch: throttling, sleep: async (ms) => void waits.push(ms) });
+    expect(result).toMatchObject({ uploads: 1, received: 500 });
+    expect(waits.slice(0, 2)).toEqual([3_000, 1_000]);
+  });
+
   it('stops on a client error, with the server\'s message', async () => {
     await api.post('/v1/syncs/s/runs', key, { runId: 'c-bad' });
     const bad = (async function* () {
       yield { identifier: 'a', payload: {}, status: 'maybe' } as ProducerRecord;
     })();
     await expect(pushRecords(bad, { baseUrl: stack.url, key, runId: 'c-bad' })).rejects.toThrow(PushError);
-    await expect(pushRecords(generate(1), { baseUrl: stack.url, key, runId: 'nope' })).rejects.toThrow(/404/);
+    await expect(pushRecords(generate(1), { baseUrl: stack.url, key, runId: 'nope' })).rejects.toMatchObject({ status: 404, message: expect.stringMatching(/^POST \/v1\/runs\/nope\/batches: 404 /) });
   });
 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, SyncTrailClient } from '#client/api-client.ts';
+import { ApiError, MAX_RETRY_AFTER_MS, retryDelayMs, SyncTrailClient } from '#client/api-client.ts';
 
 /** A fetch that answers from a script and records what it was asked. */
-function scriptedFetch(answers: Array<{ status: number; body: unknown } | Error>) {
+function scriptedFetch(answers: Array<{ status: number; body: unknown; headers?: Record<string, string> } | Error>) {
   const calls: Array<{ url: string; init: RequestInit }> = [];
   const impl = (async (url: string, init: RequestInit) => {
     calls.push({ url, init });
     const next = answers.shift() ?? { status: 200, body: {} };
     if (next instanceof Error) throw next;
-    return new Response(typeof next.body === 'string' ? next.body : JSON.stringify(next.body), { status: next.status });
+    return new Response(typeof next.body === 'string' ? next.body : JSON.stringify(next.body), { status: next.status, headers: next.headers ?? {} });
   }) as unknown as typeof fetch;
   return { impl, calls };
 }
@@ -59,5 +59,52 @@ describe('SyncTrailClient', () => {
       () => client.call('query/nothing', {}),
     ];
     expect(calls).toHaveLength(3);
+  });
+
+  it('waits what Retry-After asks (seconds or an HTTP date, capped), else backs off with jitter', async () => {
+    // Arrange: throttled twice with Retry-After, then a 503 without it, then an answer.
+    const { impl, calls } = scriptedFetch([
+      { status: 429, body: '', headers: { 'retry-after': '2' } },
+      { status: 503, body: '', headers: { 'retry-after': new Date(Date.now() + 5_000).toUTCString() } },
+      { status: 503, body: 'busy' },
+      { status: 200, body: { items: [], nextCursor: null } },
+    ]);
+    const waits: number[] = [];
+    const client = new SyncTrailClient({ baseUrl: 'http://synctrail.test', key: 'k', fetch: impl, retries: 3, sleep: async (ms) => void waits.push(ms) });
+
+    // Act
+    await client.call('query/list-runs', {});
+
+    // Assert
+    expect(calls).toHaveLength(4);
+    expect(waits[0]).toBe(2_000);
+    expect(waits[1]).toBeGreaterThan(3_000); // an HTTP date has one-second resolution
+    expect(waits[1]).toBeLessThanOrEqual(5_000);
+    expect(waits[2]).toBeLessThanOrEqual(800); // third attempt's backoff: up to 200 ms × 2²
+  });
+
+  it('computes one retry policy for every client', () => {
+    const never = () => 0.999_999;
+    expect(retryDelayMs(0, '7')).toBe(7_000);
+    expect(retryDelayMs(0, '0')).toBe(0);
+    expect(retryDelayMs(0, '86400')).toBe(MAX_RETRY_AFTER_MS);
+    expect(retryDelayMs(0, 'Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:27:50Z'))).toBe(10_000);
+    expect(retryDelayMs(0, 'Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:29:00Z'))).toBe(0); // a date gone by: at once
+    // Not a number nor a date: backoff, as without the header.
+    expect(retryDelayMs(2, 'soon', 0, never)).toBeCloseTo(800, 0);
+    expect(retryDelayMs(0, null, 0, never)).toBeCloseTo(200, 0);
+    expect(retryDelayMs(20, undefined, 0, never)).toBeCloseTo(10_000, 0);
+    expect(retryDelayMs(3, undefined, 0, () => 0)).toBe(0);
+  });
+
+  it('hands back the last answer of a request outside the API after its retries, and a 4xx at once', async () => {
+    const { impl, calls } = scriptedFetch([{ status: 500, body: '' }, { status: 500, body: '' }, { status: 403, body: 'denied' }]);
+    const client = new SyncTrailClient({ baseUrl: 'http://synctrail.test', fetch: impl, retries: 5, sleep: async () => {} });
+    const response = await client.fetchRetrying('http://bucket.test/upload?sig=x', { method: 'PUT', body: 'x' });
+    expect(response.status).toBe(403);
+    expect(calls).toHaveLength(3);
+
+    const down = new SyncTrailClient({ baseUrl: 'http://synctrail.test', fetch: scriptedFetch([new TypeError('fetch failed'), new TypeError('fetch failed')]).impl, retries: 1, sleep: async () => {} });
+    await expect(down.fetchRetrying('http://bucket.test/upload', { method: 'PUT' })).rejects.toMatchObject({ status: 0, code: 'network', message: 'http://bucket.test did not answer: fetch failed' });
   });
 });
