@@ -1,9 +1,10 @@
 import type { Context } from 'aws-lambda';
-import type { Event, Result } from '#http/api-handler.ts';
+import type * as z from 'zod';
+import type { ApiResponse, Event, Result, RouteHandler } from '#http/api-handler.ts';
 import { openApiDocument, type DocumentedRoute } from '#http/openapi.ts';
 import { ROUTE_SPECS } from '../route-specs.ts';
 import { ROUTES } from '../routes.ts';
-import { ROUTE_ANSWERS } from '#http/answers/index.ts';
+import { ROUTE_ANSWERS, type openApiAnswer } from '#http/answers/index.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -15,8 +16,11 @@ export function apiDocument() {
   );
 }
 
-/** GET /v1/openapi.json — public: it says what the API takes, nothing of anyone's data. */
-export const makeHandler = () => {
+/**
+ * GET /v1/openapi.json — public: it says what the API takes, nothing of anyone's data. Not an
+ * `apiHandler` (no key, serialized once), so its answer type is declared: the document.
+ */
+export const makeHandler = (): RouteHandler<ApiResponse<z.output<typeof openApiAnswer>, 200>> => {
   const body = JSON.stringify(apiDocument());
   return async (_event: Event, _context: Context): Promise<Result> => ({
     statusCode: 200,

@@ -1,6 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
 import { exportQuerySchema, exportRecords } from '#domain/records.ts';
-import { apiHandler, routeSpec } from '#http/api-handler.ts';
+import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
 import { runPath } from '#http/schemas.ts';
 
 export const spec = routeSpec({ auth: 'read', params: runPath, query: exportQuerySchema });
@@ -10,8 +10,7 @@ export const makeHandler = (deps: Deps) =>
   apiHandler(deps, spec, async ({ principal, params, query }) => {
     const file = await exportRecords(deps, principal, params.runId, query);
     return {
-      statusCode: 200,
-      body: file.body,
+      ...ok(file.body),
       contentType: file.contentType,
       headers: { 'content-disposition': `attachment; filename="${file.filename}"`, 'x-synctrail-rows': String(file.rows) },
     };

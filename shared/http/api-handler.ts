@@ -46,16 +46,24 @@ export interface ApiRequest<B, Q, P> {
   event: Event;
 }
 
-export interface ApiResponse {
-  statusCode: number;
-  body: unknown;
+/** A handler's answer: `T` is what it sends with status `S` (the routers check both against the route's answer schema). */
+export interface ApiResponse<T = unknown, S extends number = number> {
+  statusCode: S;
+  body: T;
   headers?: Record<string, string>;
   /** Sent as it is with this content type, instead of as JSON. */
   contentType?: string;
 }
 
-export const ok = (body: unknown): ApiResponse => ({ statusCode: 200, body });
-export const created = (body: unknown): ApiResponse => ({ statusCode: 201, body });
+export const ok = <T>(body: T): ApiResponse<T, 200> => ({ statusCode: 200, body });
+export const created = <T>(body: T): ApiResponse<T, 201> => ({ statusCode: 201, body });
+
+/**
+ * A route's Lambda-shaped handler that carries, in its type only, the answers it gives
+ * (`R`, from `ok`/`created`): `apiRouter` compares them with the route's answer schema at
+ * compile time, so a handler cannot answer what the OpenAPI document does not say.
+ */
+export type RouteHandler<R extends ApiResponse = ApiResponse> = ((event: Event, context: Context) => Promise<Result>) & { readonly answers?: R };
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -111,11 +119,11 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
  * error handler that turns domain errors into JSON 4xx and anything else into a logged 500.
  * Nothing is written before all of these have passed.
  */
-export function apiHandler<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+export function apiHandler<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined, R extends ApiResponse = ApiResponse>(
   deps: Deps,
   spec: RouteSpec<B, Q, P>,
-  handle: (request: ApiRequest<Parsed<B>, Parsed<Q>, Parsed<P>>) => Promise<ApiResponse>,
-) {
+  handle: (request: ApiRequest<Parsed<B>, Parsed<Q>, Parsed<P>>) => Promise<R>,
+): RouteHandler<R> {
   const prepared = new WeakMap<Event, ApiRequest<Parsed<B>, Parsed<Q>, Parsed<P>>>();
   const maxBodyBytes = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 

@@ -1,78 +1,43 @@
 /**
- * The answer schemas against the presenters' own return types, at compile time: each side is
- * assignable to the other, so a field added, renamed or retyped on either side fails tsc.
+ * Answers against their schemas, at compile time. `apiRouter` (functions/api/router.ts) holds
+ * every real handler's `ok`/`created` answers to its route's answer schema; `npm test`
+ * typechecks, so a handler that drifts from its schema fails there. These lines prove the check
+ * can fail, each way: each constant's type is what `AnswersAgree` must say.
  */
 import { describe, expect, it } from 'vitest';
-import type { createKey, revokeKey } from '#domain/api-keys.ts';
-import type { createOrg } from '#domain/org.ts';
-import type { BatchResult } from '#domain/batch.ts';
-import type { listRunBatches, requestUpload } from '#domain/uploads.ts';
-import type { discardDlqItem, getDlqItem, listDlq, listReplays, replayDlqItem } from '#domain/dlq.ts';
-import type { getSync, getWatermark, listDestinations, listSyncs, presentSync } from '#domain/sync.ts';
-import type { getStats, getLogFacets, listInstances, getInstance } from '#domain/rollups.ts';
-import type { getCoverage } from '#domain/coverage.ts';
-import type { getRun, listRuns, presentRun } from '#domain/run.ts';
-import type { groupErrors, listRecords } from '#domain/records.ts';
-import type { listLogs } from '#domain/sync-logs.ts';
-import type { listAudit } from '#domain/audit.ts';
-import type { identifierTimeline } from '#domain/identifier-timeline.ts';
-import type { createWebhook, deleteWebhook, listDeliveries, listWebhooks, testWebhook } from '#domain/webhooks.ts';
-import type { getAlerts, putAlerts } from '#domain/alerts.ts';
-import type { ingestLineageEvent } from '#domain/openlineage.ts';
+import type { ApiResponse } from '#http/api-handler.ts';
 import { ROUTE_ANSWERS, type AnswerOf } from '#http/answers/index.ts';
+import type { AnswersAgree } from '../../../functions/api/router.ts';
+import { ROUTES } from '../../../functions/routes.ts';
 
-type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** `V` when `T` is exactly `V` (not `boolean`, which would take either constant): otherwise `never`, and the constant fails to compile. */
+type Is<T, V extends boolean> = [T] extends [V] ? ([V] extends [T] ? V : never) : never;
+type Watermark = AnswerOf<'query/get-watermark'>;
+type Sync = AnswerOf<'ingest/put-sync'>;
 
-interface PresenterAnswers {
-  'admin/create-org': Answer<typeof createOrg>;
-  'admin/create-key': Answer<typeof createKey>;
-  'admin/revoke-key': Answer<typeof revokeKey>;
-  'admin/put-alerts': Answer<typeof putAlerts>;
-  'webhooks/create-webhook': Answer<typeof createWebhook>;
-  'webhooks/list-webhooks': Answer<typeof listWebhooks>;
-  'webhooks/delete-webhook': Answer<typeof deleteWebhook>;
-  'webhooks/test-webhook': Answer<typeof testWebhook>;
-  'webhooks/list-deliveries': Answer<typeof listDeliveries>;
-  'ingest/put-sync': ReturnType<typeof presentSync>;
-  'ingest/start-run': ReturnType<typeof presentRun> & { watermark?: { maxEventDate: string; runId: string } | null };
-  'ingest/post-batch': BatchResult;
-  'ingest/complete-run': ReturnType<typeof presentRun>;
-  'ingest/post-lineage': Answer<typeof ingestLineageEvent>;
-  'ingest/request-upload': Answer<typeof requestUpload>['body'];
-  'query/list-batches': Answer<typeof listRunBatches>;
-  'query/list-syncs': Answer<typeof listSyncs>;
-  'query/get-sync': Answer<typeof getSync>;
-  'query/get-watermark': Answer<typeof getWatermark>;
-  'query/get-alerts': Answer<typeof getAlerts>;
-  'query/list-runs': Answer<typeof listRuns>;
-  'query/get-run': Answer<typeof getRun>;
-  'query/list-destinations': Answer<typeof listDestinations>;
-  'query/list-records': Answer<typeof listRecords>;
-  'query/export-records': string;
-  'query/get-run-errors': Answer<typeof groupErrors>;
-  'query/get-coverage': Answer<typeof getCoverage>;
-  'query/get-identifier-timeline': Answer<typeof identifierTimeline>;
-  'query/list-logs': Answer<typeof listLogs>;
-  'query/get-log-facets': Answer<typeof getLogFacets>;
-  'query/get-stats': Answer<typeof getStats>;
-  'query/list-instances': Answer<typeof listInstances>;
-  'query/get-instance': Answer<typeof getInstance>;
-  'query/list-audit': Answer<typeof listAudit>;
-  'dlq/list-dlq': Answer<typeof listDlq>;
-  'dlq/get-dlq-item': Answer<typeof getDlqItem>;
-  'dlq/replay-dlq-item': Answer<typeof replayDlqItem>;
-  'dlq/discard-dlq-item': Answer<typeof discardDlqItem>;
-  'dlq/list-replays': Answer<typeof listReplays>;
-}
-
-type Mismatched = { [F in keyof PresenterAnswers]: Same<AnswerOf<F>, PresenterAnswers[F]> extends true ? never : F }[keyof PresenterAnswers];
-// A route named here answers something its schema does not say (or the other way round).
-const everyAnswerMatches: [Mismatched] extends [never] ? true : Mismatched = true;
+const agrees: Is<AnswersAgree<ApiResponse<Watermark, 200>, 'query/get-watermark'>, true> = true;
+// A field the schema does not have.
+const extraField: Is<AnswersAgree<ApiResponse<Watermark & { extra: number }, 200>, 'query/get-watermark'>, false> = false;
+// A field the schema has that the handler does not send.
+const missingField: Is<AnswersAgree<ApiResponse<Omit<Watermark, 'runId'>, 200>, 'query/get-watermark'>, false> = false;
+// A field of another type.
+const otherType: Is<AnswersAgree<ApiResponse<Omit<Watermark, 'runId'> & { runId: number }, 200>, 'query/get-watermark'>, false> = false;
+// A status the schema does not list, and one it lists that the handler never answers.
+const otherStatus: Is<AnswersAgree<ApiResponse<Watermark, 201>, 'query/get-watermark'>, false> = false;
+const oneOfTwo: Is<AnswersAgree<ApiResponse<Sync, 201>, 'ingest/put-sync'>, false> = false;
+const bothStatuses: Is<AnswersAgree<ApiResponse<Sync, 200> | ApiResponse<Sync, 201>, 'ingest/put-sync'>, true> = true;
 
 describe('answer schemas', () => {
-  it('match the presenters’ return types (checked by tsc) and cover every route', () => {
-    expect(everyAnswerMatches).toBe(true);
-    expect(Object.keys(ROUTE_ANSWERS).length).toBe(40);
+  it('are what the handlers answer (checked by tsc through apiRouter), and that check fails each way', () => {
+    expect([agrees, bothStatuses]).toEqual([true, true]);
+    expect([extraField, missingField, otherType, otherStatus, oneOfTwo]).toEqual([false, false, false, false, false]);
+  });
+
+  it('cover every route of the route table, with a success status each', () => {
+    expect(Object.keys(ROUTE_ANSWERS).sort()).toEqual(ROUTES.map((route) => route.fn).sort());
+    for (const route of ROUTES) {
+      const statuses = Object.keys(ROUTE_ANSWERS[route.fn as keyof typeof ROUTE_ANSWERS]).map(Number);
+      expect(statuses, route.fn).toEqual([...(route.success ?? [200])].sort());
+    }
   });
 });
