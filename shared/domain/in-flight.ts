@@ -5,8 +5,9 @@ import { isInFlight } from './statuses.ts';
 
 /**
  * In-flight records (in progress, extracting) across a run: which of them a later record of
- * the same identifier settled. "Later" is the run's order: batches by when they were first
- * claimed (then by key), rows by their position in the batch. A batch counts the ones it
+ * the same identifier settled. "Later" is the producer's order (`batchOrderKey`), rows by
+ * their position in the batch: batches sent in parallel arrive in any order, so when they
+ * reached SyncTrail says nothing. A batch counts the ones it
  * settles itself; the ones a later batch settles are found here, by one pass over the
  * identifier and status columns of the run's files, newest row first.
  */
@@ -18,11 +19,22 @@ export interface Supersession {
   byEntityType: Record<string, number>;
 }
 
-export const batchOrderKey = (batch: Pick<BatchRecord, 'createdAt' | 'batchKey'>) => `${batch.createdAt}#${batch.batchKey}`;
+/**
+ * A batch's place in its run, as a string that sorts in the producer's order: when the
+ * producer started the batch (`startedAt`, as UTC; SyncTrail's first claim for a batch that
+ * has none), then its number (zero-padded, so 10 comes after 9), then its type.
+ */
+export const batchOrderKey = (batch: Pick<BatchRecord, 'startedAt' | 'createdAt' | 'batchNumber' | 'batchType'>) =>
+  `${utc(batch.startedAt ?? batch.createdAt)}#${String(batch.batchNumber).padStart(10, '0')}#${batch.batchType}`;
+
+const utc = (iso: string) => {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : new Date(ms).toISOString();
+};
 
 export const rowKey = (order: string, row: number) => `${order}#${row}`;
 
-/** A run's counted batches that have files, in the run's order (oldest first). */
+/** A run's counted batches that have files, in the producer's order (oldest first). */
 export function filedBatches(batches: BatchRecord[]): Array<BatchRecord & { fileKey: string }> {
   return batches
     .filter((b): b is BatchRecord & { fileKey: string } => b.state === 'done' && Boolean(b.fileKey))

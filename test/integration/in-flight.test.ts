@@ -135,3 +135,19 @@ describe('error runs', () => {
     expect((await api.get('/v1/syncs/sig/watermark', org.key)).body).toMatchObject({ maxEventDate: null });
   });
 });
+
+describe("batches sent in parallel settle in the producer's order, not in the order they arrive", () => {
+  it('batch 6 arriving before batch 5 still settles batch 5 in-progress report', async () => {
+    await api.post('/v1/syncs/pipe/runs', org.key, { runId: 'pipe-par' });
+    // The producer started both in the same second; batch 6 reached SyncTrail first.
+    const six = await api.post('/v1/runs/pipe-par/batches', org.key, { ...batch({ batchNumber: 6 }), records: [rec('par-a', 'success'), rec('par-b', 'success')] });
+    const five = await api.post('/v1/runs/pipe-par/batches', org.key, { ...batch({ batchNumber: 5 }), records: [rec('par-a', 'in_progress')] });
+    expect([six.status, five.status]).toEqual([200, 200]);
+
+    const run = (await api.get('/v1/runs/pipe-par', org.key)).body;
+    expect(run.records).toMatchObject({ received: 3, succeeded: 2, inProgress: 0, superseded: 1 });
+    const done = (await api.post('/v1/runs/pipe-par/complete', org.key, {})).body;
+    expect(done).toMatchObject({ status: 'complete', itemsTotal: 2, itemsProcessed: 2 });
+    expect(done.statusMessage ?? '').not.toMatch(/in progress/);
+  });
+});

@@ -5,8 +5,8 @@ import type { TrackingRow } from '#domain/tracking-row.ts';
 
 type Row = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>;
 
-/** A done batch whose file holds `rows`, claimed at minute `minute`. */
-const batch = (name: string, minute: number, rows: Row[]): BatchRecord & { rows: Row[] } => ({
+/** A done batch number `minute` whose file holds `rows`, started by the producer at minute `minute` and claimed at `claimedMinute`. */
+const batch = (name: string, minute: number, rows: Row[], claimedMinute = minute): BatchRecord & { rows: Row[] } => ({
   orgId: 'o',
   runId: 'r',
   batchKey: `records_updated#${name}`,
@@ -16,7 +16,8 @@ const batch = (name: string, minute: number, rows: Row[]): BatchRecord & { rows:
   counts: { ...emptyCounts(), received: rows.length, inFlight: rows.filter((r) => r.status === 'in_progress' || r.status === 'extracting').length },
   entityCounts: {},
   fileKey: `files/${name}.parquet`,
-  createdAt: `2026-12-06T10:${String(minute).padStart(2, '0')}:00.000Z`,
+  startedAt: `2026-12-06T10:${String(minute).padStart(2, '0')}:00.000Z`,
+  createdAt: `2026-12-06T11:${String(claimedMinute).padStart(2, '0')}:00.000Z`,
   expiresAt: '2026-12-20T00:00:00.000Z',
   rows,
 });
@@ -37,10 +38,10 @@ function filesOf(batches: Array<BatchRecord & { rows: Row[] }>) {
 
 describe('findSuperseded', () => {
   it('settles in-flight records a later record of the same identifier reported, across batches and in the run order', async () => {
-    // Arrange: b is claimed before c, whatever their numbers
-    const a = batch('a', 1, [row('x', 'succeeded'), row('y', 'in_progress', 'item')]);
-    const b = batch('b', 2, [row('y', 'succeeded'), row('z', 'extracting', 'bp'), row('w', 'in_progress')]);
-    const c = batch('c', 3, [row('z', 'rejected'), row(null, 'NULL')]);
+    // Arrange: the producer's order is a, b, c; SyncTrail claimed them c, a, b (parallel sends)
+    const a = batch('a', 1, [row('x', 'succeeded'), row('y', 'in_progress', 'item')], 5);
+    const b = batch('b', 2, [row('y', 'succeeded'), row('z', 'extracting', 'bp'), row('w', 'in_progress')], 6);
+    const c = batch('c', 3, [row('z', 'rejected'), row(null, 'NULL')], 1);
     const files = filesOf([a, b, c]);
 
     // Act
@@ -50,6 +51,23 @@ describe('findSuperseded', () => {
     expect(found.total).toBe(2);
     expect([...found.rows].sort()).toEqual([rowKey(batchOrderKey(a), 1), rowKey(batchOrderKey(b), 1)].sort());
     expect(found.byEntityType).toEqual({ item: 1, bp: 1 });
+  });
+
+  it("orders batches by the producer's start time, then number (as a number), then type; never by arrival", async () => {
+    const key = (startedAt: string | undefined, batchNumber: number, batchType = 'records_updated') =>
+      batchOrderKey({ startedAt, createdAt: '2026-12-06T12:00:00.000Z', batchNumber, batchType });
+    const t = '2026-12-06T10:00:00.000Z';
+    expect(key(t, 2) < key(t, 10)).toBe(true);
+    expect(key(t, 10) < key('2026-12-06T10:00:01.000Z', 0)).toBe(true);
+    expect(key('2026-12-06T12:00:00+02:00', 5)).toBe(key('2026-12-06T10:00:00Z', 5)); // offsets read as UTC
+    expect(key(t, 3, 'records_deleted') < key(t, 3, 'records_updated')).toBe(true);
+    expect(key(undefined, 0)).toBe(key('2026-12-06T12:00:00.000Z', 0)); // no start time: the first claim
+
+    // Batch 6 (settling A) reaches SyncTrail before batch 5 (A in progress), started the same second.
+    const five = { ...batch('five', 5, [row('A', 'in_progress')], 9), startedAt: t };
+    const six = { ...batch('six', 6, [row('A', 'succeeded')], 1), startedAt: t };
+    const found = await findSuperseded(filesOf([five, six]), [six, five]);
+    expect(found.rows).toEqual(new Set([rowKey(batchOrderKey(five), 0)]));
   });
 
   it('reads no batch older than the oldest in-flight one, and only identifiers of batches with none in flight', async () => {
