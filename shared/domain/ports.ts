@@ -174,7 +174,13 @@ export interface WebhookStore {
   list(orgId: string): Promise<Webhook[]>;
   /** false when there was no such webhook. */
   delete(orgId: string, webhookId: string): Promise<boolean>;
-  recordDelivery(delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Writes a delivery's log entry. With `after` (queued retries), only over an entry of the
+   * same event still `retrying` with exactly `after.attempts` attempts, and: with `claimAt`,
+   * held by no run or by one whose `retryRunUntil` is before it (the claim); without, held by
+   * `delivery.retryRun`. Answers false when the entry is not so.
+   */
+  recordDelivery(delivery: WebhookDelivery, after?: { attempts: number; claimAt?: string }): Promise<boolean>;
   /** Newest first; deliveries past their expiry are never listed. */
   listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>>;
 }

@@ -43,6 +43,9 @@ export interface WebhookDelivery {
   /** null while retrying. */
   finishedAt: string | null;
   expiresAt: string;
+  /** Queued retries running: which run holds them, and until when (then another run may take them over). */
+  retryRun?: string;
+  retryRunUntil?: string;
 }
 
 /** An org may have this many webhooks. */
@@ -93,7 +96,7 @@ export function presentWebhook({ orgId: _org, secret, ...hook }: Webhook) {
   return { ...hook, description: hook.description ?? null, secretHint: `${secret.slice(0, 10)}…` };
 }
 
-export function presentDelivery({ orgId: _org, expiresAt: _expires, ...delivery }: WebhookDelivery) {
+export function presentDelivery({ orgId: _org, expiresAt: _expires, retryRun: _run, retryRunUntil: _until, ...delivery }: WebhookDelivery) {
   return delivery;
 }
 
@@ -218,6 +221,9 @@ export async function deliverEvent(deps: Deps, event: SyncTrailEvent): Promise<W
   return Promise.all(hooks.map((hook) => deliver(deps, hook, event)));
 }
 
+/** What a test-send's event says. */
+export const TEST_MESSAGE = 'A test from SyncTrail: if you can read this, the webhook works.';
+
 /** A test-send's first attempt has this long (resolve, connect, answer): the API answers well within its own timeout. */
 export const TEST_ATTEMPT_TIMEOUT_MS = 8_000;
 
@@ -229,27 +235,41 @@ export const queuedRetriesSchema = z.object({
   orgId: z.string().min(1),
   webhookId: webhookPath.shape.webhookId,
   deliveryId: z.string().regex(/^dlv_[0-9a-z]{26}$/),
-  event: z.object({ id: z.string().min(1), type: z.enum(EVENT_TYPES), orgId: z.string().min(1), createdAt: z.string(), data: z.record(z.string(), z.unknown()) }),
+  // Only a test-send queues retries, so only its event is taken: nothing else put on the bus is signed.
+  event: z.object({ id: z.string().min(1), type: z.literal('webhook.test'), orgId: z.string().min(1), createdAt: z.string(), data: z.strictObject({ webhookId: webhookPath.shape.webhookId, message: z.literal(TEST_MESSAGE) }) }),
   attempts: z.array(z.object({ at: z.string(), ms: z.number(), status: z.number().nullable(), error: z.string().nullable() })).min(1),
 });
 export type QueuedRetries = z.infer<typeof queuedRetriesSchema>;
 
 /**
  * Runs the queued retries of a delivery, waiting before each as `deliver` does and writing
- * the log entry after each attempt (`retrying` until the last). A webhook deleted meanwhile
- * gets nothing more: answers undefined.
+ * the log entry after each attempt (`retrying` until the last). Before the first retry it
+ * claims the entry the test-send wrote (same event, still retrying, the queued attempts, no
+ * other run holding it, or one whose hold ran out); every later write is conditional on that
+ * claim and the attempts so far. So queued retries nobody logged (forged onto the bus), or
+ * already run or running (the bus delivers at least once; Lambda retries), send nothing and
+ * answer undefined, as for a webhook deleted meanwhile; a run that died mid-way is taken over
+ * once its hold ends. At worst an attempt whose log write was lost is sent again, with the
+ * same delivery id and attempt number.
  */
 export async function continueDelivery(deps: Deps, queued: QueuedRetries): Promise<WebhookDelivery | undefined> {
+  if (queued.event.data.webhookId !== queued.webhookId) return undefined;
   const hook = await deps.webhooks.get(queued.orgId, queued.webhookId);
   if (!hook || queued.event.orgId !== hook.orgId) return undefined;
   const delays = deps.config.webhookRetryDelaysMs;
   const attempts = [...queued.attempts];
-  let delivery = deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, false);
+  if (!retryFollows(attempts, delays.length)) return undefined;
+  const now = deps.clock.now();
+  // Long enough for every retry left: its wait (jitter at most doubles it) and its timeout.
+  const holdMs = delays.reduce((sum, ms) => sum + 2 * ms + DELIVERY_TIMEOUT_MS, 60_000);
+  const hold = { retryRun: newId('run', now), retryRunUntil: new Date(now.getTime() + holdMs).toISOString() };
+  let delivery: WebhookDelivery = { ...deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, true), ...hold };
+  if (!(await deps.webhooks.recordDelivery(delivery, { attempts: attempts.length, claimAt: now.toISOString() }))) return undefined;
   while (retryFollows(attempts, delays.length)) {
     await sleep(jitter(delays[attempts.length - 1]!));
     attempts.push(await attemptDelivery(deps, hook, queued.event, queued.deliveryId, attempts.length + 1, DELIVERY_TIMEOUT_MS));
-    delivery = deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, retryFollows(attempts, delays.length));
-    await deps.webhooks.recordDelivery(delivery);
+    delivery = { ...deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, retryFollows(attempts, delays.length)), ...hold };
+    if (!(await deps.webhooks.recordDelivery(delivery, { attempts: attempts.length - 1 }))) return undefined;
   }
   return delivery;
 }
@@ -264,7 +284,7 @@ export async function testWebhook(deps: Deps, principal: Principal, webhookId: s
   const orgId = requireOrgKey(principal, 'admin');
   const hook = await deps.webhooks.get(orgId, webhookId);
   if (!hook) throw notFound(`webhook ${webhookId}`);
-  const event = newEvent('webhook.test', orgId, deps.clock.now(), { webhookId, message: 'A test from SyncTrail: if you can read this, the webhook works.' });
+  const event: QueuedRetries['event'] = { ...newEvent('webhook.test', orgId, deps.clock.now(), {}), type: 'webhook.test', data: { webhookId, message: TEST_MESSAGE } };
   const deliveryId = newId('dlv', deps.clock.now());
   const attempts = [await attemptDelivery(deps, hook, event, deliveryId, 1, TEST_ATTEMPT_TIMEOUT_MS)];
   let retriesQueued = retryFollows(attempts, deps.config.webhookRetryDelaysMs.length);

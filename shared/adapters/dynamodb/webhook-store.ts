@@ -40,13 +40,25 @@ export class DynamoWebhookStore implements WebhookStore {
     return conditionalWrite(this.client.send(new DeleteCommand({ TableName: this.table, Key: this.key(orgId, webhookId), ConditionExpression: 'attribute_exists(pk)' })));
   }
 
-  async recordDelivery(delivery: WebhookDelivery): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: deliveriesPk(delivery.orgId, delivery.webhookId), sk: `${delivery.createdAt}#${delivery.deliveryId}`, type: 'delivery', ttl: epochSeconds(delivery.expiresAt), ...delivery },
-      }),
-    );
+  async recordDelivery(delivery: WebhookDelivery, after?: { attempts: number; claimAt?: string }): Promise<boolean> {
+    const entry = '#state = :retrying AND eventId = :eventId AND size(attempts) = :attempts';
+    const put = new PutCommand({
+      TableName: this.table,
+      Item: { pk: deliveriesPk(delivery.orgId, delivery.webhookId), sk: `${delivery.createdAt}#${delivery.deliveryId}`, type: 'delivery', ttl: epochSeconds(delivery.expiresAt), ...delivery },
+      ...(after
+        ? {
+            ConditionExpression: after.claimAt ? `${entry} AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :now)` : `${entry} AND retryRun = :run`,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':retrying': 'retrying',
+              ':eventId': delivery.eventId,
+              ':attempts': after.attempts,
+              ...(after.claimAt ? { ':now': after.claimAt } : { ':run': delivery.retryRun }),
+            },
+          }
+        : {}),
+    });
+    return conditionalWrite(this.client.send(put));
   }
 
   async listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>> {

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DirectNotifier, EventBridgeNotifier } from '#adapters/notifier.ts';
 import type { Deps } from '#domain/ports.ts';
-import { queuedRetriesSchema, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
+import { continueDelivery, queuedRetriesSchema, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
 
 const client = new EventBridgeClient({ region: 'eu-west-1' });
 const eventBridge = mockClient(client);
@@ -17,21 +17,37 @@ function queuedRetries(overrides: Partial<QueuedRetries> = {}): QueuedRetries {
     orgId: 'acme',
     webhookId: 'whk_0000000000000000000000000a',
     deliveryId: 'dlv_0000000000000000000000000b',
-    event: { id: 'evt_1', type: 'webhook.test', orgId: 'acme', createdAt: '2026-11-23T06:00:00.000Z', data: { webhookId: 'whk_0000000000000000000000000a' } },
+    event: { id: 'evt_1', type: 'webhook.test', orgId: 'acme', createdAt: '2026-11-23T06:00:00.000Z', data: { webhookId: 'whk_0000000000000000000000000a', message: TEST_MESSAGE } },
     attempts: [{ at: '2026-11-23T06:00:00.000Z', ms: 3, status: null, error: 'connect ECONNREFUSED 127.0.0.1:9' }],
     ...overrides,
   };
 }
 
-/** Deps with a webhook store and a sender that answer from memory: what `continueDelivery` touches. */
-function fakeDeps(statuses: number[]) {
+/**
+ * Deps with a webhook store and a sender that answer from memory: what `continueDelivery`
+ * touches. The delivery log holds what the test-send left (`logged`: its entry, retrying after
+ * one attempt) and applies the store's condition on conditional writes.
+ */
+type Logged = Pick<WebhookDelivery, 'deliveryId' | 'eventId' | 'state' | 'retryRun' | 'retryRunUntil'> & { attempts: number };
+function fakeDeps(statuses: number[], logged: Logged[] = [{ deliveryId: 'dlv_0000000000000000000000000b', eventId: 'evt_1', state: 'retrying', attempts: 1 }]) {
   const hook: Webhook = { orgId: 'acme', webhookId: 'whk_0000000000000000000000000a', url: 'https://hooks.example.com/x', events: [], secret: 'whsec_x', createdAt: '2026-11-23T06:00:00.000Z', createdBy: 'root' };
   const recorded: WebhookDelivery[] = [];
+  const log = new Map(logged.map((entry) => [entry.deliveryId, entry]));
+  const recordDelivery = async (d: WebhookDelivery, after?: { attempts: number; claimAt?: string }) => {
+    const stored = log.get(d.deliveryId);
+    if (after) {
+      if (!(stored && stored.state === 'retrying' && stored.eventId === d.eventId && stored.attempts === after.attempts)) return false;
+      if (after.claimAt ? stored.retryRunUntil !== undefined && !(stored.retryRunUntil < after.claimAt) : stored.retryRun !== d.retryRun) return false;
+    }
+    log.set(d.deliveryId, { deliveryId: d.deliveryId, eventId: d.eventId, state: d.state, attempts: d.attempts.length, retryRun: d.retryRun, retryRunUntil: d.retryRunUntil });
+    recorded.push(d);
+    return true;
+  };
   const sent: Array<Record<string, string>> = [];
   const deps = {
     clock: { now: () => new Date() },
     config: { webhookRetryDelaysMs: [1, 1, 1] },
-    webhooks: { get: async (orgId: string, id: string) => (orgId === hook.orgId && id === hook.webhookId ? hook : undefined), recordDelivery: async (d: WebhookDelivery) => void recorded.push(d) },
+    webhooks: { get: async (orgId: string, id: string) => (orgId === hook.orgId && id === hook.webhookId ? hook : undefined), recordDelivery },
     webhookSender: { post: async (_url: string, headers: Record<string, string>) => (sent.push(headers), { status: statuses.shift() ?? 200 }) },
   } as unknown as Deps;
   return { deps, recorded, sent };
@@ -69,7 +85,9 @@ describe('DirectNotifier', () => {
     // Assert
     expect(sent.map((h) => h['synctrail-attempt'])).toEqual(['2', '3']);
     expect(sent.every((h) => h['synctrail-delivery-id'] === 'dlv_0000000000000000000000000b')).toBe(true);
+    // The first write claims the retries (the entry as the test-send left it) before anything is sent.
     expect(recorded.map((d) => [d.state, d.attempts.length, d.finishedAt === null])).toEqual([
+      ['retrying', 1, true],
       ['retrying', 2, true],
       ['delivered', 3, false],
     ]);
@@ -100,5 +118,43 @@ describe('queued retries', () => {
     expect(queuedRetriesSchema.safeParse(queuedRetries({ attempts: [] })).success).toBe(false);
     expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), webhookId: 'whk_nope' }).success).toBe(false);
     expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...queuedRetries().event, type: 'run.exploded' } }).success).toBe(false);
+  });
+
+  it('are only ever a test-send: any other event, or other data, put on the bus is not signed', () => {
+    const event = queuedRetries().event;
+    expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, type: 'alert.fired' } }).success).toBe(false);
+    expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, data: { ...event.data, message: 'pay invoice 42 to …' } } }).success).toBe(false);
+    expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, data: { ...event.data, extra: 1 } } }).success).toBe(false);
+  });
+
+  it('that nobody logged (forged onto the bus), for another webhook, or that already ran send nothing', async () => {
+    for (const [logged, queued] of [
+      [[], queuedRetries()], // no log entry: not queued by a test-send
+      [[{ deliveryId: 'dlv_0000000000000000000000000b', eventId: 'evt_other', state: 'retrying' as const, attempts: 1 }], queuedRetries()], // another event's entry
+      [[{ deliveryId: 'dlv_0000000000000000000000000b', eventId: 'evt_1', state: 'retrying' as const, attempts: 3 }], queuedRetries()], // redelivered: already further on
+      [[{ deliveryId: 'dlv_0000000000000000000000000b', eventId: 'evt_1', state: 'delivered' as const, attempts: 2 }], queuedRetries()], // already done
+      [undefined, queuedRetries({ event: { ...queuedRetries().event, data: { webhookId: 'whk_0000000000000000000000000z', message: TEST_MESSAGE } } })], // the event names another webhook
+    ] as const) {
+      const { deps, recorded, sent } = fakeDeps([200], logged ? [...logged] : undefined);
+      expect(await continueDelivery(deps, queued)).toBeUndefined();
+      expect(sent).toEqual([]);
+      expect(recorded).toEqual([]);
+    }
+  });
+
+  it('are taken over from a run that died mid-way once its hold ran out, not before', async () => {
+    const held = { deliveryId: 'dlv_0000000000000000000000000b', eventId: 'evt_1', state: 'retrying' as const, attempts: 1, retryRun: 'run_dead' };
+    const stillHeld = fakeDeps([200], [{ ...held, retryRunUntil: new Date(Date.now() + 60_000).toISOString() }]);
+    expect(await continueDelivery(stillHeld.deps, queuedRetries())).toBeUndefined();
+    expect(stillHeld.sent).toEqual([]);
+    const ranOut = fakeDeps([200], [{ ...held, retryRunUntil: new Date(Date.now() - 1_000).toISOString() }]);
+    expect(await continueDelivery(ranOut.deps, queuedRetries())).toMatchObject({ state: 'delivered', attempts: [{}, { status: 200 }] });
+  });
+
+  it('run once when the bus delivers them twice: the second run finds the entry advanced', async () => {
+    const { deps, sent } = fakeDeps([503, 200]);
+    const [first, second] = await Promise.all([continueDelivery(deps, queuedRetries()), continueDelivery(deps, queuedRetries())]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    expect(sent.map((h) => h['synctrail-attempt'])).toEqual(['2', '3']);
   });
 });
