@@ -133,7 +133,7 @@ async function main() {
 
     // 4. Codecs, on 100k of the same rows as tracking rows.
     log('codecs …');
-    codecComparison(work);
+    codecComparison();
   } finally {
     await stack.close();
   }
@@ -170,7 +170,7 @@ function uploadKeyOf(url: string): string {
 }
 
 const codecRows: Array<Record<string, string>> = [];
-function codecComparison(work: string) {
+function codecComparison() {
   const records = [...benchRecords(0, 100_000)];
   const now = new Date();
   const columns = TRACKING_COLUMNS.map((c) => ({

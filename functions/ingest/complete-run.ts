@@ -1,5 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
-import { completeRun, completeRunRequestSchema } from '#domain/run.ts';
+import { completeRun } from '#domain/run.ts';
+import { completeRunRequestSchema } from '#domain/run-schemas.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { runPath } from '#http/schemas.ts';
 

@@ -1,5 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
-import { startRun, startRunRequestSchema } from '#domain/run.ts';
+import { startRun } from '#domain/run.ts';
+import { startRunRequestSchema } from '#domain/run-schemas.ts';
 import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
 import { syncPath } from '#http/schemas.ts';
 

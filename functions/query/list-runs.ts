@@ -1,5 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
-import { listRuns, runQuerySchema } from '#domain/run.ts';
+import { listRuns } from '#domain/run.ts';
+import { runQuerySchema } from '#domain/run-schemas.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 
 export const spec = routeSpec({ auth: 'read', query: runQuerySchema });

@@ -179,7 +179,7 @@ export class Analytics extends Construct {
 }
 
 /** Glue's SDK shape (PascalCase) as CloudFormation's (camelCase), so both share one definition. */
-function lowerKeys(value: unknown): any {
+function lowerKeys(value: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- CloudFormation's property types are what the caller asserts
   if (Array.isArray(value)) return value.map(lowerKeys);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), lowerKeys(v)]));

@@ -153,7 +153,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const TABLE = 'synctrail';
 const BUCKET = 'synctrail-tracking';
 
-const listen = (server: { listen: Function; address(): AddressInfo | string | null }, port: number, host: string) =>
+const listen = (server: { listen: (...args: never[]) => unknown; address(): AddressInfo | string | null }, port: number, host: string) =>
   new Promise<number>((resolve, reject) => {
     const s = server as unknown as Server;
     s.once('error', reject);

@@ -7,7 +7,8 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
-import { isExpired, presentRun, type Run } from './run.ts';
+import { isExpired, type Run } from './run-entity.ts';
+import { presentRun } from './run-presenter.ts';
 import type { Sync } from './sync.ts';
 
 /**

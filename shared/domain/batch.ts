@@ -4,7 +4,7 @@ import { conflict, DomainError } from './errors.ts';
 import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { loadLiveRun, type Run } from './run.ts';
+import { loadLiveRun, type Run } from './run-entity.ts';
 import { addPayloadFieldTypes, boundedFields, newFieldTypes, payloadSchema, type FieldTypes } from './payload.ts';
 import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, isInFlight, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';

@@ -2,7 +2,8 @@ import { requireOrgKey } from './authz.ts';
 import { notFound } from './errors.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { runQuerySchema, type Run } from './run.ts';
+import { runQuerySchema } from './run-schemas.ts';
+import { type Run } from './run-entity.ts';
 import type { Sync } from './sync.ts';
 
 export const DEFAULT_COVERAGE_THRESHOLD = 0.9;

@@ -6,7 +6,7 @@ import { conflict, notFound } from './errors.ts';
 import { idSchema, newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import type { Run } from './run.ts';
+import type { Run } from './run-entity.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';

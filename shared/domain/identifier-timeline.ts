@@ -6,7 +6,9 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import { decodePosition, encodePosition, presentRecord, walkRun } from './records.ts';
-import { runContext, runQuerySchema, type Run } from './run.ts';
+import { runContext } from './run-presenter.ts';
+import { runQuerySchema } from './run-schemas.ts';
+import { type Run } from './run-entity.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 

@@ -1,5 +1,5 @@
 import { publishedSchema } from './payload.ts';
-import type { Run } from './run.ts';
+import type { Run } from './run-entity.ts';
 
 /** `metadata.json` beside a run's parquet files, with the fields Sync Tracking lists. */
 export function metadataDocument(run: Run) {

@@ -4,7 +4,8 @@ import { requireOrgKey } from './authz.ts';
 import { isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { completeRun, loadLiveRun, startRun, type ReportedCounts } from './run.ts';
+import { completeRun, startRun, type ReportedCounts } from './run.ts';
+import { loadLiveRun } from './run-entity.ts';
 import { putSync, type SyncConfig } from './sync.ts';
 
 /**

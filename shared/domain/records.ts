@@ -6,7 +6,7 @@ import { classifyError } from './error-catalogue.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-import { loadLiveRun, type Run } from './run.ts';
+import { loadLiveRun, type Run } from './run-entity.ts';
 import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import { batchOrderKey, filedBatches } from './in-flight.ts';

@@ -3,7 +3,7 @@ import { claimTime, writerIsDead } from './deadlines.ts';
 import { dlqItemsOf } from './dlq.ts';
 import type { Deps } from './ports.ts';
 import { mergeFieldTypes, type FieldTypes } from './payload.ts';
-import type { Run } from './run.ts';
+import type { Run } from './run-entity.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 
 /** A conversion that died this many times is given up, with why: the object itself kills it. */

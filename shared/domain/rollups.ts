@@ -6,7 +6,10 @@ import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
-import { presentRun, runQuerySchema, withLiveCounts, type Run, type RunQuery } from './run.ts';
+import { presentRun } from './run-presenter.ts';
+import { runQuerySchema, type RunQuery } from './run-schemas.ts';
+import { withLiveCounts } from './run.ts';
+import { type Run } from './run-entity.ts';
 import { countLogRows, logStatusFilter, tracked, type LogCards } from './sync-logs.ts';
 
 /**

@@ -1,106 +1,23 @@
-import * as z from 'zod';
+/** The run use cases: start, complete (final counters, watermark, alerts), read one, list Sync History. */
 import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
 import { presentBatch } from './uploads.ts';
 import { conflict, DomainError, notFound } from './errors.ts';
-import { idSchema, newId } from './ids.ts';
+import { newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import { metadataDocument } from './metadata.ts';
-import type { Config, Deps, PageRequest } from './ports.ts';
-import { RUN_STATUSES, SYNC_TYPES, type DestinationStatus, type FinalRunStatus, type RunStatus } from './statuses.ts';
-import type { LastRun, Sync, SyncConfig, Watermark } from './sync.ts';
+import type { Config, Deps } from './ports.ts';
+import type { FinalRunStatus } from './statuses.ts';
+import type { LastRun, Sync, Watermark } from './sync.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts } from './alerts.ts';
 import { newEvent, publishQuietly } from './events.ts';
-import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import type { FieldTypes } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
 import { findSuperseded } from './in-flight.ts';
-
-/** A run: a Sync History row. The sync's configuration is copied in at start. */
-export interface Run {
-  orgId: string;
-  runId: string;
-  syncId: string;
-  entityName: string;
-  syncType: SyncConfig['syncType'];
-  operation: SyncConfig['operation'];
-  instance?: string;
-  entityType?: string;
-  workspaceId?: string;
-  source: SyncConfig['source'];
-  destination: SyncConfig['destination'] & { type: string };
-  destinationObject?: SyncConfig['destinationObject'];
-  status: RunStatus;
-  statusMessage?: string;
-  dryRun: boolean;
-  correlationId?: string;
-  startedAt: string;
-  createdAt: string;
-  /** When the run completed (Sync History's Execution Date). */
-  executionDate?: string;
-  /**
-   * What the run's done batches add up to. Kept on the run once it is final; while it runs,
-   * the batch items are the counters of record and reads add them up (`withLiveCounts`).
-   */
-  counts: BatchCounts;
-  /** Batches counted (final runs; see `counts`). */
-  batchCount: number;
-  itemsTotal?: number;
-  itemsProcessed?: number;
-  itemsFailed?: number;
-  coverageRate?: number | null;
-  maxEventDate?: string;
-  /** The payload fields, a bounded list (`metadata.json` has them all once the run is complete). */
-  payloadSchema: FieldTypes;
-  /** More fields arrived than the run's item lists. */
-  payloadSchemaTruncated?: boolean;
-  /** Bumped before every batch file is written and by completion: completion's optimistic lock. */
-  version: number;
-  /** When the run leaves Sync History (the store's TTL follows it). */
-  expiresAt: string;
-  /** When its row-level records stop being browsable (the managed bucket expires them then). */
-  recordsExpireAt: string;
-  /** Per entity type: `type|received` etc., for stats filtered by entity type (bounded: see `boundedEntityCounts`). */
-  entityCounts: Record<string, number>;
-}
-
-export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed' | 'counts' | 'entityCounts' | 'batchCount'>> &
-  Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate'>;
-
-const isoDate = z.iso.datetime({ offset: true });
-
-export const startRunRequestSchema = z.strictObject({
-  runId: idSchema.optional(),
-  startedAt: isoDate.optional(),
-  dryRun: z.boolean().default(false),
-  correlationId: z.string().min(1).max(256).optional(),
-});
-export type StartRunRequest = z.infer<typeof startRunRequestSchema>;
-
-export const completeRunRequestSchema = z.strictObject({
-  status: z.literal('error').optional(),
-  statusMessage: z.string().min(1).max(8192).optional(),
-  itemsTotal: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  maxEventDate: isoDate.optional(),
-});
-export type CompleteRunRequest = z.infer<typeof completeRunRequestSchema>;
-
-export const runQuerySchema = z
-  .strictObject({
-    syncType: z.enum(SYNC_TYPES).optional(),
-    connectionType: z.string().min(1).max(256).optional(),
-    destinationId: z.string().min(1).max(256).optional(),
-    syncId: idSchema.optional(),
-    status: z.enum(RUN_STATUSES).optional(),
-    instance: z.string().min(1).max(256).optional(),
-    from: dateBound('start').optional(),
-    to: dateBound('end').optional(),
-    limit: limitSchema,
-    cursor: cursorSchema,
-  })
-  .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] });
-export type RunQuery = z.infer<typeof runQuerySchema>;
+import { destinationStatusOf, inProgressOf, isExpired, loadLiveRun, recordsOf, runOrderKey, type FinalRunFields, type Run } from './run-entity.ts';
+import { presentRun } from './run-presenter.ts';
+import type { CompleteRunRequest, RunQuery, StartRunRequest } from './run-schemas.ts';
 
 export interface RunOutcome {
   status: FinalRunStatus;
@@ -110,11 +27,6 @@ export interface RunOutcome {
   coverageRate: number | null;
 }
 
-/** Records of a run: every record received, less the in-flight reports a later record superseded. */
-export const recordsOf = (counts: BatchCounts) => counts.received - (counts.superseded ?? 0);
-
-/** In-flight records no later record settled. */
-export const inProgressOf = (counts: BatchCounts) => (counts.inFlight ?? 0) - (counts.superseded ?? 0);
 
 /**
  * Final status and counters: `error` when the producer says so, and then nothing counts as
@@ -176,19 +88,6 @@ export function nextWatermark(
   return { maxEventDate: run.maxEventDate, runId: run.runId };
 }
 
-export const destinationStatusOf = (status: FinalRunStatus): DestinationStatus => status;
-
-export const isExpired = (run: Pick<Run, 'expiresAt'>, now: Date) => Date.parse(run.expiresAt) <= now.getTime();
-
-/** A run of this org that has not passed its retention; anything else is "not found". */
-export async function loadLiveRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
-  const run = await deps.runs.get(orgId, runId);
-  if (!run || isExpired(run, deps.clock.now())) throw notFound(`run ${runId}`);
-  return run;
-}
-
-/** Ordering key for "which run is the newest": creation time, then id. */
-export const runOrderKey = (run: Pick<Run, 'createdAt' | 'runId'>) => `${run.createdAt}#${run.runId}`;
 
 export async function startRun(deps: Deps, principal: Principal, syncId: string, request: StartRunRequest) {
   const orgId = requireOrgKey(principal, 'ingest');
@@ -413,63 +312,3 @@ export async function listRuns(deps: Deps, principal: Principal, query: RunQuery
   const runs = await Promise.all(page.items.map((run) => withLiveCounts(deps, run)));
   return { items: runs.map((run) => presentRun(run, now)), nextCursor: page.nextCursor };
 }
-
-/** Which run, of which sync, to which destination: the head of every view of a run. */
-export function runContext(run: Run) {
-  return {
-    runId: run.runId,
-    syncId: run.syncId,
-    entityName: run.entityName,
-    syncType: run.syncType,
-    destinationId: run.destination.id,
-    destinationName: run.destination.name,
-    connectionType: run.destination.connectionType,
-    destinationObject: run.destinationObject ?? null,
-    instance: run.instance ?? null,
-  };
-}
-
-/** A Sync History row as the API shows it: the documented Sync History fields, plus ours. */
-export function presentRun(run: Run, now: Date) {
-  const final = run.status !== 'running';
-  const processed = run.counts.succeeded + run.counts.partial;
-  const itemsTotal = final ? run.itemsTotal! : recordsOf(run.counts);
-  const itemsProcessed = final ? run.itemsProcessed! : processed;
-  return {
-    ...runContext(run),
-    entityType: run.entityType ?? null,
-    workspaceId: run.workspaceId ?? null,
-    operation: run.operation,
-    status: run.status,
-    statusMessage: run.statusMessage ?? null,
-    dryRun: run.dryRun,
-    correlationId: run.correlationId ?? null,
-    startedAt: run.startedAt,
-    executionDate: run.executionDate ?? null,
-    itemsTotal,
-    itemsProcessed,
-    itemsFailed: final ? run.itemsFailed! : run.counts.failed,
-    coverageRate: final ? (run.coverageRate ?? null) : itemsTotal === 0 ? null : itemsProcessed / itemsTotal,
-    maxEventDate: run.maxEventDate ?? null,
-    records: {
-      received: run.counts.received,
-      succeeded: run.counts.succeeded,
-      partialSuccess: run.counts.partial,
-      failed: run.counts.failed,
-      null: run.counts.null,
-      duplicate: run.counts.duplicate,
-      inProgress: inProgressOf(run.counts),
-      superseded: run.counts.superseded ?? 0,
-    },
-    batchCount: run.batchCount,
-    expiresAt: run.expiresAt,
-    recordsExpireAt: run.recordsExpireAt,
-    recordsAvailable: !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime(),
-  };
-}
-
-export const pageRequest = (query: { limit: number; cursor?: string | undefined }): PageRequest => ({
-  limit: query.limit,
-  ...(query.cursor ? { cursor: query.cursor } : {}),
-});
-

@@ -5,7 +5,8 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
 import { decodePosition, encodePosition, presentRecord, scanRun, walkRun, type Position, type RowPlace, type WalkColumns } from './records.ts';
-import { runQuerySchema, type Run, type RunQuery } from './run.ts';
+import { runQuerySchema, type RunQuery } from './run-schemas.ts';
+import { type Run } from './run-entity.ts';
 import {
   invalidReasonOf,
   LOG_STATUSES,

@@ -17,7 +17,7 @@ import { dlqItemsOf } from './dlq.ts';
 import { idSchema, isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { isExpired, loadLiveRun, type Run } from './run.ts';
+import { isExpired, loadLiveRun, type Run } from './run-entity.ts';
 import { boundedFields } from './payload.ts';
 import { settleBatches } from './recovery.ts';
 import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from './deadlines.ts';

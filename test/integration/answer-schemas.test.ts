@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ANSWERS } from '#http/answers/index.ts';
-import { apiClient, createOrgWithKeys, ROOT_KEY, startTestStack, type Api, type ApiResult, type TestStack } from '../support/local-stack.ts';
+import { apiClient, ROOT_KEY, startTestStack, type Api, type ApiResult, type TestStack } from '../support/local-stack.ts';
 
 type Fn = keyof typeof ROUTE_ANSWERS;
 

@@ -5,7 +5,7 @@ import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { when } from '../format.ts';
 import { usePaged } from '../hooks.ts';
-import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
+import { setQuery, type Location, syncHref } from '../router.ts';
 import type { AuditEntryView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
 import { changes } from '../diff.ts';

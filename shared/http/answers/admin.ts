@@ -17,7 +17,7 @@ export const auditPageAnswer = page(
     actionLabel: z.enum(labels as [(typeof AUDIT_ACTION_LABELS)[keyof typeof AUDIT_ACTION_LABELS], ...Array<(typeof AUDIT_ACTION_LABELS)[keyof typeof AUDIT_ACTION_LABELS]>]),
     target: z.strictObject({ type: z.enum(['key', 'org', 'sync', 'dlq', 'webhook']), id: str }),
     syncId: str.optional(),
-    before: z.custom<{}>((value) => typeof value === 'object').nullable(),
-    after: z.custom<{}>((value) => typeof value === 'object').nullable(),
+    before: z.custom<object>((value) => typeof value === 'object').nullable(),
+    after: z.custom<object>((value) => typeof value === 'object').nullable(),
   }),
 );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchRequestSchema, classifyBatch, resultOf } from '#domain/batch.ts';
 import { canonicalJson } from '#domain/canonical-json.ts';
-import type { Run } from '#domain/run.ts';
+import type { Run } from '#domain/run-entity.ts';
 import { batch } from '../../support/fixtures.ts';
 
 function run(overrides: Partial<Run> = {}): Run {

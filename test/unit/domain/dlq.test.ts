@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dlqItemsOf, listReplays, PAYLOAD_PREVIEW_BYTES, REPLAYS_PAGE_PAYLOAD_BYTES, utf8Prefix, type ReplayEvent } from '#domain/dlq.ts';
 import type { Principal } from '#domain/keys.ts';
 import type { Deps, PageRequest } from '#domain/ports.ts';
-import type { Run } from '#domain/run.ts';
+import type { Run } from '#domain/run-entity.ts';
 import { trackingFileKey, type TrackingRow } from '#domain/tracking-row.ts';
 
 /** DynamoDB's item size: attribute names plus values, strings in UTF-8 (numbers at their 21-byte most). */
