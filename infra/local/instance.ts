@@ -278,7 +278,8 @@ export function findInstance(env: NodeJS.ProcessEnv = process.env, options: { ur
 /** The line a helper prints: which instance and data folder it uses. */
 export function instanceLine(found: FoundInstance, urlVar?: string): string {
   const folder = shownDir(found.dataDir);
-  if (found.source === 'env') return `using ${found.url} (from ${urlVar ?? 'the environment'}), data folder ${folder}`;
+  // A URL given outright may be a deployment: its data folder is none of ours.
+  if (found.source === 'env') return `using ${found.url} (from ${urlVar ?? 'the environment'})`;
   if (found.source === 'lock') return `using SyncTrail on ${found.url} (pid ${found.running!.pid}), data folder ${folder}`;
   if (found.running?.url && found.running.url !== found.url) return `using ${found.url} (PORT), data folder ${folder} (whose SyncTrail runs on ${found.running.url})`;
   return `using ${found.url}, data folder ${folder}${found.running ? '' : ' (no SyncTrail running on it)'}`;
