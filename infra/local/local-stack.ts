@@ -25,6 +25,7 @@ import { installCrashPoint, parseCrashAt } from './crash-points.ts';
 import { recoverInFlightBatches } from './recover.ts';
 import type { InProcessConversionQueue } from '#adapters/conversion-queue.ts';
 import { loadDemo } from './demo-data.ts';
+import { LOCAL_INSTANCE_PATH } from './instance.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -94,6 +95,18 @@ function localFactsRoute(deps: Deps): LocalRoute {
 function apiRoutes(deps: Deps): LocalRoute[] {
   const routers = { ingest: ingestApi(deps), query: queryApi(deps), admin: adminApi(deps) };
   return ROUTES.map((route) => ({ method: route.method, path: route.path, handler: routers[route.api] }));
+}
+
+/**
+ * Local mode only: which SyncTrail answers here (no key needed; local mode listens on this
+ * machine only), so a second `npm start` on the same port can say what holds it.
+ */
+function localInstanceRoute(dataDir: string, url: () => string): LocalRoute {
+  return {
+    method: 'GET',
+    path: LOCAL_INSTANCE_PATH,
+    handler: async () => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: 'synctrail', pid: process.pid, dataDir, url: url() }) }),
+  };
 }
 
 export const LOCAL_DEMO_PATH = '/_local/demo';
@@ -269,7 +282,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const crashAt = parseCrashAt(options.crashAt);
   if (crashAt) installCrashPoint(deps, crashAt.point, crashAt.hit);
   const routes = apiRoutes(deps);
-  routes.push(localFactsRoute(deps), localDemoRoute(settings, deps, options.rootKey));
+  let url = '';
+  routes.push(localFactsRoute(deps), localDemoRoute(settings, deps, options.rootKey), localInstanceRoute(options.dataDir, () => url));
   // s3rver announces each object like an S3 notification: the same converter AWS runs.
   const convert = convertHandler(deps);
   const conversions = deps.conversions as InProcessConversionQueue;
@@ -285,7 +299,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (recovered.runs) console.log(JSON.stringify({ level: 'info', message: 'recovered batches left in flight', ...recovered }));
   }
   const server = createLocalServer({ routes, console: await buildConsole(), ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
-  const port = await listen(server, options.port, host);
+  const port = await listen(server, options.port, host).catch(async (error: NodeJS.ErrnoException) => {
+    // The stores are open already: close them, or the process cannot exit.
+    await stores.close();
+    throw error;
+  });
+  url = `http://${host}:${port}`;
   // Sync Tracking: fact tables are rewritten every six hours, as the AWS schedule does.
   const factsTimer = setInterval(() => {
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));
@@ -298,7 +317,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   freshnessTimer.unref();
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     settings,
     deps,

@@ -1,20 +1,31 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { retentionFromEnv } from '#adapters/settings.ts';
 import { loadRootKey } from './root-key-file.ts';
-import { startLocalStack } from './local-stack.ts';
+import { acquireInstanceLock, describePortError, localSettings, portProblem, type HeldLock } from './instance.ts';
+
+let lock: HeldLock | undefined;
 
 /** `npm start`: SyncTrail's API on this machine, no AWS account needed. */
 async function main() {
   // The SDK nags on Node 20 about Node 22; Lambda runs 22+, and local mode works on both.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const port = Number(process.env.PORT ?? 4300);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env.PORT}`);
-  const dataDir = resolve(process.env.SYNCTRAIL_DATA_DIR ?? '.synctrail');
+  const { port, dataDir } = localSettings(process.env);
   const retention = retentionFromEnv(process.env);
   mkdirSync(dataDir, { recursive: true });
 
+  // One SyncTrail per data folder (its stores are not shared between processes) and per port:
+  // a second start says which one runs, in one line, before it opens anything.
+  lock = await acquireInstanceLock(dataDir, { port, say: (line) => console.log(line) });
+  // Stopped while starting: leave no lock behind (process.exit releases it).
+  const early = () => process.exit(130);
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
+  const taken = await portProblem(port);
+  if (taken) throw new Error(taken);
+
   const root = loadRootKey(dataDir, process.env.SYNCTRAIL_ROOT_KEY);
+  // Loaded only now, so a second start answers in well under a second.
+  const { startLocalStack } = await import('./local-stack.ts');
   const stack = await startLocalStack({
     dataDir,
     port,
@@ -22,7 +33,13 @@ async function main() {
     ...retention,
     ...(process.env.SYNCTRAIL_CRASH_AT ? { crashAt: process.env.SYNCTRAIL_CRASH_AT } : {}),
     onRequest: ({ method, path, status, ms }) => console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms`),
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    // Taken between the check and the listen.
+    throw error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new Error(await describePortError(error, port)) : error;
   });
+  lock.listening(stack.url, stack.port);
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
 
   console.log(`SyncTrail local mode — data in ${dataDir}`);
   if (root.source === 'generated') {
@@ -41,6 +58,7 @@ async function main() {
     stopping = true;
     console.log(`${signal}: stopping`);
     await stack.close();
+    lock?.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -48,6 +66,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
+  lock?.release();
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -34,6 +34,8 @@ function hasFiles(dir: string, depth: number, suffix: string): boolean {
 }
 
 export interface LocalSql {
+  /** Whether the folder holds any Sync Logs file (else `sync_log` is an empty table). */
+  hasSyncLogs: boolean;
   run(sql: string, params?: string[]): Promise<{ columns: string[]; rows: Array<Record<string, unknown>> }>;
   close(): void;
 }
@@ -54,7 +56,8 @@ export async function openLocalSql(dataDir: string, bucket = 'synctrail-tracking
   const asAthena = TRACKING_COLUMNS.filter((c) => c.type === 'TIMESTAMP').map((c) => `${c.name}::TIMESTAMP AS ${c.name}`);
 
   const tracking = join(root, 'sync_tracking_datasets');
-  if (hasFiles(tracking, 3, `.parquet${OBJECT_SUFFIX}`)) {
+  const hasSyncLogs = hasFiles(tracking, 3, `.parquet${OBJECT_SUFFIX}`);
+  if (hasSyncLogs) {
     await db.run(`CREATE VIEW sync_log AS
       SELECT * EXCLUDE (filename) REPLACE (${asAthena.join(', ')}),
         regexp_extract(filename, 'sync_tracking_datasets/([^/]+)/', 1) AS org,
@@ -75,6 +78,7 @@ export async function openLocalSql(dataDir: string, bucket = 'synctrail-tracking
   }
 
   return {
+    hasSyncLogs,
     async run(sql, params = []) {
       const statement = await db.prepare(sql);
       params.forEach((value, i) => statement.bindVarchar(i + 1, value));

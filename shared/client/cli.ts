@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { findInstance, instanceLine, localSettings, runningInstance, shownDir } from '../../infra/local/instance.ts';
 import { ApiError, SyncTrailClient } from './api-client.ts';
 import { pushRecords, type ProducerRecord, type PushProgress } from './push-records.ts';
 
@@ -113,7 +114,7 @@ function describeError(error: unknown): string {
 
 interface SqlOptions {
   file?: string;
-  dataDir: string;
+  dataDir?: string;
   json?: boolean;
   athena?: boolean;
   workgroup?: string;
@@ -155,15 +156,30 @@ const usd = (amount: number) => `$${amount >= 0.01 ? amount.toFixed(2) : smallUs
 export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process.env, deps: CliDeps = {}): Command {
   const program = new Command('synctrail')
     .description('SyncTrail from the command line: push runs, watch them, and look into failures.')
-    .addOption(new Option('--url <url>', 'SyncTrail base URL').env('SYNCTRAIL_URL').default(env.SYNCTRAIL_URL ?? 'http://127.0.0.1:4300'))
+    .addOption(new Option('--url <url>', "SyncTrail base URL (default: the SyncTrail running on SYNCTRAIL_DATA_DIR's folder, as its lock file says, else http://127.0.0.1:$PORT, PORT as npm start reads it, 4300 unset)").env('SYNCTRAIL_URL'))
     .addOption(new Option('--key <key>', 'API key (ingest to push, read to look)').env('SYNCTRAIL_KEY'))
     .showHelpAfterError()
     .exitOverride();
 
+  /**
+   * The SyncTrail to talk to: --url or SYNCTRAIL_URL, else the local one as `npm start` runs it
+   * (same PORT and SYNCTRAIL_DATA_DIR; the data folder's lock file says where it listens). Said
+   * once on stderr, so piped output stays clean.
+   */
+  let target: string | undefined;
+  const baseUrl = () => {
+    if (target) return target;
+    const given = program.opts<{ url?: string }>().url?.trim();
+    const found = findInstance(given ? { ...env, SYNCTRAIL_URL: given } : env, { urlVar: 'SYNCTRAIL_URL' });
+    out.error(instanceLine(found, program.getOptionValueSource('url') === 'cli' ? '--url' : 'SYNCTRAIL_URL'));
+    return (target = found.url);
+  };
+
   /** A client for the API; `onStatus` sees the HTTP status of every answer. */
   const client = (onStatus?: (status: number) => void) => {
-    const { url, key } = program.opts<{ url: string; key?: string }>();
+    const { key } = program.opts<{ key?: string }>();
     if (!key) throw new Error('no key: pass --key or set SYNCTRAIL_KEY');
+    const url = baseUrl();
     return new SyncTrailClient({
       baseUrl: url,
       key,
@@ -203,9 +219,9 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
         out.progress(`${head}${fmt.format(progress.records)} records · ${progress.batches} batches${notes ? ` (${notes})` : ''} · ${fmt.format(Math.round(progress.records / seconds))} records/s`, done);
       };
       try {
-        const { url, key } = program.opts<{ url: string; key: string }>();
+        const { key } = program.opts<{ key: string }>();
         const result = await pushRecords(readRecords(file, (n) => (bytesRead += n)), {
-          baseUrl: url.replace(/\/+$/, ''),
+          baseUrl: baseUrl(),
           key,
           runId,
           batchSize: options.batchSize,
@@ -323,7 +339,7 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
     .argument('[query]', 'the SQL, unless --file')
     .argument('[params...]', 'values for ? placeholders')
     .option('--file <file>', 'read the query from a file (e.g. infra/sql/<name>.sql)')
-    .option('--data-dir <dir>', 'local mode data folder', env.SYNCTRAIL_DATA_DIR ?? '.synctrail')
+    .option('--data-dir <dir>', 'local mode data folder (default: SYNCTRAIL_DATA_DIR, as npm start reads it, or ./.synctrail)')
     .option('--json', 'JSON lines instead of a table')
     .option('--athena', "run on the deployment's Athena instead of local mode's data")
     .option('--workgroup <name>', 'Athena workgroup (stack output AthenaWorkGroup)', env.SYNCTRAIL_ATHENA_WORKGROUP)
@@ -343,11 +359,20 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
         }
       };
       if (options.athena) return runOnAthena(sql, values, options, print);
+      const dataDir = options.dataDir ? resolve(options.dataDir) : localSettings(env).dataDir;
+      const folder = shownDir(dataDir);
+      if (!existsSync(dataDir)) throw new Error(`no data folder ${folder}: start SyncTrail with npm start and send a run, or point --data-dir (or SYNCTRAIL_DATA_DIR) at its folder`);
+      const running = runningInstance(dataDir);
+      out.error(`SQL over data folder ${folder}${running ? ` (SyncTrail running on it: ${running.url ?? 'starting'}, pid ${running.pid})` : ' (no SyncTrail running on it)'}`);
       const { openLocalSql } = await import('../../infra/local/sql-engine.ts');
-      const engine = await openLocalSql(resolve(options.dataDir));
+      const engine = await openLocalSql(dataDir);
       try {
         const { columns, rows } = await engine.run(sql, values);
-        print(columns, rows);
+        // A folder without Sync Logs has nothing to find: say why (on stderr) rather than print
+        // (0 rows), or a count of 0 as if runs had been looked at.
+        const empty = !engine.hasSyncLogs && (!rows.length || /\bsync_log\b/i.test(sql));
+        if (rows.length || !empty) print(columns, rows);
+        if (empty) out.error(`no Sync Logs data in ${folder} yet: start SyncTrail with npm start and send a run`);
       } finally {
         engine.close();
       }

@@ -1,53 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectWalkthroughOutput, runWalkthrough } from '../support/walkthrough.ts';
+import { npmStart as startNpm, stop } from '../support/npm-start.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 let dataDir: string;
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Runs `npm start` as a user would, on a free port, and waits for the line that says it listens. */
-function npmStart(): Promise<Started> {
-  const child = spawn('npm', ['start'], {
-    cwd: repo,
-    env: { ...process.env, PORT: '0', SYNCTRAIL_DATA_DIR: dataDir, SYNCTRAIL_ROOT_KEY: '' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not listen in time:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: match[1]!, output: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-async function stop(started: Started): Promise<void> {
-  if (started.child.exitCode !== null) return;
-  const exited = new Promise((r) => started.child.once('exit', r));
-  process.kill(-started.child.pid!, 'SIGTERM');
-  await exited;
-}
+/** `npm start` on a free port and this test's data folder, with no root key set. */
+const npmStart = () => startNpm({ PORT: '0', SYNCTRAIL_DATA_DIR: dataDir, SYNCTRAIL_ROOT_KEY: '' });
 
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'synctrail-e2e-'));
