@@ -86,7 +86,8 @@ export async function getStats(deps: Deps, principal: Principal, query: StatsQue
   const now = deps.clock.now();
   const totals = { totalOperations: 0, success: 0, partialSuccess: 0, failed: 0, inProgress: 0, runs: 0 };
   const { truncated } = await scanRuns(deps, orgId, runFilter, (run) => {
-    if (!tracked(run, now)) return;
+    // Rows only: a run with no batch (OpenLineage, or counts reported at completion) lists none in Sync Logs.
+    if (!tracked(run, now) || run.batchCount === 0) return;
     const cards = cardsOf(run, entityType);
     if (entityType && cards.totalOperations === 0) return;
     totals.runs += 1;

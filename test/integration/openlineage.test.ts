@@ -96,6 +96,13 @@ describe('POST /v1/lineage (OpenLineage)', () => {
     expect((await api.get('/v1/destinations', key)).body.items.find((d: { syncId: string }) => d.syncId === syncId).status).toBe('complete');
   });
 
+  it('adds nothing to the Sync Logs cards: a run with reported counts has no rows to list', async () => {
+    const stats = (await api.get('/v1/stats?instance=my-scheduler-namespace', key)).body;
+    const rows = (await api.get('/v1/logs?instance=my-scheduler-namespace&limit=1000', key)).body.items;
+    expect(rows).toEqual([]);
+    expect(stats).toMatchObject({ totalOperations: 0, success: 0, failed: 0, runs: 0, countedFrom: 'counters' });
+  });
+
   it('maps FAIL (with no START before it) to an error run with the message, the scheme as connection type and the parent as correlation id', async () => {
     // Act
     const answer = await api.post('/v1/lineage', key, failing);
