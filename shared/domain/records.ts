@@ -98,7 +98,6 @@ export function presentRecord(row: TrackingRow) {
   };
 }
 
-export { batchOrderKey };
 
 /** Counted batches with files, newest first (Sync Tracking: records appear batch by batch). */
 async function readableBatches(deps: Deps, run: Run, listed?: BatchRecord[]): Promise<Array<BatchRecord & { fileKey: string }>> {

@@ -13,20 +13,26 @@ import { type Run } from './run-entity.ts';
 import { countLogRows, logStatusFilter, tracked, type LogCards } from './sync-logs.ts';
 
 /**
- * Stats, facets and instances add up run items (their counters), never parquet files.
+ * Stats, facets and instances add up run items (their counters); a running run's counters are
+ * its done batches, and settling its in-flight records (`withLiveCounts`) reads the identifier
+ * columns of the batches from its oldest in-flight one on, a few runs at a time.
  * One request reads at most this many runs; beyond it the answer says `truncated`.
  */
 export const MAX_RUNS_PER_ROLLUP = 5000;
 const RUNS_PER_READ = 1000;
+/** Running runs whose batches are read at once. */
+const LIVE_COUNTS_CONCURRENCY = 8;
 
-async function scanRuns(deps: Deps, orgId: string, filter: Partial<RunQuery>, visit: (run: Run) => void): Promise<{ truncated: boolean }> {
+async function scanRuns(deps: Deps, orgId: string, filter: Partial<RunQuery>, visit: (run: Run) => void, options: { settle: boolean } = { settle: true }): Promise<{ truncated: boolean }> {
   let cursor: string | undefined;
   let seen = 0;
   const now = Math.floor(deps.clock.now().getTime() / 1000);
   do {
     const page = await deps.runs.list(orgId, runQuerySchema.parse({ ...filter, limit: RUNS_PER_READ, ...(cursor ? { cursor } : {}) }), now);
-    // Running runs' counters are their done batches, added up now.
-    for (const run of await Promise.all(page.items.map((item) => withLiveCounts(deps, item)))) visit(run);
+    for (let i = 0; i < page.items.length; i += LIVE_COUNTS_CONCURRENCY) {
+      const live = await Promise.all(page.items.slice(i, i + LIVE_COUNTS_CONCURRENCY).map((item) => withLiveCounts(deps, item, options)));
+      for (const run of live) visit(run);
+    }
     seen += page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor && seen < MAX_RUNS_PER_ROLLUP);
@@ -112,7 +118,7 @@ export async function getLogFacets(deps: Deps, principal: Principal, query: z.in
     if (run.instance) instances.add(run.instance);
     if (query.instance && run.instance !== query.instance) return;
     for (const type of entityTypesOf(run)) entityTypes.add(type);
-  });
+  }, { settle: false }); // names only: no in-flight record changes which entity types a run has
   return { instances: [...instances].sort(), entityTypes: [...entityTypes].sort(), truncated };
 }
 

@@ -299,10 +299,12 @@ const withTally = (run: Run, tally: BatchTally): Run => ({ ...run, counts: tally
  * A run with its counters as of now: a running run's batch items are added up (they are
  * the counters of record until completion writes the totals on the run).
  */
-export async function withLiveCounts(deps: Deps, run: Run): Promise<Run> {
+export async function withLiveCounts(deps: Deps, run: Run, options: { settle: boolean } = { settle: true }): Promise<Run> {
   if (run.status !== 'running') return run;
   const batches = await deps.runs.listBatches(run.orgId, run.runId);
-  return withTally(run, await settleInFlight(deps, tallyBatches(batches), batches));
+  const tally = tallyBatches(batches);
+  // Settling in-flight records reads parquet columns; a caller that needs no counts skips it.
+  return withTally(run, options.settle ? await settleInFlight(deps, tally, batches) : tally);
 }
 
 export async function listRuns(deps: Deps, principal: Principal, query: RunQuery) {
