@@ -177,9 +177,12 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
   for (let attempt = 0; attempt < MAX_COMPLETE_ATTEMPTS; ) {
     const run = await loadLiveRun(deps, orgId, runId);
     if (run.status !== 'running') {
-      // The same completion again is answered with the run; another outcome is a conflict.
-      if ((request.status === 'error') !== (run.status === 'error')) {
-        throw conflict(`run ${runId} is already ${run.status}; it cannot be completed again as ${request.status ?? 'complete'}`, { status: run.status });
+      // The same completion again is answered with the run; one that would end it otherwise (an
+      // error after a success, or an itemsTotal that changes its total or status) is a conflict.
+      const again = finalOutcome(run.counts, request);
+      if ((request.status === 'error') !== (run.status === 'error') || again.status !== run.status || again.itemsTotal !== run.itemsTotal) {
+        const as = `${request.status ?? 'complete'}${request.itemsTotal === undefined ? '' : ` with itemsTotal ${request.itemsTotal}`}`;
+        throw conflict(`run ${runId} is already ${run.status} with itemsTotal ${run.itemsTotal}; it cannot be completed again as ${as}`, { status: run.status, itemsTotal: run.itemsTotal });
       }
       const batches = await deps.runs.listBatches(orgId, runId);
       // A counted batch's writer may have died before its dead letters: write them.

@@ -158,9 +158,15 @@ describe('a run, end to end', () => {
     expect(second.body.status).toBe('complete');
     const other = await api.post('/v1/runs/run-ok/complete', org.key, { status: 'error' });
     expect(other.status).toBe(409);
-    expect(other.body.error.message).toBe('run run-ok is already complete; it cannot be completed again as error');
-    expect(other.body.error.details).toEqual({ status: 'complete' });
-    expect((await api.get('/v1/runs/run-ok', org.key)).body.status).toBe('complete');
+    expect(other.body.error.message).toBe(`run run-ok is already complete with itemsTotal ${first.body.itemsTotal}; it cannot be completed again as error`);
+    expect(other.body.error.details).toEqual({ status: 'complete', itemsTotal: first.body.itemsTotal });
+    // An itemsTotal saying records were never sent would make it partial: not the same completion either.
+    const larger = await api.post('/v1/runs/run-ok/complete', org.key, { itemsTotal: first.body.itemsTotal + 5 });
+    expect(larger.status).toBe(409);
+    expect(larger.body.error.message).toBe(`run run-ok is already complete with itemsTotal ${first.body.itemsTotal}; it cannot be completed again as complete with itemsTotal ${first.body.itemsTotal + 5}`);
+    // The itemsTotal it was completed with (or a smaller one, which never counts) is the same completion.
+    expect((await api.post('/v1/runs/run-ok/complete', org.key, { itemsTotal: first.body.itemsTotal })).status).toBe(200);
+    expect((await api.get('/v1/runs/run-ok', org.key)).body).toMatchObject({ status: 'complete', itemsTotal: first.body.itemsTotal });
   });
 
   it('a finished error run completed again as complete is a 409 too; as error again, 200', async () => {
@@ -169,7 +175,7 @@ describe('a run, end to end', () => {
     expect((await api.post('/v1/runs/run-err-again/complete', org.key, { status: 'error' })).status).toBe(200);
     const other = await api.post('/v1/runs/run-err-again/complete', org.key, {});
     expect(other.status).toBe(409);
-    expect(other.body.error.details).toEqual({ status: 'error' });
+    expect(other.body.error.details).toEqual({ status: 'error', itemsTotal: 0 });
   });
 
   it('refuses batches once a run is complete', async () => {
