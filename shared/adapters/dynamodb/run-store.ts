@@ -418,37 +418,53 @@ export class DynamoRunStore implements RunStore {
         if (isNew) listed += 1;
       }
       if (chunk.length === 0) continue;
-      const added = chunk.filter(([, , isNew]) => isNew).length;
-      const names: Record<string, string> = { '#schema': 'payloadSchema' };
-      const values: Record<string, unknown> = { ':room': MAX_ITEM_SCHEMA_FIELDS - added };
-      // A string set per field: concurrent batches each ADD the types they saw, none lost.
-      const adds = chunk.map(([field, types], j) => {
-        names[`#f${j}`] = field;
-        values[`:t${j}`] = new Set(types);
-        return `#schema.#f${j} :t${j}`;
-      });
-      try {
-        const { Attributes } = await this.client.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: this.runKey(orgId, runId),
-            UpdateExpression: `ADD ${adds.join(', ')}`,
-            // Concurrent batches add fields too: the list never passes its bound.
-            ConditionExpression: 'attribute_exists(pk) AND size(#schema) <= :room',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        stored = (Attributes?.payloadSchema ?? {}) as Record<string, unknown>;
-        current = fieldTypesOf(stored);
-        bytes = Object.keys(current).reduce((sum, field) => sum + Buffer.byteLength(field), 0);
-        listed = Object.keys(current).length;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        truncated = true;
-        break;
+      // At most two tries: the second without fields another writer meanwhile listed as one
+      // string (an older version of SyncTrail, mid-deploy): a set cannot be ADDed to those.
+      let pending = chunk;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        const added = pending.filter(([, , isNew]) => isNew).length;
+        const names: Record<string, string> = { '#schema': 'payloadSchema' };
+        const values: Record<string, unknown> = { ':room': MAX_ITEM_SCHEMA_FIELDS - added, ':set': 'SS' };
+        // A string set per field: concurrent batches each ADD the types they saw, none lost.
+        const adds = pending.map(([field, types], j) => {
+          names[`#f${j}`] = field;
+          values[`:t${j}`] = new Set(types);
+          return `#schema.#f${j} :t${j}`;
+        });
+        const setsOnly = pending.map((_, j) => ` AND (attribute_not_exists(#schema.#f${j}) OR attribute_type(#schema.#f${j}, :set))`).join('');
+        try {
+          const { Attributes } = await this.client.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: this.runKey(orgId, runId),
+              UpdateExpression: `ADD ${adds.join(', ')}`,
+              // Concurrent batches add fields too: the list never passes its bound.
+              ConditionExpression: `attribute_exists(pk) AND size(#schema) <= :room${setsOnly}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          stored = (Attributes?.payloadSchema ?? {}) as Record<string, unknown>;
+          current = fieldTypesOf(stored);
+          bytes = Object.keys(current).reduce((sum, field) => sum + Buffer.byteLength(field), 0);
+          listed = Object.keys(current).length;
+          break;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          const { Item: now } = await this.client.send(
+            new GetCommand({ TableName: this.table, Key: this.runKey(orgId, runId), ProjectionExpression: '#schema', ExpressionAttributeNames: { '#schema': 'payloadSchema' }, ConsistentRead: true }),
+          );
+          const schemaNow = (now?.payloadSchema ?? {}) as Record<string, unknown>;
+          const sets = pending.filter(([field]) => typeof schemaNow[field] !== 'string');
+          if (attempt > 0 || sets.length === pending.length) {
+            truncated = true;
+            break;
+          }
+          pending = sets;
+        }
       }
+      if (truncated) break;
     }
     if (truncated) {
       await this.client.send(

@@ -93,8 +93,10 @@ describe('DynamoRunStore.addPayloadFields', () => {
     const input = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(input.UpdateExpression).toBe('ADD #schema.#f0 :t0, #schema.#f1 :t1');
     expect(input.ExpressionAttributeNames).toEqual({ '#schema': 'payloadSchema', '#f0': 'ltv', '#f1': 'gone' });
-    expect(input.ExpressionAttributeValues).toEqual({ ':room': 199, ':t0': new Set(['string']), ':t1': new Set(['null']) });
-    expect(input.ConditionExpression).toBe('attribute_exists(pk) AND size(#schema) <= :room');
+    expect(input.ExpressionAttributeValues).toEqual({ ':room': 199, ':set': 'SS', ':t0': new Set(['string']), ':t1': new Set(['null']) });
+    expect(input.ConditionExpression).toBe(
+      'attribute_exists(pk) AND size(#schema) <= :room AND (attribute_not_exists(#schema.#f0) OR attribute_type(#schema.#f0, :set)) AND (attribute_not_exists(#schema.#f1) OR attribute_type(#schema.#f1, :set))',
+    );
     expect(answer).toEqual({ schema: { ltv: ['string', 'number'], tier: ['string'], gone: ['null'] }, truncated: false });
   });
 
@@ -103,6 +105,18 @@ describe('DynamoRunStore.addPayloadFields', () => {
     const answer = await store.addPayloadFields('acme', 'run-1', { ltv: ['null'] });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(answer).toEqual({ schema: { ltv: ['number', 'null'] }, truncated: false });
+  });
+
+  it('adds the other fields when an older writer listed one as a string between the read and the ADD (mid-deploy)', async () => {
+    // Arrange: the first read sees nothing; by the ADD, an older SyncTrail set tier to one string.
+    dynamo.on(GetCommand).resolvesOnce({ Item: { payloadSchema: {} } }).resolves({ Item: { payloadSchema: { tier: 'number' } } });
+    dynamo.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: { payloadSchema: { tier: 'number', ltv: new Set(['number']) } } });
+    // Act
+    const answer = await store.addPayloadFields('acme', 'run-1', { tier: ['string'], ltv: ['number'] });
+    // Assert: tried with both, then with ltv alone; nothing truncated, no 500
+    const updates = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates.map((u) => Object.values(u.ExpressionAttributeNames!).slice(1))).toEqual([['tier', 'ltv'], ['ltv']]);
+    expect(answer).toEqual({ schema: { tier: ['number'], ltv: ['number'] }, truncated: false });
   });
 
   it('marks the list truncated when concurrent batches filled it first', async () => {
