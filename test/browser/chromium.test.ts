@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findChromium, launchChromium } from '../support/browser.ts';
+import { findChromium, launchChromium, npmChromiumInstalled } from '../support/browser.ts';
 
 /**
  * Which Chromium the browser tests get: CHROMIUM_PATH, then a system one, then the one `npm ci`
@@ -40,8 +40,9 @@ describe('the Chromium the browser tests use', () => {
     expect(found).toMatchObject({ source: 'system', path: fake });
   });
 
-  // @sparticuz/chromium ships a Linux x64 binary; elsewhere a system Chromium or CHROMIUM_PATH is the way.
-  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('with no system Chromium reachable, launches the one npm ci brought and renders a page', async () => {
+  // @sparticuz/chromium ships a Linux x64 binary, and npm installs it on Node 22.17+ only (an optional
+  // dependency); elsewhere a system Chromium or CHROMIUM_PATH is the way.
+  it.skipIf(!npmChromiumInstalled())('with no system Chromium reachable, launches the one npm ci brought and renders a page', async () => {
     // Arrange: CHROMIUM_PATH unset, a PATH without chromium, the usual paths skipped
     const found = await findChromium({ env: { PATH: empty, SYNCTRAIL_NO_SYSTEM_CHROMIUM: '1' } });
     expect(found.source).toBe('npm');

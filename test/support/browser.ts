@@ -8,8 +8,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
  * Where the browser tests' Chromium came from:
  * - `env`: the binary `CHROMIUM_PATH` names;
  * - `system`: a Chromium or Chrome found on `PATH` or at a usual install path;
- * - `npm`: the headless Chromium inside `@sparticuz/chromium`, the dev dependency `npm ci` brings,
- *   unpacked once to the temp folder.
+ * - `npm`: the headless Chromium inside `@sparticuz/chromium`, the optional dependency `npm ci`
+ *   brings on Node 22.17+ (it declares no support for Node 20, so npm skips it there), unpacked
+ *   once to the temp folder.
  */
 export type ChromiumSource = 'env' | 'system' | 'npm';
 
@@ -103,7 +104,9 @@ async function npmChromium(): Promise<FoundChromium> {
   try {
     entry = require.resolve('@sparticuz/chromium');
   } catch {
-    throw new Error('no Chromium found: run npm ci (it installs @sparticuz/chromium), set CHROMIUM_PATH, or install Chromium');
+    throw new Error(
+      `no Chromium found: install Chromium (e.g. apt-get install chromium) or set CHROMIUM_PATH; the npm fallback (@sparticuz/chromium, an optional dependency) is installed by npm ci on Node 22.17 or newer only, this is Node ${process.versions.node}`,
+    );
   }
   const packageDir = join(dirname(entry), '..');
   const version = (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
@@ -211,4 +214,15 @@ export function collectPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
   });
   return errors;
+}
+
+/** Whether `npm ci` brought the npm fallback: Linux x64, and Node 22.17+ (on Node 20 npm skips the optional dependency). */
+export function npmChromiumInstalled(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  try {
+    require.resolve('@sparticuz/chromium');
+    return true;
+  } catch {
+    return false;
+  }
 }
