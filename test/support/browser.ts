@@ -128,7 +128,13 @@ async function npmChromium(): Promise<FoundChromium> {
   const staging = `${home}.${process.pid}.${Date.now()}`;
   mkdirSync(staging, { recursive: true });
   try {
-    const { default: Chromium, inflate } = await import('@sparticuz/chromium');
+    // An optional dependency (npm installs it on Node 22.17+ only): imported by a name tsc does
+    // not resolve, so the project typechecks where it is absent; the two calls used are typed here.
+    const optional: string = '@sparticuz/chromium';
+    const { default: Chromium, inflate } = (await import(optional)) as {
+      default: { executablePath(input?: string): Promise<string> };
+      inflate(input: string): Promise<string>;
+    };
     // The package unpacks into os.tmpdir(), read when each unpacking starts: point it at the
     // staging folder for the synchronous start of these calls only.
     const previous = process.env.TMPDIR;
