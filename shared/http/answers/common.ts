@@ -31,6 +31,19 @@ export const page = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.
 
 export const destinationObject = z.strictObject({ id: str, type: str, name: str }).nullable();
 
+/** Which run, of which sync, to which destination: `runContext` in the domain, the head of a run and of a timeline outcome. */
+export const runContextFields = {
+  runId: str,
+  syncId: str,
+  entityName: str,
+  syncType,
+  destinationId: str,
+  destinationName: str,
+  connectionType: str,
+  destinationObject,
+  instance: nullableString,
+};
+
 export const recordCounters = z
   .strictObject({ received: count, succeeded: count, partialSuccess: count, failed: count, null: count, duplicate: count, inProgress: count, superseded: count })
   .meta({ description: 'Records of a run by outcome' });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { count, destinationObject, errorCategory, nullableString, page, runStatus, str, syncType } from './common.ts';
+import { count, errorCategory, nullableString, page, runContextFields, runStatus, str } from './common.ts';
 
 /** What every record row carries, in records, Sync Logs and the identifier timeline. */
 const rowFields = {
@@ -51,15 +51,7 @@ export const timelineAnswer = z.strictObject({
       payload: z.unknown(),
       runStatus,
       runStartedAt: str,
-      runId: str,
-      syncId: str,
-      entityName: str,
-      syncType,
-      destinationId: str,
-      destinationName: str,
-      connectionType: str,
-      destinationObject,
-      instance: nullableString,
+      ...runContextFields,
       executionDate: nullableString,
     }),
   ),

@@ -1,18 +1,10 @@
 import * as z from 'zod';
-import { batchCounts, count, destinationObject, nullableString, page, recordCounters, runStatus, str, syncOperation, syncType } from './common.ts';
+import { batchCounts, count, nullableString, page, recordCounters, runContextFields, runStatus, str, syncOperation } from './common.ts';
 
 /** A run as every run route presents it. */
 export const runAnswer = z
   .strictObject({
-    runId: str,
-    syncId: str,
-    entityName: str,
-    syncType,
-    destinationId: str,
-    destinationName: str,
-    connectionType: str,
-    destinationObject,
-    instance: nullableString,
+    ...runContextFields,
     entityType: nullableString,
     workspaceId: nullableString,
     operation: syncOperation,
