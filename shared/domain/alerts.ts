@@ -7,7 +7,7 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
-import { isExpired, type Run } from './run-entity.ts';
+import { inProgressOf, isExpired, type Run } from './run-entity.ts';
 import { presentRun } from './run-presenter.ts';
 import type { Sync } from './sync.ts';
 
@@ -53,17 +53,28 @@ export interface Verdict {
 
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
-/** The verdict of a rule that looks at one finished run; none for a share of no records. */
-export function runVerdict(rule: Extract<AlertRule, { type: 'run_error' | 'failed_percent' }>, run: Pick<Run, 'status' | 'itemsTotal' | 'itemsFailed' | 'statusMessage' | 'runId'>): Verdict | undefined {
+/**
+ * The verdict of a rule that looks at one finished run; none for a share of no records.
+ * `failed_percent` counts the records that failed: Items Failed less the records still in
+ * progress at completion (not processed, so they lower coverage, but nothing said they failed).
+ * An error run fails every item, in flight or not, as Sync History counts it.
+ */
+export function runVerdict(
+  rule: Extract<AlertRule, { type: 'run_error' | 'failed_percent' }>,
+  run: Pick<Run, 'status' | 'itemsTotal' | 'itemsFailed' | 'statusMessage' | 'runId'> & { counts?: Run['counts'] },
+): Verdict | undefined {
   if (rule.type === 'run_error') {
     return run.status === 'error' ? { bad: true, detail: `run ${run.runId} failed: ${run.statusMessage ?? 'no message'}` } : { bad: false, detail: `run ${run.runId} ended ${run.status}` };
   }
   const total = run.itemsTotal ?? 0;
   if (total === 0) return undefined;
-  const failedShare = (run.itemsFailed ?? 0) / total;
+  const inProgress = run.status === 'error' || !run.counts ? 0 : Math.max(0, inProgressOf(run.counts));
+  const failed = Math.max(0, (run.itemsFailed ?? 0) - inProgress);
+  const failedShare = failed / total;
+  const stillInProgress = inProgress > 0 ? `; ${inProgress} still in progress, not counted as failed` : '';
   return {
     bad: failedShare * 100 > rule.above,
-    detail: `run ${run.runId} failed ${run.itemsFailed ?? 0} of ${total} records (${pct(failedShare)}; limit ${rule.above}%)`,
+    detail: `run ${run.runId} failed ${failed} of ${total} records (${pct(failedShare)}; limit ${rule.above}%${stillInProgress})`,
   };
 }
 

@@ -176,6 +176,31 @@ describe('alert rules', () => {
     expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent', 'alert.resolved:failed_percent']);
   });
 
+  it('failed_percent counts failed records, not records still in progress at completion', async () => {
+    // Arrange: a run of 8 successes, 1 rejection and 3 records still in progress when it completes
+    await api.put('/v1/syncs/in-flight', org.key, { ...sync('audience'), name: 'in-flight sync' });
+    await api.put('/v1/syncs/in-flight/alerts', org.adminKey, { rules: [{ type: 'failed_percent', above: 10 }] });
+    const before = alerts().length;
+    const runId = `run-${(runs += 1)}`;
+    await api.post('/v1/syncs/in-flight/runs', org.key, { runId });
+    const records = [
+      ...Array.from({ length: 8 }, (_u, i) => ({ identifier: `ok-${i}`, payload: {}, status: 'succeeded' })),
+      { identifier: 'bad-0', payload: {}, status: 'rejected', statusMessage: 'Invalid email format' },
+      ...Array.from({ length: 3 }, (_u, i) => ({ identifier: `wip-${i}`, payload: {}, status: 'in_progress' })),
+    ];
+    await api.post(`/v1/runs/${runId}/batches`, org.key, { batchType: 'records_updated', batchNumber: 0, startedAt: '2026-11-23T06:00:00Z', endedAt: '2026-11-23T06:00:01Z', records });
+
+    // Act
+    const done = await api.post(`/v1/runs/${runId}/complete`, org.key, {});
+    await stack.idle();
+
+    // Assert: Sync History fails the 4 items not processed (coverage 8 of 12), the rule sees 1 of 12 failed (8.3 %)
+    expect(done.body).toMatchObject({ status: 'partial_complete', itemsTotal: 12, itemsProcessed: 8, itemsFailed: 4 });
+    const rule = (await api.get('/v1/syncs/in-flight/alerts', org.key)).body.rules[0];
+    expect(rule).toMatchObject({ state: 'ok', detail: `run ${runId} failed 1 of 12 records (8.3%; limit 10%; 3 still in progress, not counted as failed)` });
+    expect(alerts().slice(before)).toEqual([]);
+  });
+
   it('coverage health counts the runs it looked at, not its window', async () => {
     // Arrange: a sync of one finished run (coverage 50 %), window 3 by default
     await api.put('/v1/syncs/one-run', org.key, { ...sync('audience'), name: 'one run' });

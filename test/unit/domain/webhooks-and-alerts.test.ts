@@ -60,6 +60,20 @@ describe('alert verdicts', () => {
     expect(runVerdict({ type: 'failed_percent', above: 0 }, run('error', 0, 0))).toBeUndefined();
   });
 
+  it('failed_percent leaves records still in progress at completion out of the failed share', () => {
+    const counts = { received: 102, succeeded: 80, partial: 0, failed: 2, null: 0, duplicate: 0, inFlight: 20, superseded: 2 };
+    // 102 received, 2 of them in-flight reports a later record superseded: 100 items, 80 processed,
+    // 20 not processed, of which 18 are still in progress and 2 failed.
+    const finished = { ...run('partial_complete', 100, 20), counts };
+    const verdict = runVerdict({ type: 'failed_percent', above: 5 }, finished)!;
+    expect(verdict.bad).toBe(false);
+    expect(verdict.detail).toContain('failed 2 of 100 records (2.0%; limit 5%; 18 still in progress, not counted as failed)');
+    // The same run ended in error fails every item, in flight or not.
+    expect(runVerdict({ type: 'failed_percent', above: 5 }, { ...run('error', 100, 100), counts })!.bad).toBe(true);
+    // Without in-flight records the share is Items Failed over Items Total, as before.
+    expect(runVerdict({ type: 'failed_percent', above: 5 }, { ...run('partial_complete', 100, 20), counts: { ...counts, received: 100, failed: 20, inFlight: 0, superseded: 0 } })!.bad).toBe(true);
+  });
+
   it('low_coverage needs the whole window below the threshold', () => {
     const rule = { type: 'low_coverage', below: 0.9, runs: 3 } as const;
     expect(coverageVerdict(rule, [0.5, 0.6, 0.7, 1])!.bad).toBe(true);
