@@ -4,7 +4,7 @@ import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import type { Principal } from './keys.ts';
-import type { Deps } from './ports.ts';
+import type { AlertBasis, Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
 import { inProgressOf, isExpired, type Run } from './run-entity.ts';
@@ -115,22 +115,30 @@ export async function ruleVerdict(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync
   }
 }
 
+/** What `settle` did: moved the state, found nothing to move, or lost to a newer judgment. */
+type Settled = 'moved' | 'kept' | 'stale';
+
+const basisOf = (sync: Sync): AlertBasis => ({ lastRunId: sync.lastRun?.runId, maxEventDate: sync.watermark?.maxEventDate });
+
 /**
  * Moves a rule to the verdict's state. A first verdict is stored even when it is good (the
  * rule leaves `pending`); a change of state is one conditional write, and only the caller
- * whose write landed publishes the event: two evaluations at once fire once. `refreshDetail`
- * (a rule just set) also rewrites the words of a state that stays, keeping its `since`.
+ * whose write landed publishes the event: two evaluations at once fire once. The write holds
+ * only while the sync's latest finished run and watermark are still those the verdict was
+ * judged on: a completion that lands meanwhile judges its own run, and the older verdict is
+ * dropped (`stale`) instead of overwriting it. `refreshDetail` (a rule just set) also rewrites
+ * the words of a state that stays, keeping its `since`.
  */
-async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run, refreshDetail = false): Promise<void> {
-  if (!verdict) return;
+async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run, refreshDetail = false): Promise<Settled> {
+  if (!verdict) return 'kept';
   const current = sync.alertStates?.[rule.type];
   const wasFiring = current?.firing ?? false;
   const changes = verdict.bad !== wasFiring;
-  if (current && !changes && !(refreshDetail && current.detail !== verdict.detail)) return;
+  if (current && !changes && !(refreshDetail && current.detail !== verdict.detail)) return 'kept';
   const now = deps.clock.now();
   const next: AlertState = { firing: verdict.bad, since: current && !changes ? current.since : now.toISOString(), detail: verdict.detail, ...(run ? { runId: run.runId } : {}) };
-  if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next))) return;
-  if (!changes) return;
+  if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next, basisOf(sync)))) return 'stale';
+  if (!changes) return 'moved';
   await publishQuietly(
     deps.notifier,
     newEvent(verdict.bad ? 'alert.fired' : 'alert.resolved', sync.orgId, now, {
@@ -138,6 +146,7 @@ async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Ver
       ...(run ? { run: presentRun(run, now) } : {}),
     }),
   );
+  return 'moved';
 }
 
 /** After a run completes: every rule of its sync, evaluated (dry runs say nothing of a sync's health). */
@@ -146,24 +155,35 @@ export async function evaluateRunAlerts(deps: AlertDeps, run: Run): Promise<void
   const sync = await deps.syncs.get(run.orgId, run.syncId);
   if (!sync?.alertRules?.length) return;
   // Only the sync's latest finished run speaks for it: not one that finished after a newer
-  // one started, nor an old run completed again.
+  // one started, nor an old run completed again. A stale write here means a newer completion
+  // (or a rule set meanwhile) judged the sync after this one read it: its judgment stands.
   if (sync.lastRun?.runId !== run.runId) return;
   for (const rule of sync.alertRules) await settle(deps, sync, rule, await ruleVerdict(deps, sync, rule, run), run);
 }
+
+/** Rules just set are judged again from a fresh read at most this many times when a completion keeps landing meanwhile. */
+export const MAX_JUDGE_ATTEMPTS = 5;
 
 /**
  * When rules are set: each judged at once on what the sync already has (its latest finished
  * run, still in Sync History, and its watermark), so a rule set on a broken sync fires now and
  * a changed threshold is judged again. The next completion then finds the state already there
- * and repeats nothing.
+ * and repeats nothing. A completion may land between the read and the write (it read the sync
+ * before these rules were stored, so it judged none of them): the write is then stale, and
+ * the rules are judged again on a fresh read of the sync, which has that run.
  */
 export async function judgeAlertRules(deps: AlertDeps, sync: Sync): Promise<void> {
-  const stored = sync.lastRun ? await deps.runs.get(sync.orgId, sync.lastRun.runId) : undefined;
-  const latestRun = stored && !stored.dryRun && stored.status !== 'running' && !isExpired(stored, deps.clock.now()) ? stored : undefined;
-  for (const rule of sync.alertRules ?? []) {
-    const verdict = await ruleVerdict(deps, sync, rule, latestRun);
-    const judgedOnRun = rule.type === 'run_error' || rule.type === 'failed_percent' || rule.type === 'low_coverage';
-    await settle(deps, sync, rule, verdict, judgedOnRun ? latestRun : undefined, true);
+  for (let attempt = 1, current: Sync | undefined = sync; current; attempt += 1) {
+    const stored = current.lastRun ? await deps.runs.get(current.orgId, current.lastRun.runId) : undefined;
+    const latestRun = stored && !stored.dryRun && stored.status !== 'running' && !isExpired(stored, deps.clock.now()) ? stored : undefined;
+    let stale = false;
+    for (const rule of current.alertRules ?? []) {
+      const verdict = await ruleVerdict(deps, current, rule, latestRun);
+      const judgedOnRun = rule.type === 'run_error' || rule.type === 'failed_percent' || rule.type === 'low_coverage';
+      if ((await settle(deps, current, rule, verdict, judgedOnRun ? latestRun : undefined, true)) === 'stale') stale = true;
+    }
+    if (!stale || attempt >= MAX_JUDGE_ATTEMPTS) return;
+    current = await deps.syncs.get(sync.orgId, sync.syncId);
   }
 }
 
@@ -184,6 +204,7 @@ export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Prom
         syncs += 1;
         const verdict = freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now());
         if (verdict.bad) firing += 1;
+        // Stale when a completion moved the watermark since the read: that completion judged it.
         await settle(deps, sync, rule, verdict);
       }
       cursor = page.nextCursor ?? undefined;

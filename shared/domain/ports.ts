@@ -73,8 +73,18 @@ export interface SyncStore {
   advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean>;
   /** Replaces the alert rules and forgets the states of `droppedStates`. */
   setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<void>;
-  /** Moves one rule's state; false when it was no longer `wasFiring` (another evaluation got there first). */
-  transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState): Promise<boolean>;
+  /**
+   * Moves one rule's state; false when it was no longer `wasFiring` (another evaluation got
+   * there first), or when the sync's latest finished run or watermark is no longer `basis`,
+   * what the verdict was judged on (a completion landed meanwhile: its judgment stands).
+   */
+  transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState, basis: AlertBasis): Promise<boolean>;
+}
+
+/** What a rule was judged on: the sync's latest finished run and watermark, as read (absent: none). */
+export interface AlertBasis {
+  lastRunId: string | undefined;
+  maxEventDate: string | undefined;
 }
 
 export interface RunStore {

@@ -201,6 +201,28 @@ describe('alert rules', () => {
     expect(alerts().slice(before)).toEqual([]);
   });
 
+  it('the store moves a state only while the run and watermark it was judged on are still the sync\'s', async () => {
+    // Arrange: a sync with one finished run and a rule judged on it
+    await api.put('/v1/syncs/raced', org.key, { ...sync('signal'), name: 'raced sync' });
+    const first = await run('raced', 5, 0, { maxEventDate: '2026-11-23T05:00:00Z' });
+    await api.put('/v1/syncs/raced/alerts', org.adminKey, { rules: [{ type: 'run_error' }] });
+    const state = { firing: true, since: stack.clock.now().toISOString(), detail: 'judged on an older read' };
+
+    // Act + Assert: a verdict read before the latest run, or before the watermark moved, is refused
+    const stale = [
+      { lastRunId: 'run-older', maxEventDate: '2026-11-23T05:00:00.000Z' },
+      { lastRunId: first, maxEventDate: '2026-11-22T05:00:00.000Z' },
+      { lastRunId: first, maxEventDate: undefined },
+      { lastRunId: undefined, maxEventDate: '2026-11-23T05:00:00.000Z' },
+    ];
+    for (const basis of stale) expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced', 'run_error', false, state, basis), JSON.stringify(basis)).toBe(false);
+    expect((await api.get('/v1/syncs/raced/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'ok' });
+
+    // The same write on what the sync has lands
+    expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced', 'run_error', false, state, { lastRunId: first, maxEventDate: '2026-11-23T05:00:00.000Z' })).toBe(true);
+    expect((await api.get('/v1/syncs/raced/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing', detail: 'judged on an older read' });
+  });
+
   it('coverage health counts the runs it looked at, not its window', async () => {
     // Arrange: a sync of one finished run (coverage 50 %), window 3 by default
     await api.put('/v1/syncs/one-run', org.key, { ...sync('audience'), name: 'one run' });

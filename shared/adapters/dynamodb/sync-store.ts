@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
+import type { AlertBasis, Page, PageRequest, SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
 import type { AlertRule, AlertState, AlertType } from '#domain/alerts.ts';
@@ -141,16 +141,25 @@ export class DynamoSyncStore implements SyncStore {
     );
   }
 
-  async transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState): Promise<boolean> {
+  async transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState, basis: AlertBasis): Promise<boolean> {
+    const state = wasFiring ? 'alertStates.#type.firing = :true' : 'attribute_exists(alertStates) AND (attribute_not_exists(alertStates.#type) OR alertStates.#type.firing = :false)';
+    // Judged on what the sync had when read: a completion since then moved lastRun or the watermark.
+    const lastRun = basis.lastRunId === undefined ? 'attribute_not_exists(lastRun)' : 'lastRun.runId = :lastRunId';
+    const watermark = basis.maxEventDate === undefined ? 'attribute_not_exists(watermark)' : 'watermark.maxEventDate = :maxEventDate';
     return conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
           UpdateExpression: 'SET alertStates.#type = :next',
-          ConditionExpression: wasFiring ? 'alertStates.#type.firing = :true' : 'attribute_exists(alertStates) AND (attribute_not_exists(alertStates.#type) OR alertStates.#type.firing = :false)',
+          ConditionExpression: `(${state}) AND ${lastRun} AND ${watermark}`,
           ExpressionAttributeNames: { '#type': type },
-          ExpressionAttributeValues: { ':next': next, ...(wasFiring ? { ':true': true } : { ':false': false }) },
+          ExpressionAttributeValues: {
+            ':next': next,
+            ...(wasFiring ? { ':true': true } : { ':false': false }),
+            ...(basis.lastRunId === undefined ? {} : { ':lastRunId': basis.lastRunId }),
+            ...(basis.maxEventDate === undefined ? {} : { ':maxEventDate': basis.maxEventDate }),
+          },
         }),
       ),
     );

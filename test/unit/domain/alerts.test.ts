@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRunAlerts, judgeAlertRules, type AlertRule } from '#domain/alerts.ts';
+import { evaluateRunAlerts, judgeAlertRules, MAX_JUDGE_ATTEMPTS, type AlertRule } from '#domain/alerts.ts';
 import type { SyncTrailEvent } from '#domain/events.ts';
-import type { Deps } from '#domain/ports.ts';
+import type { AlertBasis, Deps } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';
 import type { Sync } from '#domain/sync.ts';
 
@@ -61,6 +61,8 @@ function fakeDeps(options: { syncType?: Sync['syncType']; runs?: Run[]; rules: A
     alertStates: {},
   } as Sync;
   const published: SyncTrailEvent[] = [];
+  /** What lands in the store just before the next writes (a completion racing the judgment), one per write. */
+  const beforeWrite: Array<(sync: Sync) => Sync> = [];
   let writes = 0;
   const deps = {
     clock: { now: () => NOW },
@@ -72,8 +74,11 @@ function fakeDeps(options: { syncType?: Sync['syncType']; runs?: Run[]; rules: A
     syncs: {
       get: async () => structuredClone(sync),
       // The store's condition: the state moves only from the one the caller read.
-      transitionAlert: async (_orgId: string, _syncId: string, type: AlertRule['type'], wasFiring: boolean, next: NonNullable<Sync['alertStates']>[AlertRule['type']]) => {
+      transitionAlert: async (_orgId: string, _syncId: string, type: AlertRule['type'], wasFiring: boolean, next: NonNullable<Sync['alertStates']>[AlertRule['type']], basis: AlertBasis) => {
+        const landed = beforeWrite.shift();
+        if (landed) sync = landed(sync);
         if ((sync.alertStates?.[type]?.firing ?? false) !== wasFiring) return false;
+        if (sync.lastRun?.runId !== basis.lastRunId || sync.watermark?.maxEventDate !== basis.maxEventDate) return false;
         writes += 1;
         sync = { ...sync, alertStates: { ...sync.alertStates, [type]: next } };
         return true;
@@ -86,6 +91,7 @@ function fakeDeps(options: { syncType?: Sync['syncType']; runs?: Run[]; rules: A
     writes: () => writes,
     state: (type: AlertRule['type']) => sync.alertStates?.[type],
     setRules: (rules: AlertRule[]) => (sync = { ...sync, alertRules: rules }),
+    beforeNextWrite: (change: (sync: Sync) => Sync) => beforeWrite.push(change),
     sync: () => structuredClone(sync),
   };
 }
@@ -93,6 +99,41 @@ function fakeDeps(options: { syncType?: Sync['syncType']; runs?: Run[]; rules: A
 const fired = (events: SyncTrailEvent[]) => events.map((e) => `${e.type}:${(e.data.alert as { rule: AlertRule }).rule.type}`);
 
 describe('judging alert rules when they are set', () => {
+  it('drops a verdict a completion overtook and judges the rules again on the run that completed', async () => {
+    // Arrange: the latest run is healthy; a failing run completes between the judgment's read
+    // and its write (that completion read the sync before the rules were stored, so it judged none)
+    const healthy = finishedRun('r1', 10, 0);
+    const failing = finishedRun('r2', 10, 9);
+    const runs = [healthy];
+    const fake = fakeDeps({ runs, rules: [{ type: 'failed_percent', above: 5 }] });
+    fake.beforeNextWrite((sync) => {
+      runs.unshift(failing);
+      return { ...sync, lastRun: { runId: 'r2', status: 'partial_complete', executionDate: failing.executionDate! } };
+    });
+
+    // Act
+    await judgeAlertRules(fake.deps, fake.sync());
+
+    // Assert: judged on r2, not r1: firing, told once
+    expect(fake.state('failed_percent')).toMatchObject({ firing: true, runId: 'r2', detail: 'run r2 failed 9 of 10 records (90.0%; limit 5%)' });
+    expect(fired(fake.published)).toEqual(['alert.fired:failed_percent']);
+    expect(fake.writes()).toBe(1);
+  });
+
+  it('gives up after MAX_JUDGE_ATTEMPTS when completions keep landing, leaving the judgment to the last of them', async () => {
+    const runs = [finishedRun('r0', 10, 0)];
+    const fake = fakeDeps({ runs, rules: [{ type: 'run_error' }] });
+    for (let i = 1; i <= MAX_JUDGE_ATTEMPTS; i += 1) {
+      fake.beforeNextWrite((sync) => {
+        runs.unshift(finishedRun(`r${i}`, 10, 0));
+        return { ...sync, lastRun: { runId: `r${i}`, status: 'complete', executionDate: '2026-11-23T06:10:00Z' } };
+      });
+    }
+    await judgeAlertRules(fake.deps, fake.sync());
+    expect(fake.writes()).toBe(0);
+    expect(fake.state('run_error')).toBeUndefined();
+  });
+
   it('fires a failed_percent rule at once on a latest run that breaks it, and the next completion repeats nothing', async () => {
     // Arrange: the latest run failed 2 of 3 records (67 %)
     const run = finishedRun('r1', 3, 2);
