@@ -58,11 +58,11 @@ export class Notifications extends Construct {
       timeout: Duration.minutes(5),
       memorySize: 512,
     });
-    // Reads syncs, writes alert states, announces transitions on the bus.
+    // Reads syncs, writes alert states, announces transitions on the bus; queues lost webhook retries again.
     props.storage.table.grantReadWriteData(this.checkFreshness);
     props.eventBus.grantPutEventsTo(this.checkFreshness);
     new Rule(this, 'Every15Minutes', {
-      description: 'SyncTrail freshness alerts',
+      description: 'SyncTrail freshness alerts and lost webhook retries',
       schedule: Schedule.rate(Duration.minutes(15)),
       targets: [new LambdaFunction(this.checkFreshness, { retryAttempts: 2, maxEventAge: Duration.minutes(15), deadLetterQueue: this.deadLetters })],
     });

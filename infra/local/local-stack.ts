@@ -12,6 +12,7 @@ import { errorBody } from '#http/api-handler.ts';
 import { bearerToken } from '#domain/keys.ts';
 import { refreshFactTables } from '#domain/facts.ts';
 import { checkFreshness } from '#domain/alerts.ts';
+import { sweepStuckDeliveries } from '#domain/webhooks.ts';
 import { DirectNotifier } from '#adapters/notifier.ts';
 import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
@@ -310,9 +311,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));
   }, FACTS_INTERVAL_MS);
   factsTimer.unref();
-  // Freshness alerts go stale with time alone; AWS asks every 15 minutes, local mode every 5.
+  // Freshness alerts and lost webhook retries go stale with time alone; AWS asks every 15 minutes, local mode every 5.
   const freshnessTimer = setInterval(() => {
     checkFreshness(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'freshness check failed', error: String(error) })));
+    sweepStuckDeliveries(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'webhook retry sweep failed', error: String(error) })));
   }, FRESHNESS_INTERVAL_MS);
   freshnessTimer.unref();
 

@@ -194,6 +194,14 @@ export interface WebhookStore {
   recordDelivery(delivery: WebhookDelivery, after?: { attempts: number; claimAt?: string }): Promise<boolean>;
   /** Newest first; deliveries past their expiry are never listed. */
   listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>>;
+  /** The webhook's deliveries created after `sinceIso` still `retrying` (the sweep's reading; at most 1,000). */
+  listRetrying(orgId: string, webhookId: string, sinceIso: string): Promise<WebhookDelivery[]>;
+  /**
+   * Marks a delivery's retries as queued again at `at`: only while it is still `retrying` with
+   * the same attempts, held by no run (or one whose hold ended before `at`), and not queued
+   * again since `quietSince`. false when it is not so (another sweep, or a run, got there first).
+   */
+  markRequeued(delivery: WebhookDelivery, at: string, quietSince: string): Promise<boolean>;
 }
 
 /** Posts a webhook delivery; throws when no HTTP answer came (network, timeout, refused target). */

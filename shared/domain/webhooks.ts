@@ -46,6 +46,12 @@ export interface WebhookDelivery {
   /** Queued retries running: which run holds them, and until when (then another run may take them over). */
   retryRun?: string;
   retryRunUntil?: string;
+  /** While retrying: the event the queued retries send, so the sweep can queue them again. */
+  queuedEvent?: QueuedRetries['event'];
+  /** When the sweep last queued the retries again. */
+  requeuedAt?: string;
+  /** Why it ended as it did when its attempts do not say (retries given up on). */
+  detail?: string;
 }
 
 /** An org may have this many webhooks. */
@@ -96,9 +102,25 @@ export function presentWebhook({ orgId: _org, secret, ...hook }: Webhook) {
   return { ...hook, description: hook.description ?? null, secretHint: `${secret.slice(0, 10)}…` };
 }
 
-export function presentDelivery({ orgId: _org, expiresAt: _expires, retryRun: _run, retryRunUntil: _until, ...delivery }: WebhookDelivery) {
-  return delivery;
+/**
+ * A delivery as the API shows it. One still `retrying` past RETRIES_GIVE_UP_MS will never be
+ * retried (continueDelivery refuses it): it is shown `failed`, as it stays.
+ */
+export function presentDelivery(stored: WebhookDelivery, now: Date) {
+  const { orgId: _org, expiresAt: _expires, retryRun: _run, retryRunUntil: _until, queuedEvent: _event, requeuedAt: _requeued, detail, ...delivery } = stored;
+  if (delivery.state === 'retrying' && givenUp(delivery, now)) {
+    const finishedAt = new Date(Date.parse(delivery.createdAt) + RETRIES_GIVE_UP_MS).toISOString();
+    return { ...delivery, state: 'failed' as const, finishedAt, detail: `the queued retries did not run within ${RETRIES_GIVE_UP_MS / 60_000} minutes; given up` };
+  }
+  return { ...delivery, detail: detail ?? null };
 }
+
+/** A test-send's queued retries not claimed this long after it (or after being queued again) were lost: the sweep queues them again. */
+export const QUEUED_RETRIES_GRACE_MS = 15 * 60_000;
+/** Retries of a delivery this old are not started any more: a test-send is answered by then. */
+export const RETRIES_GIVE_UP_MS = 60 * 60_000;
+
+const givenUp = (delivery: Pick<WebhookDelivery, 'createdAt'>, now: Date) => now.getTime() - Date.parse(delivery.createdAt) > RETRIES_GIVE_UP_MS;
 
 export async function createWebhook(deps: Deps, principal: Principal, request: CreateWebhookRequest) {
   const orgId = requireOrgKey(principal, 'admin');
@@ -142,7 +164,8 @@ export async function listDeliveries(deps: Deps, principal: Principal, webhookId
   const orgId = requireOrgKey(principal, 'admin');
   if (!(await deps.webhooks.get(orgId, webhookId))) throw notFound(`webhook ${webhookId}`);
   const result = await deps.webhooks.listDeliveries(orgId, webhookId, page, Math.floor(deps.clock.now().getTime() / 1000));
-  return { items: result.items.map(presentDelivery), nextCursor: result.nextCursor };
+  const now = deps.clock.now();
+  return { items: result.items.map((delivery) => presentDelivery(delivery, now)), nextCursor: result.nextCursor };
 }
 
 /** Retry a failed attempt? Network failures, timeouts, 408, 429 and 5xx: yes; other answers: no. */
@@ -183,6 +206,7 @@ const retryFollows = (attempts: DeliveryAttempt[], retries: number) => attempts.
 /** The delivery-log entry of the attempts so far: `retrying` while another attempt is due. */
 function deliveryEntry(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliveryId: string, attempts: DeliveryAttempt[], retrying: boolean): WebhookDelivery {
   const now = deps.clock.now();
+  const queued = retrying ? queuedRetriesSchema.shape.event.safeParse(event) : undefined;
   return {
     orgId: hook.orgId,
     webhookId: hook.webhookId,
@@ -195,6 +219,7 @@ function deliveryEntry(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliver
     createdAt: attempts[0]!.at,
     finishedAt: retrying ? null : now.toISOString(),
     expiresAt: new Date(now.getTime() + DELIVERY_LOG_DAYS * 86_400_000).toISOString(),
+    ...(queued?.success ? { queuedEvent: queued.data } : {}),
   };
 }
 
@@ -260,6 +285,8 @@ export async function continueDelivery(deps: Deps, queued: QueuedRetries): Promi
   const attempts = [...queued.attempts];
   if (!retryFollows(attempts, delays.length)) return undefined;
   const now = deps.clock.now();
+  // Too late to help anyone: the delivery is shown failed, and stays so.
+  if (givenUp({ createdAt: attempts[0]!.at }, now)) return undefined;
   // Long enough for every retry left: its wait (jitter at most doubles it) and its timeout.
   const holdMs = delays.reduce((sum, ms) => sum + 2 * ms + DELIVERY_TIMEOUT_MS, 60_000);
   const hold = { retryRun: newId('run', now), retryRunUntil: new Date(now.getTime() + holdMs).toISOString() };
@@ -301,5 +328,33 @@ export async function testWebhook(deps: Deps, principal: Principal, webhookId: s
       await deps.webhooks.recordDelivery(delivery);
     }
   }
-  return { ...presentDelivery(delivery), delivered: delivery.state === 'delivered', attempt: attempts[0]!, retriesQueued };
+  return { ...presentDelivery(delivery, deps.clock.now()), delivered: delivery.state === 'delivered', attempt: attempts[0]!, retriesQueued };
+}
+
+/**
+ * Queued retries are lost when the bus's delivery of them fails for good, or their run dies
+ * and nothing runs them again: the delivery would say `retrying` for ever. The scheduled
+ * checks (every 15 minutes in AWS, every 5 locally) find each delivery still retrying that no
+ * run holds — never claimed QUEUED_RETRIES_GRACE_MS after it was queued, or its run's hold
+ * ended — and queue its retries again, once per sweep (a conditional mark: two sweeps at once
+ * queue once). `continueDelivery` then claims and runs them as the first time. Past
+ * RETRIES_GIVE_UP_MS nothing is queued: the delivery is shown failed.
+ */
+export async function sweepStuckDeliveries(deps: Pick<Deps, 'orgs' | 'webhooks' | 'notifier' | 'clock'>): Promise<{ requeued: number }> {
+  const now = deps.clock.now();
+  const since = new Date(now.getTime() - RETRIES_GIVE_UP_MS).toISOString();
+  const quietSince = new Date(now.getTime() - QUEUED_RETRIES_GRACE_MS).toISOString();
+  let requeued = 0;
+  for (const orgId of await deps.orgs.listOrgIds()) {
+    for (const hook of await deps.webhooks.list(orgId)) {
+      for (const delivery of await deps.webhooks.listRetrying(orgId, hook.webhookId, since)) {
+        const held = delivery.retryRunUntil !== undefined && delivery.retryRunUntil >= now.toISOString();
+        if (held || (delivery.requeuedAt ?? delivery.attempts.at(-1)!.at) > quietSince || !delivery.queuedEvent) continue;
+        if (!(await deps.webhooks.markRequeued(delivery, now.toISOString(), quietSince))) continue;
+        await deps.notifier.queueRetries({ orgId, webhookId: hook.webhookId, deliveryId: delivery.deliveryId, event: delivery.queuedEvent, attempts: delivery.attempts });
+        requeued += 1;
+      }
+    }
+  }
+  return { requeued };
 }

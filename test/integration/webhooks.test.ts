@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, createOrgWithKeys, ROOT_KEY, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
+import { sweepStuckDeliveries } from '#domain/webhooks.ts';
 import { closedPortUrl, startHangingReceiver, startReceiver, type Received } from '../support/receiver.ts';
 
 /** What a receiver does with the secret: recompute the signature over the raw body. */
@@ -194,6 +195,48 @@ describe('webhooks', () => {
     const log = await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey);
     expect(log.body.items.map((d: { state: string }) => d.state)).toEqual(['failed', 'failed', 'delivered']);
     expect(log.body.items[0].attempts.map((a: { status: number }) => a.status)).toEqual([500, 500, 500, 500]);
+  });
+
+  it('queued retries that were lost are queued again by the scheduled sweep, once, and given up on after an hour', async () => {
+    // Arrange: the receiver answers 503 to two test-sends; the queue takes their retries and loses them
+    receiver = await startReceiver([503, 503]);
+    const hook = (await api.post('/v1/webhooks', org.adminKey, { url: receiver.url })).body;
+    const notifier = stack.deps.notifier;
+    const queueRetries = notifier.queueRetries.bind(notifier);
+    notifier.queueRetries = async () => undefined;
+    const lost = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
+    const alsoLost = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
+    notifier.queueRetries = queueRetries;
+    expect(lost.body).toMatchObject({ retriesQueued: true, state: 'retrying' });
+    expect(alsoLost.body).toMatchObject({ retriesQueued: true, state: 'retrying' });
+    const entries = async () => (await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey)).body.items as Array<{ deliveryId: string; state: string; detail: string | null; attempts: unknown[] }>;
+    const entry = async (deliveryId: string) => (await entries()).find((d) => d.deliveryId === deliveryId)!;
+
+    // Act + Assert: within the grace period nothing is queued again (the bus may still deliver them)
+    expect(await sweepStuckDeliveries(stack.deps)).toEqual({ requeued: 0 });
+    expect((await entry(lost.body.deliveryId)).state).toBe('retrying');
+
+    // Past it: queued again, once, however many sweeps run at once; the retries run and deliver
+    stack.clock.advanceMs(16 * 60_000);
+    const sweeps = await Promise.all([sweepStuckDeliveries(stack.deps), sweepStuckDeliveries(stack.deps)]);
+    expect(sweeps.map((s) => s.requeued).sort()).toEqual([0, 2]);
+    await stack.idle();
+    expect(await entry(lost.body.deliveryId)).toMatchObject({ state: 'delivered', detail: null });
+    expect((await entry(lost.body.deliveryId)).attempts).toHaveLength(2);
+    expect(receiver.received.filter((r) => r.headers['synctrail-delivery-id'] === lost.body.deliveryId).map((r) => r.headers['synctrail-attempt'])).toEqual(['1', '2']);
+    expect(await sweepStuckDeliveries(stack.deps)).toEqual({ requeued: 0 });
+
+    // A delivery still retrying an hour after its test-send is given up on: shown failed, never retried
+    receiver.answerNext(503);
+    notifier.queueRetries = async () => undefined;
+    const abandoned = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
+    notifier.queueRetries = queueRetries;
+    stack.clock.advanceMs(61 * 60_000);
+    const sent = receiver.received.length;
+    expect(await sweepStuckDeliveries(stack.deps)).toEqual({ requeued: 0 });
+    await stack.idle();
+    expect(receiver.received).toHaveLength(sent);
+    expect(await entry(abandoned.body.deliveryId)).toMatchObject({ state: 'failed', finishedAt: expect.any(String), detail: 'the queued retries did not run within 60 minutes; given up' });
   });
 
   it('receive run.started and run.completed with the run summary, as each webhook subscribed', async () => {

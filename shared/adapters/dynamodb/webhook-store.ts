@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest, WebhookStore } from '#domain/ports.ts';
 import type { Webhook, WebhookDelivery } from '#domain/webhooks.ts';
 import { listLive, queryPaged } from './paged-query.ts';
@@ -64,5 +64,37 @@ export class DynamoWebhookStore implements WebhookStore {
   async listDeliveries(orgId: string, webhookId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<WebhookDelivery>> {
     const { items, nextCursor } = await listLive(this.client, this.table, deliveriesPk(orgId, webhookId), page, nowEpochSeconds);
     return { items: items.map(({ type: _type, ...delivery }) => delivery as unknown as WebhookDelivery), nextCursor };
+  }
+
+  async listRetrying(orgId: string, webhookId: string, sinceIso: string): Promise<WebhookDelivery[]> {
+    const { items } = await queryPaged(
+      this.client,
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk > :since',
+        FilterExpression: '#state = :retrying',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': deliveriesPk(orgId, webhookId), ':since': sinceIso, ':retrying': 'retrying' },
+        ConsistentRead: true,
+      },
+      1000,
+    );
+    return items.map((item) => strip(item) as unknown as WebhookDelivery);
+  }
+
+  async markRequeued(delivery: WebhookDelivery, at: string, quietSince: string): Promise<boolean> {
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: deliveriesPk(delivery.orgId, delivery.webhookId), sk: `${delivery.createdAt}#${delivery.deliveryId}` },
+          UpdateExpression: 'SET requeuedAt = :at',
+          ConditionExpression:
+            '#state = :retrying AND size(attempts) = :attempts AND (attribute_not_exists(retryRunUntil) OR retryRunUntil < :at) AND (attribute_not_exists(requeuedAt) OR requeuedAt < :quietSince)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':retrying': 'retrying', ':attempts': delivery.attempts.length, ':at': at, ':quietSince': quietSince },
+        }),
+      ),
+    );
   }
 }

@@ -17,6 +17,7 @@ const deliveryFields = {
   attempts: z.array(attempt),
   createdAt: str,
   finishedAt: nullableString,
+  detail: nullableString.meta({ description: 'Why it ended as it did when its attempts do not say (retries given up on)' }),
 };
 export const deliveryAnswer = z.strictObject(deliveryFields).meta({ description: 'One delivery of an event to a webhook' });
 export const deliveriesAnswer = page(deliveryAnswer);

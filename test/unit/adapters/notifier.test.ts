@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DirectNotifier, EventBridgeNotifier } from '#adapters/notifier.ts';
 import type { Deps } from '#domain/ports.ts';
-import { continueDelivery, queuedRetriesSchema, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
+import { continueDelivery, presentDelivery, queuedRetriesSchema, RETRIES_GIVE_UP_MS, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
 
 const client = new EventBridgeClient({ region: 'eu-west-1' });
 const eventBridge = mockClient(client);
@@ -12,13 +12,16 @@ beforeEach(() => {
   eventBridge.reset();
 });
 
+/** When the test-send's first attempt was: a minute ago (retries of a delivery over an hour old are not run). */
+const SENT_AT = new Date(Date.now() - 60_000).toISOString();
+
 function queuedRetries(overrides: Partial<QueuedRetries> = {}): QueuedRetries {
   return {
     orgId: 'acme',
     webhookId: 'whk_0000000000000000000000000a',
     deliveryId: 'dlv_0000000000000000000000000b',
-    event: { id: 'evt_1', type: 'webhook.test', orgId: 'acme', createdAt: '2026-11-23T06:00:00.000Z', data: { webhookId: 'whk_0000000000000000000000000a', message: TEST_MESSAGE } },
-    attempts: [{ at: '2026-11-23T06:00:00.000Z', ms: 3, status: null, error: 'connect ECONNREFUSED 127.0.0.1:9' }],
+    event: { id: 'evt_1', type: 'webhook.test', orgId: 'acme', createdAt: SENT_AT, data: { webhookId: 'whk_0000000000000000000000000a', message: TEST_MESSAGE } },
+    attempts: [{ at: SENT_AT, ms: 3, status: null, error: 'connect ECONNREFUSED 127.0.0.1:9' }],
     ...overrides,
   };
 }
@@ -91,7 +94,7 @@ describe('DirectNotifier', () => {
       ['retrying', 2, true],
       ['delivered', 3, false],
     ]);
-    expect(new Set(recorded.map((d) => d.createdAt))).toEqual(new Set(['2026-11-23T06:00:00.000Z']));
+    expect(new Set(recorded.map((d) => d.createdAt))).toEqual(new Set([SENT_AT]));
   });
 
   it('sends nothing more for a webhook deleted before the retries ran', async () => {
@@ -125,6 +128,18 @@ describe('queued retries', () => {
     expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, type: 'alert.fired' } }).success).toBe(false);
     expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, data: { ...event.data, message: 'pay invoice 42 to …' } } }).success).toBe(false);
     expect(queuedRetriesSchema.safeParse({ ...queuedRetries(), event: { ...event, data: { ...event.data, extra: 1 } } }).success).toBe(false);
+  });
+
+  it('of a delivery over an hour old are not run: it is shown failed, given up on', async () => {
+    const old = new Date(Date.now() - RETRIES_GIVE_UP_MS - 60_000).toISOString();
+    const queued = queuedRetries({ attempts: [{ at: old, ms: 3, status: 503, error: 'answered 503' }] });
+    const { deps, recorded, sent } = fakeDeps([200]);
+    expect(await continueDelivery(deps, queued)).toBeUndefined();
+    expect(sent).toEqual([]);
+    expect(recorded).toEqual([]);
+    const entry: WebhookDelivery = { orgId: 'acme', webhookId: queued.webhookId, deliveryId: queued.deliveryId, eventId: 'evt_1', eventType: 'webhook.test', state: 'retrying', attempts: queued.attempts, createdAt: old, finishedAt: null, expiresAt: old };
+    expect(presentDelivery(entry, new Date())).toMatchObject({ state: 'failed', finishedAt: new Date(Date.parse(old) + RETRIES_GIVE_UP_MS).toISOString(), detail: 'the queued retries did not run within 60 minutes; given up' });
+    expect(presentDelivery(entry, new Date(Date.parse(old) + 60_000))).toMatchObject({ state: 'retrying', finishedAt: null, detail: null });
   });
 
   it('that nobody logged (forged onto the bus), for another webhook, or that already ran send nothing', async () => {
