@@ -244,12 +244,16 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
   const sync = await deps.syncs.get(orgId, syncId);
   if (!sync) throw notFound(`sync ${syncId}`);
   // Only a signal sync has a watermark: on another the rule would never be judged.
-  if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) {
-    throw invalid(`a freshness rule needs a signal sync (one with a watermark); sync ${syncId} is of type ${sync.syncType}`);
-  }
+  const notSignal = (type: string) => invalid(`a freshness rule needs a signal sync (one with a watermark); sync ${syncId} is of type ${type}`);
+  if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) throw notSignal(sync.syncType);
   const kept = new Set(request.rules.map((r) => r.type));
   const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
-  await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped);
+  if (!(await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped))) {
+    // The sync was deleted, or changed type, since it was read: say which, nothing written.
+    const now = await deps.syncs.get(orgId, syncId);
+    if (!now) throw notFound(`sync ${syncId}`);
+    throw notSignal(now.syncType);
+  }
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
   await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
   await judgeAlertRules(deps, (await deps.syncs.get(orgId, syncId))!);

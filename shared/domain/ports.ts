@@ -61,7 +61,8 @@ export interface SyncStore {
   create(sync: Sync): Promise<boolean>;
   /**
    * Replaces the configuration attributes only (status fields are others' to change);
-   * false when the stored version is no longer `expectedVersion`.
+   * false when the stored version is no longer `expectedVersion`, or the type is changed away
+   * from signal while a freshness rule is set.
    */
   updateConfig(orgId: string, syncId: string, config: SyncConfig, expectedVersion: number, updatedAt: string): Promise<boolean>;
   list(orgId: string, page: PageRequest): Promise<Page<Sync>>;
@@ -71,8 +72,11 @@ export interface SyncStore {
   markRunFinished(orgId: string, syncId: string, runId: string, status: DestinationStatus, lastRun: LastRun): Promise<void>;
   /** Moves the watermark forward only: false when it is already at or past `watermark`. */
   advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean>;
-  /** Replaces the alert rules and forgets the states of `droppedStates`. */
-  setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<void>;
+  /**
+   * Replaces the alert rules and forgets the states of `droppedStates`. false when the sync is
+   * gone, or `rules` hold a freshness rule and the sync is no longer of type signal.
+   */
+  setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<boolean>;
   /**
    * Moves one rule's state; false when it was no longer `wasFiring` (another evaluation got
    * there first), or when the sync's latest finished run or watermark is no longer `basis`,

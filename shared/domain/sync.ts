@@ -126,6 +126,13 @@ export async function putSync(deps: Deps, principal: Principal, syncId: string, 
     }
     const before = configOf(existing);
     if (canonicalJson(before) === canonicalJson(config)) return { created: false, sync: presentSync(existing) };
+    // A freshness rule is judged on a signal sync's watermark: on another type it would be stranded.
+    if (config.syncType !== 'signal' && existing.alertRules?.some((rule) => rule.type === 'freshness')) {
+      throw conflict(`sync ${syncId} has a freshness rule, which needs a signal sync; remove it (PUT /v1/syncs/${syncId}/alerts) before changing the sync's type to ${config.syncType}`, {
+        syncType: existing.syncType,
+        alertRules: existing.alertRules.map((rule) => rule.type),
+      });
+    }
     const updated: Sync = { ...stateOf(existing), ...config, version: existing.version + 1, updatedAt: now };
     if (await deps.syncs.updateConfig(orgId, syncId, config, existing.version, now)) {
       await recordAudit(deps, { orgId, actor, action: 'sync.updated', target: { type: 'sync', id: syncId }, syncId, before, after: config });

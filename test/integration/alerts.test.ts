@@ -223,6 +223,38 @@ describe('alert rules', () => {
     expect((await api.get('/v1/syncs/raced/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing', detail: 'judged on an older read' });
   });
 
+  it('a sync with a freshness rule keeps its signal type until the rule is removed, even when both change at once', async () => {
+    // Arrange: a signal sync with a freshness rule
+    await api.put('/v1/syncs/typed', org.key, { ...sync('signal'), name: 'typed sync' });
+    await api.put('/v1/syncs/typed/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }, { type: 'run_error' }] });
+    const audience = { ...sync('audience'), name: 'typed sync' };
+    const before = (await api.get('/v1/syncs/typed', org.key)).body;
+
+    // Act + Assert: changing its type is refused with what to do, and nothing is written
+    const refused = await api.put('/v1/syncs/typed', org.key, audience);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'conflict',
+      message: "sync typed has a freshness rule, which needs a signal sync; remove it (PUT /v1/syncs/typed/alerts) before changing the sync's type to audience",
+      details: { syncType: 'signal', alertRules: ['freshness', 'run_error'] },
+    });
+    expect((await api.get('/v1/syncs/typed', org.key)).body).toEqual(before);
+
+    // Both at once: a type change that read the sync before the rule was set, and a rule set
+    // on what was read before the type changed, are each refused by the store
+    const stored = (await stack.deps.syncs.get(org.orgId, 'typed'))!;
+    const { orgId: _o, syncId: _s, version, createdAt: _c, updatedAt: _u, destinationStatus: _d, lastRun: _l, watermark: _w, alertRules: _r, alertStates: _a, currentRunId: _cr, ...config } = stored;
+    expect(await stack.deps.syncs.updateConfig(org.orgId, 'typed', { ...config, ...audience } as typeof config, version, new Date().toISOString())).toBe(false);
+    await api.put('/v1/syncs/typed/alerts', org.adminKey, { rules: [{ type: 'run_error' }] });
+    expect((await api.put('/v1/syncs/typed', org.key, audience)).status).toBe(200);
+    expect(await stack.deps.syncs.setAlertRules(org.orgId, 'typed', [{ type: 'freshness', maxAgeHours: 24 }], [])).toBe(false);
+    expect((await api.get('/v1/syncs/typed/alerts', org.key)).body.rules.map((r: { type: string }) => r.type)).toEqual(['run_error']);
+
+    // Removing the rule let the type change; a signal sync again takes the rule
+    expect((await api.put('/v1/syncs/typed', org.key, { ...sync('signal'), name: 'typed sync' })).status).toBe(200);
+    expect((await api.put('/v1/syncs/typed/alerts', org.adminKey, { rules: [{ type: 'freshness', maxAgeHours: 24 }] })).status).toBe(200);
+  });
+
   it('coverage health counts the runs it looked at, not its window', async () => {
     // Arrange: a sync of one finished run (coverage 50 %), window 3 by default
     await api.put('/v1/syncs/one-run', org.key, { ...sync('audience'), name: 'one run' });

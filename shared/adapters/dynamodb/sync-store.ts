@@ -11,7 +11,7 @@ import { conditionalWrite, orgPk } from './table.ts';
 const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject', 'coverageThreshold', 'coverageWindow'];
 
 const toSync = (item: Record<string, unknown>): Sync => {
-  const { pk, sk, type, currentRunKey, ...sync } = item;
+  const { pk, sk, type, currentRunKey, hasFreshnessRule, ...sync } = item;
   return sync as unknown as Sync;
 };
 
@@ -64,7 +64,8 @@ export class DynamoSyncStore implements SyncStore {
           TableName: this.table,
           Key: this.key(orgId, syncId),
           UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: '#version = :expected',
+          // A freshness rule is judged on a signal sync's watermark: no other type while one is set.
+          ConditionExpression: config.syncType === 'signal' ? '#version = :expected' : '#version = :expected AND attribute_not_exists(hasFreshnessRule)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -123,21 +124,29 @@ export class DynamoSyncStore implements SyncStore {
     );
   }
 
-  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<void> {
+  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<boolean> {
     const names: Record<string, string> = {};
     droppedStates.forEach((type, i) => (names[`#d${i}`] = type));
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: this.key(orgId, syncId),
-        // The states map exists from here on, so a rule's state can be set by path. (A state
-        // to drop means the map exists; one expression may not both create and trim it.)
-        UpdateExpression: droppedStates.length
-          ? `SET alertRules = :rules REMOVE ${droppedStates.map((_t, i) => `alertStates.#d${i}`).join(', ')}`
-          : 'SET alertRules = :rules, alertStates = if_not_exists(alertStates, :empty)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ...(droppedStates.length ? { ExpressionAttributeNames: names, ExpressionAttributeValues: { ':rules': rules } } : { ExpressionAttributeValues: { ':rules': rules, ':empty': {} } }),
-      }),
+    // `hasFreshnessRule` lets a change of sync type refuse itself while a freshness rule is set
+    // (updateConfig), and a freshness rule is only set on a sync still of type signal.
+    const freshness = rules.some((rule) => rule.type === 'freshness');
+    const flag = freshness ? ', hasFreshnessRule = :true' : '';
+    const values: Record<string, unknown> = { ':rules': rules, ...(freshness ? { ':true': true, ':signal': 'signal' } : {}) };
+    return conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(orgId, syncId),
+          // The states map exists from here on, so a rule's state can be set by path. (A state
+          // to drop means the map exists; one expression may not both create and trim it.)
+          UpdateExpression: droppedStates.length
+            ? `SET alertRules = :rules${flag} REMOVE ${[...droppedStates.map((_t, i) => `alertStates.#d${i}`), ...(freshness ? [] : ['hasFreshnessRule'])].join(', ')}`
+            : `SET alertRules = :rules, alertStates = if_not_exists(alertStates, :empty)${flag}${freshness ? '' : ' REMOVE hasFreshnessRule'}`,
+          ConditionExpression: freshness ? 'attribute_exists(pk) AND syncType = :signal' : 'attribute_exists(pk)',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: droppedStates.length ? values : { ...values, ':empty': {} },
+        }),
+      ),
     );
   }
 
