@@ -5,7 +5,7 @@ import { isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { completeRun, startRun, type ReportedCounts } from './run.ts';
-import { loadLiveRun } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { putSync, type SyncConfig } from './sync.ts';
 
 /**

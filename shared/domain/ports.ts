@@ -15,18 +15,9 @@ import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import type { SyncTrailEvent } from './events.ts';
+import type { Page, PageRequest } from './paging.ts';
 import type { AlertRule, AlertState, AlertType } from './alerts.ts';
 import type { QueuedRetries, Webhook, WebhookDelivery } from './webhooks.ts';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
 
 export interface OrgStore {
   /** false when the org already exists. */

@@ -15,7 +15,8 @@ import { newEvent, publishQuietly } from './events.ts';
 import type { FieldTypes } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
 import { findSuperseded } from './in-flight.ts';
-import { destinationStatusOf, inProgressOf, isExpired, loadLiveRun, recordsOf, runOrderKey, type FinalRunFields, type Run } from './run-entity.ts';
+import { destinationStatusOf, inProgressOf, isExpired, recordsOf, runOrderKey, type FinalRunFields, type Run } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { presentRun } from './run-presenter.ts';
 import type { CompleteRunRequest, RunQuery, StartRunRequest } from './run-schemas.ts';
 

@@ -7,7 +7,8 @@ import { requireOrgKey } from './authz.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { conflict, notFound } from './errors.ts';
 import type { Principal } from './keys.ts';
-import type { Deps, PageRequest } from './ports.ts';
+import type { PageRequest } from './paging.ts';
+import type { Deps } from './ports.ts';
 
 const label = (max = 256) => z.string().trim().min(1).max(max);
 const optionalRef = z.string().min(1).max(256).nullable().optional();

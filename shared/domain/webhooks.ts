@@ -6,7 +6,8 @@ import { conflict, invalid, notFound } from './errors.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES, newEvent, type EventType, type SyncTrailEvent } from './events.ts';
 import { newId } from './ids.ts';
 import type { Principal } from './keys.ts';
-import type { Deps, PageRequest } from './ports.ts';
+import type { PageRequest } from './paging.ts';
+import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
 
 export interface Webhook {

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Page, PageRequest, SyncStore } from '#domain/ports.ts';
+import type { Page, PageRequest } from '#domain/paging.ts';
+import type { SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
 import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
 import type { AlertRule, AlertState, AlertType } from '#domain/alerts.ts';
