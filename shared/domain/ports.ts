@@ -4,7 +4,7 @@
  */
 import type { AuditEntry, AuditQuery } from './audit.ts';
 import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
-import type { BatchError, BatchRecord } from './batch.ts';
+import type { BatchError, BatchRecord } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org.ts';
 import type { FactTableName, FactTables } from './facts.ts';

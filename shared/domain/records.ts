@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
-import type { BatchRecord } from './batch.ts';
+import type { BatchRecord } from './batch-entity.ts';
 import { DomainError, conflict, invalid } from './errors.ts';
 import { classifyError } from './error-catalogue.ts';
 import type { Principal } from './keys.ts';

@@ -4,7 +4,7 @@
  * port, so `ports.ts` can name it and batches, uploads, alerts and coverage read runs without
  * importing `run.ts` (loading a live run, which takes the ports, is `live-run.ts`).
  */
-import type { BatchCounts } from './batch.ts';
+import type { BatchCounts } from './batch-entity.ts';
 import type { FieldTypes } from './payload.ts';
 import type { DestinationStatus, FinalRunStatus, RunStatus } from './statuses.ts';
 import type { SyncConfig } from './sync.ts';

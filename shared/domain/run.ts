@@ -1,5 +1,6 @@
 /** The run use cases: start, complete (final counters, watermark, alerts), read one, list Sync History. */
-import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
+import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchTally } from './batch.ts';
+import type { BatchCounts, BatchRecord } from './batch-entity.ts';
 import { presentBatch } from './uploads.ts';
 import { conflict, DomainError, notFound } from './errors.ts';
 import { newId } from './ids.ts';

@@ -8,10 +8,9 @@ import {
   commitBatch,
   MAX_ENTITY_TYPES_PER_BATCH,
   resultOf,
-  type BatchError,
-  type BatchRecord,
   emptyCounts,
 } from './batch.ts';
+import type { BatchError, BatchRecord } from './batch-entity.ts';
 import { DomainError, conflict } from './errors.ts';
 import { dlqItemsOf } from './dlq.ts';
 import { idSchema, isSafeId } from './ids.ts';

@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { BatchError, BatchRecord } from '#domain/batch.ts';
+import type { BatchError, BatchRecord } from '#domain/batch-entity.ts';
 import type { Page } from '#domain/paging.ts';
 import type { RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, Run } from '#domain/run-entity.ts';
