@@ -1,5 +1,5 @@
 import type { Deps } from './ports.ts';
-import type { Sync } from './sync.ts';
+import type { Sync } from './sync-entity.ts';
 
 /**
  * Sync Tracking's fact tables, one row per object, from the sync registry. Each file carries

@@ -11,12 +11,12 @@ import type { FactTableName, FactTables } from './facts.ts';
 import type { Run, FinalRunFields } from './run-entity.ts';
 import type { RunQuery } from './run-schemas.ts';
 import type { FieldTypes } from './payload.ts';
-import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
+import type { Sync, SyncConfig, LastRun, Watermark } from './sync-entity.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import type { SyncTrailEvent } from './events.ts';
 import type { Page, PageRequest } from './paging.ts';
-import type { AlertRule, AlertState, AlertType } from './alerts.ts';
+import type { AlertRule, AlertState, AlertType } from './alert-entity.ts';
 import type { QueuedRetries, Webhook, WebhookDelivery } from './webhooks.ts';
 
 export interface OrgStore {

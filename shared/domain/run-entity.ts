@@ -7,7 +7,7 @@
 import type { BatchCounts } from './batch-entity.ts';
 import type { FieldTypes } from './payload.ts';
 import type { DestinationStatus, FinalRunStatus, RunStatus } from './statuses.ts';
-import type { SyncConfig } from './sync.ts';
+import type { SyncConfig } from './sync-entity.ts';
 
 /** A run: a Sync History row. The sync's configuration is copied in at start. */
 export interface Run {

@@ -8,7 +8,7 @@ import type { Principal } from './keys.ts';
 import { metadataDocument } from './metadata.ts';
 import type { Config, Deps } from './ports.ts';
 import type { FinalRunStatus } from './statuses.ts';
-import type { LastRun, Sync, Watermark } from './sync.ts';
+import type { LastRun, Sync, Watermark } from './sync-entity.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts } from './alerts.ts';

@@ -4,7 +4,7 @@
  * `index.ts` maps every route to them. A test validates real answers against these.
  */
 import * as z from 'zod';
-import { alertRuleSchema } from '#domain/alerts.ts';
+import { alertRuleSchema } from '#domain/alert-entity.ts';
 import { AUDIT_ACTION_LABELS } from '#domain/audit.ts';
 import { DLQ_STATES } from '#domain/dlq.ts';
 import { EVENT_TYPES } from '#domain/events.ts';
