@@ -12,7 +12,8 @@ import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, isInFlight, normalizeReported
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
-import { dlqItemsOf, type DlqItem } from './dlq.ts';
+import { dlqItemsOf } from './dlq.ts';
+import type { DlqItem } from './dlq-entity.ts';
 import { IdentifierSet } from './identifier-set.ts';
 import { deadlineAfter, INLINE_WRITE_DEADLINE_MS, WRITE_MARGIN_MS, writerIsDead } from './deadlines.ts';
 

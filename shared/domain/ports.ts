@@ -2,11 +2,11 @@
  * What the use cases need from the outside world. Adapters in `shared/adapters/` speak
  * DynamoDB and S3 (AWS, or dynalite and s3rver locally); the domain never imports an SDK.
  */
-import type { AuditEntry, AuditQuery } from './audit.ts';
-import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
+import type { AuditEntry, AuditQuery } from './audit-entity.ts';
+import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq-entity.ts';
 import type { BatchError, BatchRecord } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
-import type { Org } from './org.ts';
+import type { Org } from './org-entity.ts';
 import type { FactTableName, FactTables } from './facts.ts';
 import type { Run, FinalRunFields } from './run-entity.ts';
 import type { RunQuery } from './run-schemas.ts';

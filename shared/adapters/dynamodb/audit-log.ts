@@ -1,5 +1,5 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditQuery } from '#domain/audit.ts';
+import type { AuditEntry, AuditQuery } from '#domain/audit-entity.ts';
 import type { Page } from '#domain/paging.ts';
 import type { AuditLog } from '#domain/ports.ts';
 import { decodeCursor, encodeCursor, forgedCursor } from './cursor.ts';
