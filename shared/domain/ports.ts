@@ -17,7 +17,7 @@ import type { TrackingRow } from './tracking-row.ts';
 import type { SyncTrailEvent } from './events.ts';
 import type { Page, PageRequest } from './paging.ts';
 import type { AlertRule, AlertState, AlertType } from './alert-entity.ts';
-import type { QueuedRetries, Webhook, WebhookDelivery } from './webhooks.ts';
+import type { QueuedRetries, Webhook, WebhookDelivery } from './webhook-entity.ts';
 
 export interface OrgStore {
   /** false when the org already exists. */
