@@ -7,7 +7,7 @@ import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq-entity.ts';
 import type { BatchError, BatchRecord } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org-entity.ts';
-import type { FactTableName, FactTables } from './facts.ts';
+import type { FactTableName, FactTables } from './fact-tables.ts';
 import type { Run, FinalRunFields } from './run-entity.ts';
 import type { RunQuery } from './run-schemas.ts';
 import type { FieldTypes } from './payload.ts';
