@@ -1,4 +1,5 @@
-import { dlqQuerySchema, listDlq } from '#domain/dlq.ts';
+import { dlqQuerySchema } from '#domain/dlq-entity.ts';
+import { listDlq } from '#domain/dlq.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 

@@ -1,5 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
-import { putSync, syncConfigSchema } from '#domain/sync.ts';
+import { putSync } from '#domain/sync.ts';
+import { syncConfigSchema } from '#domain/sync-entity.ts';
 import { apiHandler, routeSpec, created, ok } from '#http/api-handler.ts';
 import { syncPath } from '#http/schemas.ts';
 

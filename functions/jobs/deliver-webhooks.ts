@@ -1,7 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { RETRIES_DETAIL_TYPE, RETRIES_SOURCE } from '#adapters/notifier.ts';
 import type { SyncTrailEvent } from '#domain/events.ts';
-import { continueDelivery, deliverEvent, queuedRetriesSchema, type QueuedRetries } from '#domain/webhooks.ts';
+import { queuedRetriesSchema, type QueuedRetries } from '#domain/webhook-entity.ts';
+import { continueDelivery, deliverEvent } from '#domain/webhooks.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 

@@ -1,4 +1,5 @@
-import { auditQuerySchema, listAudit } from '#domain/audit.ts';
+import { auditQuerySchema } from '#domain/audit-entity.ts';
+import { listAudit } from '#domain/audit.ts';
 import type { Deps } from '#domain/ports.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 

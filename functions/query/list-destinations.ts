@@ -1,5 +1,5 @@
 import type { Deps } from '#domain/ports.ts';
-import { pageRequest } from '#domain/run-entity.ts';
+import { pageRequest } from '#domain/paging.ts';
 import { listDestinations } from '#domain/sync.ts';
 import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
 import { pageQuery } from '#http/schemas.ts';

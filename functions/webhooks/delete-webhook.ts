@@ -1,5 +1,6 @@
 import type { Deps } from '#domain/ports.ts';
-import { deleteWebhook, webhookPath } from '#domain/webhooks.ts';
+import { webhookPath } from '#domain/webhook-entity.ts';
+import { deleteWebhook } from '#domain/webhooks.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: webhookPath });

@@ -1,7 +1,8 @@
 import type { Deps } from '#domain/ports.ts';
-import { deliveriesQuerySchema, listDeliveries, webhookPath } from '#domain/webhooks.ts';
+import { webhookPath } from '#domain/webhook-entity.ts';
+import { deliveriesQuerySchema, listDeliveries } from '#domain/webhooks.ts';
 import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { pageRequest } from '#domain/run-entity.ts';
+import { pageRequest } from '#domain/paging.ts';
 
 export const spec = routeSpec({ auth: 'admin', params: webhookPath, query: deliveriesQuerySchema });
 

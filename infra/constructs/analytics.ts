@@ -7,7 +7,7 @@ import { Effect, ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { syncLogStorage } from '#adapters/glue-partitions.ts';
-import { FACT_COLUMNS, FACT_TABLES } from '#domain/facts.ts';
+import { FACT_COLUMNS, FACT_TABLES } from '#domain/fact-tables.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 export const SQL_DIR = join(import.meta.dirname, '..', 'sql');

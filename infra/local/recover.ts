@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createClients } from '#adapters/clients.ts';
 import type { Settings } from '#adapters/settings.ts';
-import type { BatchRecord } from '#domain/batch.ts';
+import type { BatchRecord } from '#domain/batch-entity.ts';
 import type { Deps } from '#domain/ports.ts';
 import { settleBatches } from '#domain/recovery.ts';
 

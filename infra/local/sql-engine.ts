@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { FACT_COLUMNS, FACT_TABLES } from '#domain/facts.ts';
+import { FACT_COLUMNS, FACT_TABLES } from '#domain/fact-tables.ts';
 import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
 import { GLUE_TYPES } from '#adapters/glue-partitions.ts';
 

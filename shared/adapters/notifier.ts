@@ -2,7 +2,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { putEvent } from './event-bus.ts';
 import { DETAIL_TYPES, type SyncTrailEvent } from '#domain/events.ts';
 import type { Deps, Notifier } from '#domain/ports.ts';
-import { continueDelivery, deliverEvent, type QueuedRetries } from '#domain/webhooks.ts';
+import type { QueuedRetries } from '#domain/webhook-entity.ts';
+import { continueDelivery, deliverEvent } from '#domain/webhooks.ts';
 
 export const EVENT_SOURCE = 'synctrail';
 /** Source and detail type of queued webhook retries: internal, apart from the events others may subscribe to. */

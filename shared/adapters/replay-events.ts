@@ -1,8 +1,9 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { putEvent } from './event-bus.ts';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReplayEvent } from '#domain/dlq.ts';
-import type { EventPublisher, Page, PageRequest } from '#domain/ports.ts';
+import type { ReplayEvent } from '#domain/dlq-entity.ts';
+import type { Page, PageRequest } from '#domain/paging.ts';
+import type { EventPublisher } from '#domain/ports.ts';
 import { listLive } from './dynamodb/paged-query.ts';
 import { epochSeconds, replaysPk } from './dynamodb/table.ts';
 

@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
 import type { FieldTypes } from '#domain/payload.ts';
-import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/facts.ts';
+import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/fact-tables.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;

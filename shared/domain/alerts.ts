@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { alertRuleSchema, type AlertRule, type AlertState, type AlertType } from './alert-entity.ts';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
@@ -9,42 +10,15 @@ import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
 import { inProgressOf, isExpired, type Run } from './run-entity.ts';
 import { presentRun } from './run-presenter.ts';
-import type { Sync } from './sync.ts';
+import type { Sync } from './sync-entity.ts';
 
-/**
- * Alert rules per sync. Each is a state, not a stream of complaints: it fires once when the
- * sync enters the bad state and once (`alert.resolved`) when it leaves it. A rule is judged
- * when it is set (on what the sync already has), after every completion and, for freshness, on
- * a schedule; until there is something to judge it is `pending`.
- */
-export const alertRuleSchema = z.discriminatedUnion('type', [
-  /** The latest run ended in error. */
-  z.strictObject({ type: z.literal('run_error') }),
-  /** The latest run failed more than `above` percent of its records. */
-  z.strictObject({ type: z.literal('failed_percent'), above: z.number().min(0).max(100) }),
-  /** Each of the last `runs` finished runs had a coverage rate below `below` (a "consistently low ratio"). */
-  z.strictObject({ type: z.literal('low_coverage'), below: z.number().min(0).max(1), runs: z.number().int().min(1).max(50) }),
-  /** A signal sync's max event date (its watermark) is older than `maxAgeHours`. */
-  z.strictObject({ type: z.literal('freshness'), maxAgeHours: z.number().positive().max(24 * 366) }),
-]);
-export type AlertRule = z.infer<typeof alertRuleSchema>;
-export type AlertType = AlertRule['type'];
-
+/** The body of `PUT /v1/syncs/{syncId}/alerts`: at most one rule of each type. */
 export const alertRulesSchema = z.strictObject({
   rules: z
     .array(alertRuleSchema)
     .max(4)
     .refine((rules) => new Set(rules.map((r) => r.type)).size === rules.length, 'one rule of each type at most'),
 });
-
-export interface AlertState {
-  firing: boolean;
-  /** When it entered its current state. */
-  since: string;
-  /** What the last evaluation saw, in words. */
-  detail: string;
-  runId?: string;
-}
 
 export interface Verdict {
   bad: boolean;

@@ -4,13 +4,16 @@ import { conflict, DomainError } from './errors.ts';
 import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { loadLiveRun, type Run } from './run-entity.ts';
+import type { Run } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { addPayloadFieldTypes, boundedFields, newFieldTypes, payloadSchema, type FieldTypes } from './payload.ts';
+import type { BatchCounts, BatchRecord, EntityCounts } from './batch-entity.ts';
 import { RECORD_OPERATIONS, REPORTED_STATUS_WORDS, isInFlight, normalizeReportedStatus, outcomeOf, type RecordStatus } from './statuses.ts';
 import { metadataKey, trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { metadataDocument } from './metadata.ts';
 import { requireOrgKey } from './authz.ts';
-import { dlqItemsOf, type DlqItem } from './dlq.ts';
+import { dlqItemsOf } from './dlq.ts';
+import type { DlqItem } from './dlq-entity.ts';
 import { IdentifierSet } from './identifier-set.ts';
 import { deadlineAfter, INLINE_WRITE_DEADLINE_MS, WRITE_MARGIN_MS, writerIsDead } from './deadlines.ts';
 
@@ -57,28 +60,7 @@ export const batchRequestSchema = z
   });
 export type BatchRequest = z.infer<typeof batchRequestSchema>;
 
-/**
- * What a batch adds to its run. `failed` includes the NULL and DUPLICATE ones. `inFlight`
- * counts records reported in progress or extracting (neither successes nor failures), and
- * `superseded` those of them a later record of the same identifier settled: within the batch
- * when it is counted, across the run's batches once the run completes. Absent on batches
- * counted before in-flight statuses existed: read them as 0.
- */
-export interface BatchCounts {
-  received: number;
-  succeeded: number;
-  partial: number;
-  failed: number;
-  null: number;
-  duplicate: number;
-  inFlight?: number;
-  superseded?: number;
-}
-
 export const emptyCounts = (): Required<BatchCounts> => ({ received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0, inFlight: 0, superseded: 0 });
-
-/** Counts per entity type, keyed `type|received`, `type|succeeded`, `type|partial`, `type|failed`, `type|inFlight`, `type|superseded`. */
-export type EntityCounts = Record<string, number>;
 
 /** The answer to `POST /v1/runs/{runId}/batches`, the same on every retry. */
 export interface BatchResult {
@@ -93,59 +75,6 @@ export interface BatchResult {
   /** In-flight records a later record of the same identifier in this batch settled. */
   superseded: number;
   invalid: { null: number; duplicate: number };
-}
-
-export interface BatchError {
-  reason: string;
-  /** The first bad lines of an upload, 1-based, with what is wrong with each. */
-  badLines: Array<{ line: number; message: string }>;
-  invalidLines: number;
-}
-
-export interface BatchRecord {
-  orgId: string;
-  runId: string;
-  batchKey: string;
-  batchType: string;
-  batchNumber: number;
-  /** Absent while an upload has not been converted. */
-  contentHash?: string;
-  /**
-   * `writing` — claimed, file and count in progress (inline, or an upload being converted);
-   * `pending` — waiting for its upload (or being read, once `claimedAt` is set);
-   * `done` — counted (the run adds up its done batches); `failed` — an upload that did not convert.
-   */
-  state: 'writing' | 'pending' | 'done' | 'failed';
-  source?: 'inline' | 'upload';
-  /** The object key of the upload this batch expects: a later upload replaces it. */
-  uploadKey?: string;
-  uploadExpiresAt?: string;
-  conversionStartedAt?: string;
-  /** How many times a conversion of the current upload started. */
-  conversionAttempts?: number;
-  /** When the current writer (a request, a conversion) took the batch on. */
-  claimedAt?: string;
-  /** After this the writer is known dead (its function's timeout has passed): others roll it forward or let it go. */
-  writeDeadline?: string;
-  startedAt?: string;
-  endedAt?: string;
-  error?: BatchError;
-  counts: BatchCounts;
-  entityCounts: EntityCounts;
-  maxEventDate?: string;
-  /** The batch's payload fields, bounded (the file's footer has them all when `payloadFieldsTruncated`). */
-  payloadFields?: FieldTypes;
-  payloadFieldsTruncated?: boolean;
-  /** Records reported final and failed: the dead-letter items this batch makes. */
-  finalFailures?: number;
-  /** Counted, but its dead-letter items are still to be written. */
-  dlqPending?: boolean;
-  fileKey?: string;
-  /** Size of the parquet file, so readers can fetch byte ranges without asking S3 first. */
-  fileBytes?: number;
-  createdAt: string;
-  doneAt?: string;
-  expiresAt: string;
 }
 
 export const batchKeyOf = (batchType: string, batchNumber: number) => `${batchType}.${batchNumber}`;

@@ -4,7 +4,7 @@ import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { runQuerySchema } from './run-schemas.ts';
 import { type Run } from './run-entity.ts';
-import type { Sync } from './sync.ts';
+import type { Sync } from './sync-entity.ts';
 
 export const DEFAULT_COVERAGE_THRESHOLD = 0.9;
 export const DEFAULT_COVERAGE_WINDOW = 3;

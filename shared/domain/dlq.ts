@@ -1,18 +1,16 @@
 import * as z from 'zod';
 import { recordAudit } from './audit.ts';
+import type { DlqItem, DlqQuery, DlqState, PayloadView, ReplayEvent } from './dlq-entity.ts';
 import { requireOrgKey } from './authz.ts';
 import { sha256Hex } from './canonical-json.ts';
 import { conflict, notFound } from './errors.ts';
-import { idSchema, newId } from './ids.ts';
+import { newId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import type { Run } from './run-entity.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
-
-export const DLQ_STATES = ['pending', 'replayed', 'discarded'] as const;
-export type DlqState = (typeof DLQ_STATES)[number];
 
 /** A dead-letter item keeps at most this many bytes of its record's JSON text (the whole record stays in its parquet file). */
 export const PAYLOAD_PREVIEW_BYTES = 4096;
@@ -29,64 +27,6 @@ const FILE_READ_CONCURRENCY = 8;
 /** The batch schema's limits, held again here: what a dead-letter item stores stays bounded whatever the ingest path lets through. */
 const MAX_IDENTIFIER_CHARS = 1024;
 const MAX_STATUS_MESSAGE_CHARS = 8192;
-
-/**
- * A record the producer gave up on (`final: true` and a failed status), awaiting an operator.
- * Its size is bounded (DynamoDB refuses items over 400 KB): the payload is the record's
- * JSON text cut to PAYLOAD_PREVIEW_BYTES, and the whole record is row `rowNumber` of `fileKey`.
- */
-export interface DlqItem {
-  orgId: string;
-  itemId: string;
-  syncId: string;
-  runId: string;
-  batchType: string;
-  batchNumber: number;
-  rowNumber: number;
-  /** The batch file that holds the whole record, at row `rowNumber`. */
-  fileKey: string;
-  identifier: string | null;
-  status: RecordStatus;
-  statusMessage: string | null;
-  /** The record's JSON text, or its first PAYLOAD_PREVIEW_BYTES bytes (cut between characters) when `payloadTruncated`. */
-  payload: string;
-  payloadTruncated: boolean;
-  /** The size of the whole JSON text, in UTF-8 bytes. */
-  payloadBytes: number;
-  entityType: string | null;
-  instance: string | null;
-  createdAt: string;
-  state: DlqState;
-  stateChangedAt?: string;
-  stateChangedBy?: string;
-  expiresAt: string;
-  /** Until when the batch file may be read (the run's record retention); absent on items stored before it was kept. */
-  recordsExpireAt?: string;
-}
-
-/**
- * How a record's payload is shown: `payload` is the record when it is whole, else null,
- * with `payloadPreview` (the first bytes of its JSON text). `payloadAvailable` says whether
- * the whole record can still be read from `fileKey` (false once the records' retention passed).
- */
-export interface PayloadView {
-  payload: unknown;
-  payloadTruncated: boolean;
-  payloadBytes: number;
-  payloadAvailable: boolean;
-  payloadPreview?: string;
-}
-
-/** What a producer receives to re-send one record (EventBridge detail in AWS). */
-export interface ReplayEvent {
-  eventId: string;
-  orgId: string;
-  type: 'dlq.replay';
-  at: string;
-  by: string;
-  item: Omit<DlqItem, 'orgId' | 'state' | 'stateChangedAt' | 'stateChangedBy' | 'expiresAt' | 'payload' | 'payloadTruncated' | 'payloadBytes' | 'recordsExpireAt'> &
-    PayloadView & { recordsExpireAt: string | null };
-}
 
 /** The longest prefix of `text` that is at most `maxBytes` in UTF-8, cut between characters. */
 export function utf8Prefix(text: string, maxBytes: number): { text: string; bytes: number; truncated: boolean } {
@@ -138,14 +78,6 @@ export function dlqItemsOf(rows: TrackingRow[], run: Run, createdAt: string): Dl
       };
     });
 }
-
-export const dlqQuerySchema = z.strictObject({
-  syncId: idSchema.optional(),
-  state: z.enum(DLQ_STATES).optional(),
-  limit: limitSchema,
-  cursor: cursorSchema,
-});
-export type DlqQuery = z.infer<typeof dlqQuerySchema>;
 
 const recordsReadable = (item: Pick<DlqItem, 'recordsExpireAt'>, now: Date) => !item.recordsExpireAt || Date.parse(item.recordsExpireAt) > now.getTime();
 

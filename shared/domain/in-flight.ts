@@ -1,4 +1,5 @@
-import { NO_ENTITY_TYPE, type BatchRecord } from './batch.ts';
+import { NO_ENTITY_TYPE } from './batch.ts';
+import type { BatchRecord } from './batch-entity.ts';
 import { IdentifierSet } from './identifier-set.ts';
 import type { TrackingFiles } from './ports.ts';
 import { isInFlight } from './statuses.ts';

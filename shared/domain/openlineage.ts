@@ -5,8 +5,9 @@ import { isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { completeRun, startRun, type ReportedCounts } from './run.ts';
-import { loadLiveRun } from './run-entity.ts';
-import { putSync, type SyncConfig } from './sync.ts';
+import { loadLiveRun } from './live-run.ts';
+import { putSync } from './sync.ts';
+import type { SyncConfig } from './sync-entity.ts';
 
 /**
  * OpenLineage (https://openlineage.io) run events, mapped onto syncs and runs: any tool that

@@ -3,12 +3,6 @@ import { generateKey, hashKey, type Principal, type Scope, type StoredKey } from
 import type { Deps } from './ports.ts';
 import { recordAudit } from './audit.ts';
 
-export interface Org {
-  orgId: string;
-  name?: string;
-  createdAt: string;
-}
-
 /** The org owner's key: it can mint narrower keys, and do what they do. */
 const ADMIN_KEY_SCOPES: Scope[] = ['admin', 'ingest', 'read'];
 

@@ -2,31 +2,22 @@
  * What the use cases need from the outside world. Adapters in `shared/adapters/` speak
  * DynamoDB and S3 (AWS, or dynalite and s3rver locally); the domain never imports an SDK.
  */
-import type { AuditEntry, AuditQuery } from './audit.ts';
-import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq.ts';
-import type { BatchError, BatchRecord } from './batch.ts';
+import type { AuditEntry, AuditQuery } from './audit-entity.ts';
+import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq-entity.ts';
+import type { BatchError, BatchRecord } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
-import type { Org } from './org.ts';
-import type { FactTableName, FactTables } from './facts.ts';
+import type { Org } from './org-entity.ts';
+import type { FactTableName, FactTables } from './fact-tables.ts';
 import type { Run, FinalRunFields } from './run-entity.ts';
 import type { RunQuery } from './run-schemas.ts';
 import type { FieldTypes } from './payload.ts';
-import type { Sync, SyncConfig, LastRun, Watermark } from './sync.ts';
+import type { Sync, SyncConfig, LastRun, Watermark } from './sync-entity.ts';
 import type { DestinationStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import type { SyncTrailEvent } from './events.ts';
-import type { AlertRule, AlertState, AlertType } from './alerts.ts';
-import type { QueuedRetries, Webhook, WebhookDelivery } from './webhooks.ts';
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string;
-}
+import type { Page, PageRequest } from './paging.ts';
+import type { AlertRule, AlertState, AlertType } from './alert-entity.ts';
+import type { QueuedRetries, Webhook, WebhookDelivery } from './webhook-entity.ts';
 
 export interface OrgStore {
   /** false when the org already exists. */

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { requireOrgKey } from './authz.ts';
-import type { BatchRecord } from './batch.ts';
+import type { BatchRecord } from './batch-entity.ts';
 import { DomainError, conflict, invalid } from './errors.ts';
 import { classifyError } from './error-catalogue.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-import { loadLiveRun, type Run } from './run-entity.ts';
+import type { Run } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import { batchOrderKey, filedBatches } from './in-flight.ts';

@@ -1,4 +1,5 @@
-import { dlqPendingOf, writeDeadLetters, type BatchRecord } from './batch.ts';
+import { dlqPendingOf, writeDeadLetters } from './batch.ts';
+import type { BatchRecord } from './batch-entity.ts';
 import { claimTime, writerIsDead } from './deadlines.ts';
 import { dlqItemsOf } from './dlq.ts';
 import type { Deps } from './ports.ts';

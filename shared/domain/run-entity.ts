@@ -1,14 +1,13 @@
 /**
  * The run entity: a Sync History row as stored, and the small rules every module that reads
- * runs shares (expiry, loading a live run, its order, its record counts). It imports no use
- * case, so batches, uploads, alerts and coverage can read runs without importing `run.ts`.
+ * runs shares (expiry, its order, its record counts). A leaf: it imports no use case and no
+ * port, so `ports.ts` can name it and batches, uploads, alerts and coverage read runs without
+ * importing `run.ts` (loading a live run, which takes the ports, is `live-run.ts`).
  */
-import type { BatchCounts } from './batch.ts';
-import { notFound } from './errors.ts';
+import type { BatchCounts } from './batch-entity.ts';
 import type { FieldTypes } from './payload.ts';
-import type { Deps, PageRequest } from './ports.ts';
 import type { DestinationStatus, FinalRunStatus, RunStatus } from './statuses.ts';
-import type { SyncConfig } from './sync.ts';
+import type { SyncConfig } from './sync-entity.ts';
 
 /** A run: a Sync History row. The sync's configuration is copied in at start. */
 export interface Run {
@@ -61,7 +60,6 @@ export interface Run {
 export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed' | 'counts' | 'entityCounts' | 'batchCount'>> &
   Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate'>;
 
-
 /** Records of a run: every record received, less the in-flight reports a later record superseded. */
 export const recordsOf = (counts: BatchCounts) => counts.received - (counts.superseded ?? 0);
 
@@ -72,17 +70,5 @@ export const destinationStatusOf = (status: FinalRunStatus): DestinationStatus =
 
 export const isExpired = (run: Pick<Run, 'expiresAt'>, now: Date) => Date.parse(run.expiresAt) <= now.getTime();
 
-/** A run of this org that has not passed its retention; anything else is "not found". */
-export async function loadLiveRun(deps: Deps, orgId: string, runId: string): Promise<Run> {
-  const run = await deps.runs.get(orgId, runId);
-  if (!run || isExpired(run, deps.clock.now())) throw notFound(`run ${runId}`);
-  return run;
-}
-
 /** Ordering key for "which run is the newest": creation time, then id. */
 export const runOrderKey = (run: Pick<Run, 'createdAt' | 'runId'>) => `${run.createdAt}#${run.runId}`;
-
-export const pageRequest = (query: { limit: number; cursor?: string | undefined }): PageRequest => ({
-  limit: query.limit,
-  ...(query.cursor ? { cursor: query.cursor } : {}),
-});

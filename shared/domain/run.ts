@@ -1,5 +1,6 @@
 /** The run use cases: start, complete (final counters, watermark, alerts), read one, list Sync History. */
-import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchCounts, type BatchRecord, type BatchTally } from './batch.ts';
+import { boundedEntityCounts, emptyCounts, tallyBatches, type BatchTally } from './batch.ts';
+import type { BatchCounts, BatchRecord } from './batch-entity.ts';
 import { presentBatch } from './uploads.ts';
 import { conflict, DomainError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -7,7 +8,7 @@ import type { Principal } from './keys.ts';
 import { metadataDocument } from './metadata.ts';
 import type { Config, Deps } from './ports.ts';
 import type { FinalRunStatus } from './statuses.ts';
-import type { LastRun, Sync, Watermark } from './sync.ts';
+import type { LastRun, Sync, Watermark } from './sync-entity.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts } from './alerts.ts';
@@ -15,7 +16,8 @@ import { newEvent, publishQuietly } from './events.ts';
 import type { FieldTypes } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
 import { findSuperseded } from './in-flight.ts';
-import { destinationStatusOf, inProgressOf, isExpired, loadLiveRun, recordsOf, runOrderKey, type FinalRunFields, type Run } from './run-entity.ts';
+import { destinationStatusOf, inProgressOf, isExpired, recordsOf, runOrderKey, type FinalRunFields, type Run } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { presentRun } from './run-presenter.ts';
 import type { CompleteRunRequest, RunQuery, StartRunRequest } from './run-schemas.ts';
 

@@ -19,7 +19,8 @@ import {
 } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
 import { findSuperseded, hasInFlight, rowKey, type Supersession } from './in-flight.ts';
-import { DUPLICATE_MESSAGE, NULL_MESSAGE, type BatchRecord } from './batch.ts';
+import { DUPLICATE_MESSAGE, NULL_MESSAGE } from './batch.ts';
+import type { BatchRecord } from './batch-entity.ts';
 
 /** A Sync Logs request reads at most this many runs' files, then hands back a cursor. */
 export const MAX_RUNS_PER_LOGS_PAGE = 30;

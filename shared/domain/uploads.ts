@@ -8,16 +8,16 @@ import {
   commitBatch,
   MAX_ENTITY_TYPES_PER_BATCH,
   resultOf,
-  type BatchError,
-  type BatchRecord,
   emptyCounts,
 } from './batch.ts';
+import type { BatchError, BatchRecord } from './batch-entity.ts';
 import { DomainError, conflict } from './errors.ts';
 import { dlqItemsOf } from './dlq.ts';
 import { idSchema, isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
-import { isExpired, loadLiveRun, type Run } from './run-entity.ts';
+import { isExpired, type Run } from './run-entity.ts';
+import { loadLiveRun } from './live-run.ts';
 import { boundedFields } from './payload.ts';
 import { settleBatches } from './recovery.ts';
 import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from './deadlines.ts';

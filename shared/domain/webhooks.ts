@@ -6,53 +6,10 @@ import { conflict, invalid, notFound } from './errors.ts';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES, newEvent, type EventType, type SyncTrailEvent } from './events.ts';
 import { newId } from './ids.ts';
 import type { Principal } from './keys.ts';
-import type { Deps, PageRequest } from './ports.ts';
+import type { PageRequest } from './paging.ts';
+import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-
-export interface Webhook {
-  orgId: string;
-  webhookId: string;
-  url: string;
-  /** Event types delivered to it. */
-  events: EventType[];
-  description?: string;
-  /** Signs every delivery; shown once, at creation. */
-  secret: string;
-  createdAt: string;
-  createdBy: string;
-}
-
-export interface DeliveryAttempt {
-  at: string;
-  ms: number;
-  /** The receiver's HTTP status, or null when no answer came. */
-  status: number | null;
-  error: string | null;
-}
-
-export interface WebhookDelivery {
-  orgId: string;
-  webhookId: string;
-  deliveryId: string;
-  eventId: string;
-  eventType: EventType;
-  /** `retrying` while queued retries are still due (a test-send whose first attempt failed). */
-  state: 'delivered' | 'failed' | 'retrying';
-  attempts: DeliveryAttempt[];
-  createdAt: string;
-  /** null while retrying. */
-  finishedAt: string | null;
-  expiresAt: string;
-  /** Queued retries running: which run holds them, and until when (then another run may take them over). */
-  retryRun?: string;
-  retryRunUntil?: string;
-  /** While retrying: the event the queued retries send, so the sweep can queue them again. */
-  queuedEvent?: QueuedRetries['event'];
-  /** When the sweep last queued the retries again. */
-  requeuedAt?: string;
-  /** Why it ended as it did when its attempts do not say (retries given up on). */
-  detail?: string;
-}
+import { queuedRetriesSchema, TEST_MESSAGE, type DeliveryAttempt, type QueuedRetries, type Webhook, type WebhookDelivery } from './webhook-entity.ts';
 
 /** An org may have this many webhooks. */
 export const MAX_WEBHOOKS_PER_ORG = 20;
@@ -94,7 +51,6 @@ export const createWebhookSchema = z.strictObject({
 });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
 
-export const webhookPath = z.strictObject({ webhookId: z.string().regex(/^whk_[0-9a-z]{26}$/, 'not a webhook id') });
 export const deliveriesQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
 /** A webhook as the API shows it: never its secret. */
@@ -246,25 +202,8 @@ export async function deliverEvent(deps: Deps, event: SyncTrailEvent): Promise<W
   return Promise.all(hooks.map((hook) => deliver(deps, hook, event)));
 }
 
-/** What a test-send's event says. */
-export const TEST_MESSAGE = 'A test from SyncTrail: if you can read this, the webhook works.';
-
 /** A test-send's first attempt has this long (resolve, connect, answer): the API answers well within its own timeout. */
 export const TEST_ATTEMPT_TIMEOUT_MS = 8_000;
-
-/**
- * The rest of a delivery, queued (EventBridge in AWS, in-process locally) after its first
- * attempt failed in a way that may pass. No secret: the webhook is read again when it runs.
- */
-export const queuedRetriesSchema = z.object({
-  orgId: z.string().min(1),
-  webhookId: webhookPath.shape.webhookId,
-  deliveryId: z.string().regex(/^dlv_[0-9a-z]{26}$/),
-  // Only a test-send queues retries, so only its event is taken: nothing else put on the bus is signed.
-  event: z.object({ id: z.string().min(1), type: z.literal('webhook.test'), orgId: z.string().min(1), createdAt: z.string(), data: z.strictObject({ webhookId: webhookPath.shape.webhookId, message: z.literal(TEST_MESSAGE) }) }),
-  attempts: z.array(z.object({ at: z.string(), ms: z.number(), status: z.number().nullable(), error: z.string().nullable() })).min(1),
-});
-export type QueuedRetries = z.infer<typeof queuedRetriesSchema>;
 
 /**
  * Runs the queued retries of a delivery, waiting before each as `deliver` does and writing

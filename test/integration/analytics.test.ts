@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parser } from 'node-sql-parser';
-import { FACT_COLUMNS } from '#domain/facts.ts';
+import { FACT_COLUMNS } from '#domain/fact-tables.ts';
 import { SQL_DIR } from '../../infra/constructs/analytics.ts';
 import { openLocalSql, type LocalSql } from '../../infra/local/sql-engine.ts';
 import { apiClient, createOrgWithKeys, ROOT_KEY, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';

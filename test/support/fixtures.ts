@@ -1,5 +1,5 @@
 import type { BatchRequest } from '#domain/batch.ts';
-import type { SyncConfig } from '#domain/sync.ts';
+import type { SyncConfig } from '#domain/sync-entity.ts';
 
 export function syncConfig(overrides: Partial<SyncConfig> = {}): SyncConfig {
   return {

@@ -1,6 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditQuery } from '#domain/audit.ts';
-import type { AuditLog, Page } from '#domain/ports.ts';
+import type { AuditEntry, AuditQuery } from '#domain/audit-entity.ts';
+import type { Page } from '#domain/paging.ts';
+import type { AuditLog } from '#domain/ports.ts';
 import { decodeCursor, encodeCursor, forgedCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { auditPk } from './table.ts';

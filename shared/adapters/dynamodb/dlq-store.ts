@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DlqItem, DlqQuery, DlqState } from '#domain/dlq.ts';
-import type { DlqStore, Page } from '#domain/ports.ts';
+import type { DlqItem, DlqQuery, DlqState } from '#domain/dlq-entity.ts';
+import type { Page } from '#domain/paging.ts';
+import type { DlqStore } from '#domain/ports.ts';
 import { trackingFileKey } from '#domain/tracking-row.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';

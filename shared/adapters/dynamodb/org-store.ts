@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Org } from '#domain/org.ts';
+import type { Org } from '#domain/org-entity.ts';
 import type { KeyStore, OrgStore } from '#domain/ports.ts';
 import type { StoredKey } from '#domain/keys.ts';
 import { conditionalWrite, keyPk, orgPk, RUNS_BY_ORG_INDEX } from './table.ts';

@@ -6,8 +6,9 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { BatchError, BatchRecord } from '#domain/batch.ts';
-import type { Page, RunStore } from '#domain/ports.ts';
+import type { BatchError, BatchRecord } from '#domain/batch-entity.ts';
+import type { Page } from '#domain/paging.ts';
+import type { RunStore } from '#domain/ports.ts';
 import type { FinalRunFields, Run } from '#domain/run-entity.ts';
 import type { RunQuery } from '#domain/run-schemas.ts';
 import { fieldTypesOf, fitsOnItem, MAX_ITEM_SCHEMA_FIELDS, MAX_ITEM_SCHEMA_NAME_BYTES, newFieldTypes, type FieldTypes, type JsonType } from '#domain/payload.ts';

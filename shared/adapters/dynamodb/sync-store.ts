@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AlertBasis, Page, PageRequest, SyncStore } from '#domain/ports.ts';
+import type { Page, PageRequest } from '#domain/paging.ts';
+import type { AlertBasis, SyncStore } from '#domain/ports.ts';
 import type { DestinationStatus } from '#domain/statuses.ts';
-import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync.ts';
-import type { AlertRule, AlertState, AlertType } from '#domain/alerts.ts';
+import type { LastRun, Sync, SyncConfig, Watermark } from '#domain/sync-entity.ts';
+import type { AlertRule, AlertState, AlertType } from '#domain/alert-entity.ts';
 import { decodeCursor, encodeCursor, POSITIONS } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, orgPk } from './table.ts';

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Page, PageRequest, WebhookStore } from '#domain/ports.ts';
-import type { Webhook, WebhookDelivery } from '#domain/webhooks.ts';
+import type { Page, PageRequest } from '#domain/paging.ts';
+import type { WebhookStore } from '#domain/ports.ts';
+import type { Webhook, WebhookDelivery } from '#domain/webhook-entity.ts';
 import { listLive, queryPaged } from './paged-query.ts';
 import { conditionalWrite, deliveriesPk, epochSeconds, webhooksPk } from './table.ts';
 

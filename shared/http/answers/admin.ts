@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AUDIT_ACTION_LABELS } from '#domain/audit.ts';
+import { AUDIT_ACTION_LABELS } from '#domain/audit-entity.ts';
 import { auditAction, nullableString, page, scope, str } from './common.ts';
 
 export const createOrgAnswer = z.strictObject({ orgId: str, adminKey: str, adminKeyId: str, scopes: z.array(scope) });

@@ -4,9 +4,9 @@
  * `index.ts` maps every route to them. A test validates real answers against these.
  */
 import * as z from 'zod';
-import { alertRuleSchema } from '#domain/alerts.ts';
-import { AUDIT_ACTION_LABELS } from '#domain/audit.ts';
-import { DLQ_STATES } from '#domain/dlq.ts';
+import { alertRuleSchema } from '#domain/alert-entity.ts';
+import { AUDIT_ACTION_LABELS } from '#domain/audit-entity.ts';
+import { DLQ_STATES } from '#domain/dlq-entity.ts';
 import { EVENT_TYPES } from '#domain/events.ts';
 import { SCOPES } from '#domain/keys.ts';
 import { DESTINATION_STATUSES, RECORD_STATUSES, RUN_STATUSES, SYNC_OPERATIONS, SYNC_TYPES } from '#domain/statuses.ts';

@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DirectNotifier, EventBridgeNotifier } from '#adapters/notifier.ts';
 import type { Deps } from '#domain/ports.ts';
-import { continueDelivery, presentDelivery, queuedRetriesSchema, RETRIES_GIVE_UP_MS, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
+import { queuedRetriesSchema, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhook-entity.ts';
+import { continueDelivery, presentDelivery, RETRIES_GIVE_UP_MS } from '#domain/webhooks.ts';
 
 const client = new EventBridgeClient({ region: 'eu-west-1' });
 const eventBridge = mockClient(client);

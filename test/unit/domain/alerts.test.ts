@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRunAlerts, judgeAlertRules, MAX_JUDGE_ATTEMPTS, type AlertRule } from '#domain/alerts.ts';
+import type { AlertRule } from '#domain/alert-entity.ts';
+import { evaluateRunAlerts, judgeAlertRules, MAX_JUDGE_ATTEMPTS } from '#domain/alerts.ts';
 import type { SyncTrailEvent } from '#domain/events.ts';
 import type { AlertBasis, Deps } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';
-import type { Sync } from '#domain/sync.ts';
+import type { Sync } from '#domain/sync-entity.ts';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 

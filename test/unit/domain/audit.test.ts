@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ACTION_LABELS } from '#domain/audit.ts';
+import { AUDIT_ACTION_LABELS } from '#domain/audit-entity.ts';
 
 /** Every `.ts` file of the server code: where audit entries are written. */
 function sources(dir: string): string[] {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { dlqItemsOf, listReplays, PAYLOAD_PREVIEW_BYTES, REPLAYS_PAGE_PAYLOAD_BYTES, utf8Prefix, type ReplayEvent } from '#domain/dlq.ts';
+import type { ReplayEvent } from '#domain/dlq-entity.ts';
+import { dlqItemsOf, listReplays, PAYLOAD_PREVIEW_BYTES, REPLAYS_PAGE_PAYLOAD_BYTES, utf8Prefix } from '#domain/dlq.ts';
 import type { Principal } from '#domain/keys.ts';
-import type { Deps, PageRequest } from '#domain/ports.ts';
+import type { PageRequest } from '#domain/paging.ts';
+import type { Deps } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';
 import { trackingFileKey, type TrackingRow } from '#domain/tracking-row.ts';
 

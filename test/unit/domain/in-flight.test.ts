@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts, type BatchRecord } from '#domain/batch.ts';
+import { emptyCounts } from '#domain/batch.ts';
+import type { BatchRecord } from '#domain/batch-entity.ts';
 import { batchOrderKey, findSuperseded, rowKey } from '#domain/in-flight.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundedEntityCounts, MAX_ENTITY_TYPES_PER_RUN, OTHER_ENTITY_TYPES, tallyBatches, type BatchRecord } from '#domain/batch.ts';
+import { boundedEntityCounts, MAX_ENTITY_TYPES_PER_RUN, OTHER_ENTITY_TYPES, tallyBatches } from '#domain/batch.ts';
+import type { BatchRecord } from '#domain/batch-entity.ts';
 import { writerIsDead } from '#domain/deadlines.ts';
 
 const counts = (received: number, failed = 0) => ({ received, succeeded: received - failed, partial: 0, failed, null: 0, duplicate: 0 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts, type BatchRecord } from '#domain/batch.ts';
+import { emptyCounts } from '#domain/batch.ts';
+import type { BatchRecord } from '#domain/batch-entity.ts';
 import type { Principal } from '#domain/keys.ts';
 import type { Deps } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { finalOutcome, nextWatermark, summarizeFailures } from '#domain/run.ts';
-import type { BatchCounts } from '#domain/batch.ts';
+import type { BatchCounts } from '#domain/batch-entity.ts';
 
 const counts = (c: Partial<BatchCounts>): BatchCounts => ({ received: 0, succeeded: 0, partial: 0, failed: 0, null: 0, duplicate: 0, ...c });
 

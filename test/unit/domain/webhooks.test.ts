@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '#domain/keys.ts';
 import type { Deps } from '#domain/ports.ts';
-import { TEST_ATTEMPT_TIMEOUT_MS, testWebhook, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhooks.ts';
+import type { QueuedRetries, Webhook, WebhookDelivery } from '#domain/webhook-entity.ts';
+import { TEST_ATTEMPT_TIMEOUT_MS, testWebhook } from '#domain/webhooks.ts';
 
 const ADMIN: Principal = { kind: 'key', orgId: 'acme', keyId: 'key_admin', scopes: ['admin'] };
 const HOOK: Webhook = { orgId: 'acme', webhookId: 'whk_0000000000000000000000000a', url: 'https://hooks.example.com/x', events: [], secret: 'whsec_x', createdAt: '2026-11-23T06:00:00.000Z', createdBy: 'root' };

@@ -1,0 +1,33 @@
+/**
+ * The alert entity: a sync's alert rules and each rule's state, as stored on the sync. A leaf
+ * (no use case, no port), so `ports.ts` and the sync entity can name it; judging the rules is `alerts.ts`.
+ */
+import * as z from 'zod';
+
+/**
+ * Alert rules per sync. Each is a state, not a stream of complaints: it fires once when the
+ * sync enters the bad state and once (`alert.resolved`) when it leaves it. A rule is judged
+ * when it is set (on what the sync already has), after every completion and, for freshness, on
+ * a schedule; until there is something to judge it is `pending`.
+ */
+export const alertRuleSchema = z.discriminatedUnion('type', [
+  /** The latest run ended in error. */
+  z.strictObject({ type: z.literal('run_error') }),
+  /** The latest run failed more than `above` percent of its records. */
+  z.strictObject({ type: z.literal('failed_percent'), above: z.number().min(0).max(100) }),
+  /** Each of the last `runs` finished runs had a coverage rate below `below` (a "consistently low ratio"). */
+  z.strictObject({ type: z.literal('low_coverage'), below: z.number().min(0).max(1), runs: z.number().int().min(1).max(50) }),
+  /** A signal sync's max event date (its watermark) is older than `maxAgeHours`. */
+  z.strictObject({ type: z.literal('freshness'), maxAgeHours: z.number().positive().max(24 * 366) }),
+]);
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+export type AlertType = AlertRule['type'];
+
+export interface AlertState {
+  firing: boolean;
+  /** When it entered its current state. */
+  since: string;
+  /** What the last evaluation saw, in words. */
+  detail: string;
+  runId?: string;
+}
