@@ -1,5 +1,5 @@
 /** How numbers, dates and statuses read in the console. */
-import type { AlertRuleState } from '../../shared/domain/alerts.ts';
+import type { AlertRuleState } from '../../shared/domain/alert-entity.ts';
 import { LOG_STATUS_LABELS } from '../../shared/domain/statuses.ts';
 
 const numberFormat = new Intl.NumberFormat('en-US');

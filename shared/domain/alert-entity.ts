@@ -31,3 +31,6 @@ export interface AlertState {
   detail: string;
   runId?: string;
 }
+
+/** `pending`: nothing to judge yet (no finished run in Sync History: no run, or only runs of no records for `failed_percent`). */
+export type AlertRuleState = 'firing' | 'ok' | 'pending';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { alertRuleSchema, type AlertRule, type AlertState, type AlertType } from './alert-entity.ts';
+import { alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState, type AlertType } from './alert-entity.ts';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
@@ -187,8 +187,6 @@ export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Prom
   return { syncs, firing };
 }
 
-/** `pending`: nothing to judge yet (no finished run in Sync History: no run, or only runs of no records for `failed_percent`). */
-export type AlertRuleState = 'firing' | 'ok' | 'pending';
 
 function presentAlerts(sync: Sync) {
   return {
