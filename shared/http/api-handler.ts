@@ -60,7 +60,11 @@ export const created = <T>(body: T): ApiResponse<T, 201> => ({ statusCode: 201, 
  * (`R`, from `ok`/`created`): `apiRouter` compares them with the route's answer schema at
  * compile time, so a handler cannot answer what the OpenAPI document does not say.
  */
-export type RouteHandler<R extends ApiResponse = ApiResponse> = ((event: Event, context: Context) => Promise<Result>) & { readonly answers?: R };
+export type RouteHandler<R extends ApiResponse = ApiResponse> = ((event: Event, context: Context) => Promise<Result>) & {
+  readonly answers?: R;
+  /** The spec an `apiHandler` validates with (a test holds each handler to its own route's). */
+  readonly spec?: AnyRouteSpec;
+};
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -174,7 +178,7 @@ export function apiHandler<B extends z.ZodType | undefined = undefined, Q extend
     },
   };
 
-  return middy<Event, Result, Error, Context>()
+  const handler = middy<Event, Result, Error, Context>()
     .use(errors)
     .use(validate)
     .handler(async (event) => {
@@ -193,4 +197,5 @@ export function apiHandler<B extends z.ZodType | undefined = undefined, Q extend
         body: JSON.stringify(response.body),
       };
     });
+  return Object.assign(handler, { spec: spec as AnyRouteSpec });
 }
