@@ -1,10 +1,8 @@
 import { createKey } from '#domain/api-keys.ts';
-import { createKeyRequestSchema } from '#domain/keys.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, routeSpec, created } from '#http/api-handler.ts';
-
-export const spec = routeSpec({ auth: 'admin', body: createKeyRequestSchema });
+import { apiHandler, created } from '#http/api-handler.ts';
+import { specOf } from '../routes.ts';
 
 /** POST /v1/keys */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, spec, async ({ principal, body }) => created(await createKey(deps, principal, body)));
+  apiHandler(deps, specOf('admin/create-key'), async ({ principal, body }) => created(await createKey(deps, principal, body)));

@@ -1,9 +1,7 @@
 import { getDlqItem } from '#domain/dlq.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-import { dlqItemPath } from '#http/schemas.ts';
-
-export const spec = routeSpec({ auth: 'read', params: dlqItemPath });
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { specOf } from '../routes.ts';
 
 /**
  * GET /v1/dlq/{itemId} — one dead-lettered record with its whole payload, read from its
@@ -11,4 +9,4 @@ export const spec = routeSpec({ auth: 'read', params: dlqItemPath });
  * is past the records' retention).
  */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, spec, async ({ principal, params }) => ok(await getDlqItem(deps, principal, params.itemId)));
+  apiHandler(deps, specOf('dlq/get-dlq-item'), async ({ principal, params }) => ok(await getDlqItem(deps, principal, params.itemId)));

@@ -1,10 +1,8 @@
-import { dlqQuerySchema } from '#domain/dlq-entity.ts';
 import { listDlq } from '#domain/dlq.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, routeSpec, ok } from '#http/api-handler.ts';
-
-export const spec = routeSpec({ auth: 'read', query: dlqQuerySchema });
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { specOf } from '../routes.ts';
 
 /** GET /v1/dlq?syncId=&state= — dead-lettered records, newest first. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, spec, async ({ principal, query }) => ok(await listDlq(deps, principal, query)));
+  apiHandler(deps, specOf('dlq/list-dlq'), async ({ principal, query }) => ok(await listDlq(deps, principal, query)));

@@ -2,7 +2,6 @@ import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { ApiResponse, Event, Result, RouteHandler } from '#http/api-handler.ts';
 import { openApiDocument, type DocumentedRoute } from '#http/openapi.ts';
-import { ROUTE_SPECS } from '../route-specs.ts';
 import { ROUTES } from '../routes.ts';
 import { ROUTE_ANSWERS, type openApiAnswer } from '#http/answers/index.ts';
 
@@ -11,7 +10,7 @@ export const API_VERSION = '1.0.0';
 /** The document for these routes; the same for every request, so built once. */
 export function apiDocument() {
   return openApiDocument(
-    ROUTES.map((route) => ({ ...route, answers: (ROUTE_ANSWERS as Record<string, DocumentedRoute['answers']>)[route.fn], ...(ROUTE_SPECS[route.fn] ? { spec: ROUTE_SPECS[route.fn]! } : {}) })),
+    ROUTES.map((route) => ({ ...route, answers: (ROUTE_ANSWERS as Record<string, DocumentedRoute['answers']>)[route.fn] })),
     { version: API_VERSION },
   );
 }

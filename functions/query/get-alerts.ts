@@ -1,9 +1,7 @@
 import { getAlerts } from '#domain/alerts.ts';
 import type { Deps } from '#domain/ports.ts';
-import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
-import { syncPath } from '#http/schemas.ts';
-
-export const spec = routeSpec({ auth: 'read', params: syncPath });
+import { apiHandler, ok } from '#http/api-handler.ts';
+import { specOf } from '../routes.ts';
 
 /** GET /v1/syncs/{syncId}/alerts — the rules and whether each is firing. */
-export const makeHandler = (deps: Deps) => apiHandler(deps, spec, async ({ principal, params }) => ok(await getAlerts(deps, principal, params.syncId)));
+export const makeHandler = (deps: Deps) => apiHandler(deps, specOf('query/get-alerts'), async ({ principal, params }) => ok(await getAlerts(deps, principal, params.syncId)));

@@ -1,8 +1,7 @@
 import type { Deps } from '#domain/ports.ts';
-import { createWebhook, createWebhookSchema } from '#domain/webhooks.ts';
-import { apiHandler, created, routeSpec } from '#http/api-handler.ts';
-
-export const spec = routeSpec({ auth: 'admin', body: createWebhookSchema });
+import { createWebhook } from '#domain/webhooks.ts';
+import { apiHandler, created } from '#http/api-handler.ts';
+import { specOf } from '../routes.ts';
 
 /** POST /v1/webhooks — the answer carries the signing secret, this once. */
-export const makeHandler = (deps: Deps) => apiHandler(deps, spec, async ({ principal, body }) => created(await createWebhook(deps, principal, body)));
+export const makeHandler = (deps: Deps) => apiHandler(deps, specOf('webhooks/create-webhook'), async ({ principal, body }) => created(await createWebhook(deps, principal, body)));

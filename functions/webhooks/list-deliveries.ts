@@ -1,11 +1,9 @@
 import type { Deps } from '#domain/ports.ts';
-import { webhookPath } from '#domain/webhook-entity.ts';
-import { deliveriesQuerySchema, listDeliveries } from '#domain/webhooks.ts';
-import { apiHandler, ok, routeSpec } from '#http/api-handler.ts';
+import { listDeliveries } from '#domain/webhooks.ts';
+import { apiHandler, ok } from '#http/api-handler.ts';
 import { pageRequest } from '#domain/paging.ts';
-
-export const spec = routeSpec({ auth: 'admin', params: webhookPath, query: deliveriesQuerySchema });
+import { specOf } from '../routes.ts';
 
 /** GET /v1/webhooks/{webhookId}/deliveries — the delivery log, newest first. */
 export const makeHandler = (deps: Deps) =>
-  apiHandler(deps, spec, async ({ principal, params, query }) => ok(await listDeliveries(deps, principal, params.webhookId, pageRequest(query))));
+  apiHandler(deps, specOf('webhooks/list-deliveries'), async ({ principal, params, query }) => ok(await listDeliveries(deps, principal, params.webhookId, pageRequest(query))));

@@ -1,24 +1,23 @@
 /**
- * The route table of docs/api.md, generated from functions/routes.ts and the handlers' specs:
+ * The route table of docs/api.md, generated from functions/routes.ts (each route's scope from its spec):
  * `npm run docs:routes` rewrites what sits between the markers; a test fails when it differs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ROUTE_SPECS } from '../../functions/route-specs.ts';
-import { ROUTES } from '../../functions/routes.ts';
+import { ROUTES, type Route } from '../../functions/routes.ts';
 
 export const START = '<!-- routes:start -->';
 export const END = '<!-- routes:end -->';
 export const API_DOC = fileURLToPath(new URL('../../docs/api.md', import.meta.url));
 
-const scopeOf = (fn: string) => {
-  const auth = ROUTE_SPECS[fn]?.auth;
+const scopeOf = (route: Route) => {
+  const auth = route.spec?.auth;
   return auth === undefined ? 'none' : auth === 'root' ? 'root key' : auth;
 };
 
 /** The markdown table, one row per route, in the table's order. */
 export function routesTable(): string {
-  const rows = ROUTES.map((route) => `| \`${route.method} ${route.path}\` | ${scopeOf(route.fn)} | ${(route.success ?? [200]).join(', ')} | ${route.summary.replace(/\|/g, '\\|')} |`);
+  const rows = ROUTES.map((route) => `| \`${route.method} ${route.path}\` | ${scopeOf(route)} | ${(route.success ?? [200]).join(', ')} | ${route.summary.replace(/\|/g, '\\|')} |`);
   return ['| endpoint | scope | success | what it does |', '|---|---|---|---|', ...rows].join('\n');
 }
 

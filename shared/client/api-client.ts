@@ -2,28 +2,28 @@
  * A typed client for the whole API, derived from the same zod schemas the handlers validate
  * with (inputs) and the domain's presenters (answers): `client.call('query/list-runs', {
  * query: { status: 'error' } })` is checked against the route's schema at compile time.
- * Types only come from the server code; at run time this module needs just the route table.
+ * Types only come from the server code; at run time this module needs just the route table
+ * (`functions/routes.ts`, which holds the request schemas: loading the client loads zod).
  */
 import type * as z from 'zod';
 import type { RouteSpec } from '#http/api-handler.ts';
-import type { ROUTE_SPEC_MAP } from '../../functions/route-specs.ts';
-import { ROUTES } from '../../functions/routes.ts';
+import { ROUTES, type RouteFn, type SpecFn, type SpecOf as RouteSpecOf } from '../../functions/routes.ts';
 import { ApiError } from './api-error.ts';
 import type { AnswerMap, AnswerOf } from '#http/answers/index.ts';
 
 /** What each route answers, by handler module: inferred from its answer schema. */
 export type ApiAnswers = { [F in keyof AnswerMap]: AnswerOf<F> };
 // Keeps the answer map and the routes in step: a route without an answer type fails to compile.
-type _EveryRouteAnswered = Exclude<keyof typeof ROUTE_SPEC_MAP | 'meta/get-openapi', keyof ApiAnswers> extends never ? true : never;
+type _EveryRouteAnswered = Exclude<RouteFn, keyof ApiAnswers> extends never ? true : never;
 const _everyRouteAnswered: _EveryRouteAnswered = true;
 void _everyRouteAnswered;
 
 export type RouteName = keyof ApiAnswers;
 
 type Part<S> = S extends z.ZodType ? z.input<S> : never;
-type SpecOf<R extends RouteName> = R extends keyof typeof ROUTE_SPEC_MAP ? (typeof ROUTE_SPEC_MAP)[R] : RouteSpec<undefined, undefined, undefined>;
-type Parts<S> = S extends RouteSpec<infer B, infer Q, infer P> ? { body: Part<B>; query: Part<Q>; params: Part<P> } : never;
-type Field<S, K extends 'body' | 'query' | 'params'> = Parts<S>[K];
+type SpecOf<R extends RouteName> = R extends SpecFn ? RouteSpecOf<R> : RouteSpec<undefined, undefined, undefined>;
+/** A schema the spec declares (an absent one is `never`: the call takes none). */
+type Field<S, K extends 'body' | 'query' | 'params'> = S extends { readonly [P in K]: infer T } ? Part<T> : never;
 
 /** What a call takes: the path parameters, query and body the route's schemas accept. */
 export type CallInput<R extends RouteName> = ([Field<SpecOf<R>, 'params'>] extends [never] ? { params?: never } : { params: Field<SpecOf<R>, 'params'> }) &

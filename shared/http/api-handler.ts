@@ -13,6 +13,11 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export type Event = APIGatewayProxyEventV2;
 export type Result = APIGatewayProxyStructuredResultV2;
 
+/**
+ * A route's request contract, declared once in its entry of the route table
+ * (`functions/routes.ts`): its handler validates with it, and the OpenAPI document
+ * (`GET /v1/openapi.json`), the typed client and docs/api.md are generated from it.
+ */
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
   /** `root` for the deployment's root key only; otherwise the scope an org key needs. */
   auth: 'root' | Scope;
@@ -27,14 +32,6 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
-
-/**
- * A route's contract, declared once beside its handler: the handler validates with it, and
- * the OpenAPI document (`GET /v1/openapi.json`) is generated from it.
- */
-export const routeSpec = <B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<B, Q, P>,
-) => spec;
 
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 
@@ -63,7 +60,11 @@ export const created = <T>(body: T): ApiResponse<T, 201> => ({ statusCode: 201, 
  * (`R`, from `ok`/`created`): `apiRouter` compares them with the route's answer schema at
  * compile time, so a handler cannot answer what the OpenAPI document does not say.
  */
-export type RouteHandler<R extends ApiResponse = ApiResponse> = ((event: Event, context: Context) => Promise<Result>) & { readonly answers?: R };
+export type RouteHandler<R extends ApiResponse = ApiResponse> = ((event: Event, context: Context) => Promise<Result>) & {
+  readonly answers?: R;
+  /** The spec an `apiHandler` validates with (a test holds each handler to its own route's). */
+  readonly spec?: AnyRouteSpec;
+};
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -177,7 +178,7 @@ export function apiHandler<B extends z.ZodType | undefined = undefined, Q extend
     },
   };
 
-  return middy<Event, Result, Error, Context>()
+  const handler = middy<Event, Result, Error, Context>()
     .use(errors)
     .use(validate)
     .handler(async (event) => {
@@ -196,4 +197,5 @@ export function apiHandler<B extends z.ZodType | undefined = undefined, Q extend
         body: JSON.stringify(response.body),
       };
     });
+  return Object.assign(handler, { spec: spec as AnyRouteSpec });
 }
