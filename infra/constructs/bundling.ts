@@ -1,9 +1,21 @@
+import { join } from 'node:path';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import { API_NAMES } from '../../functions/routes.ts';
 
 /** Node's `require` for the CommonJS dependencies bundled into an ES module. */
 const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Packages replaced by a small file of what SyncTrail's bundles use of them: semver is
+ * required only by aws-xray-sdk-core's SDK v2 patcher, for one `gte` (see the shim).
+ */
+export const BUNDLE_ALIASES = { semver: join(import.meta.dirname, 'shims', 'semver.cjs') };
+/** The same for `cdk synth`, whose esbuild runs in the project's root: relative, so no machine's path is in the bundling options. */
+const CDK_ALIASES = { semver: './infra/constructs/shims/semver.cjs' };
+
+/** Every function bundle stays under this (bytes): cold starts load the whole file. */
+export const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 /**
  * How every SyncTrail function is bundled, in one place: the stack hands this to
@@ -19,6 +31,7 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   banner: REQUIRE_BANNER,
   logLevel: LogLevel.WARNING, // esbuild's size table for each of seven bundles is noise in synth and tests
+  esbuildArgs: Object.fromEntries(Object.entries(CDK_ALIASES).map(([name, path]) => [`--alias:${name}`, path])),
 } as const satisfies BundlingOptions;
 
 export const ESBUILD_OPTIONS = {
@@ -30,6 +43,7 @@ export const ESBUILD_OPTIONS = {
   sourcemap: BUNDLING.sourceMap,
   mainFields: [...BUNDLING.mainFields],
   banner: { js: BUNDLING.banner },
+  alias: BUNDLE_ALIASES,
 } as const satisfies BuildOptions;
 
 /** Every function's entry under `functions/`: the three API functions and the four jobs. */
