@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (the semver shim bundled for aws-xray-sdk-core): its module globals.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable', module: 'writable', require: 'readonly' } },
+  },
+  {
     // Tests and the benchmark read HTTP answers and SDK inputs as untyped JSON (`body: any`) and assert on their
     // shape with vitest; typing every fixture would say nothing the assertions do not.
     files: ['test/**', 'bench/**'],
