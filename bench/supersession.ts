@@ -24,7 +24,7 @@ const NOW = new Date('2026-12-07T05:00:00.000Z');
 const READER: Principal = { kind: 'key', orgId: 'acme', keyId: 'key_r', scopes: ['read'] };
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const mb = (bytes: number) => (Math.abs(bytes) < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 type Synth = (batch: number, row: number) => { identifier: string; status: string };
 
@@ -109,7 +109,8 @@ async function heap() {
   const found = await findSuperseded(files, batches);
   gc!();
   const retained = process.memoryUsage().heapUsed - before;
-  console.log(`heap retained by findSuperseded's answer: ${found.total.toLocaleString('en-US')} superseded rows, ${mb(retained)} (${(retained / found.total).toFixed(1)} bytes per row)`);
+  const bits = (found.rows as { bytes?: number }).bytes;
+  console.log(`heap retained by findSuperseded's answer: ${found.total.toLocaleString('en-US')} superseded rows, ${mb(retained)} (${(retained / found.total).toFixed(2)} bytes per row)${bits === undefined ? '' : `; its bits: ${mb(bits)}`}`);
 }
 
 async function reads() {

@@ -18,7 +18,7 @@ import {
   type RecordStatus,
 } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
-import { findSuperseded, hasInFlight, rowKey, type Supersession } from './in-flight.ts';
+import { findSuperseded, hasInFlight, SupersededRows, type Supersession } from './in-flight.ts';
 import { DUPLICATE_MESSAGE, NULL_MESSAGE, type BatchRecord } from './batch.ts';
 
 /** A Sync Logs request reads at most this many runs' files, then hands back a cursor. */
@@ -121,7 +121,7 @@ function presentLogRow(row: TrackingRow) {
 /** A run Sync Logs lists: one that keeps row-level records, inside their retention window. */
 export const tracked = (run: Pick<Run, 'dryRun' | 'recordsExpireAt'>, now: Date) => !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime();
 
-const NOTHING_SUPERSEDED: Supersession = { rows: new Set(), total: 0, byEntityType: {} };
+const NOTHING_SUPERSEDED: Supersession = { rows: new SupersededRows(), total: 0, byEntityType: {} };
 
 /** The run's superseded in-flight rows (none to look for when it has no in-flight records). */
 export const supersessionOf = async (deps: Deps, batches: BatchRecord[]) => (hasInFlight(batches) ? findSuperseded(deps.files, batches) : NOTHING_SUPERSEDED);
@@ -133,7 +133,7 @@ function rowFilter(query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>)
     (!query.entityType || row.entity_type === query.entityType) &&
     (!needle || (row.identifier !== null && row.identifier.toLowerCase().includes(needle))) &&
     (!query.status || matchesStatus(query.status, row)) &&
-    !superseded.rows.has(rowKey(place.batch, place.row));
+    !superseded.rows.has(place.batch, place.row);
 }
 
 /**
