@@ -1,6 +1,7 @@
 import { emptyCounts, type BatchRecord } from '#domain/batch.ts';
-import { findSuperseded } from '#domain/in-flight.ts';
+import { batchOrderKey, findSuperseded } from '#domain/in-flight.ts';
 import type { Principal } from '#domain/keys.ts';
+import { encodePosition } from '#domain/records.ts';
 import type { Deps } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';
 import { countLogRows, listLogs, logsQuerySchema } from '#domain/sync-logs.ts';
@@ -15,7 +16,8 @@ import type { TrackingRow } from '#domain/tracking-row.ts';
  *    the answer is held.
  * 2. Rows read: a 1,000,000-row run (100 batches of 10,000) whose first 10 batches report in
  *    progress and batches 50–59 settle half of them. Rows (and row × column cells) `readColumns` hands
- *    back for a first Sync Logs page, the page after it, and the row-counted stat cards.
+ *    back for a first Sync Logs page, the page after it, a page resuming halfway down the run,
+ *    and the row-counted stat cards.
  *
  * Counts, not timings: the figures are the same on any machine.
  */
@@ -140,6 +142,9 @@ async function reads() {
     cursor = (await listLogs(deps, READER, logsQuerySchema.parse({ limit: 50 }))).nextCursor;
   });
   await measure('Sync Logs, next page (limit 50)', () => listLogs(deps, READER, logsQuerySchema.parse({ limit: 50, cursor })));
+  // A cursor as a page that stopped at the end of batch 50 hands back (Sync Logs' cursor shape).
+  const deep = encodePosition({ after: 'after-r', run: 'r', batch: batchOrderKey(batches[50]!), row: ROWS_PER_BATCH - 1 });
+  await measure('Sync Logs, a page resuming below batch 50 (limit 50)', () => listLogs(deps, READER, logsQuerySchema.parse({ limit: 50, cursor: deep })));
   await measure('stat cards counted from rows (status=in_progress)', async () => {
     const cards = await countLogRows(deps, 'acme', {}, { status: logsQuerySchema.parse({ status: 'in_progress' }).status });
     console.log(`  cards: ${JSON.stringify(cards)}`);

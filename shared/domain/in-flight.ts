@@ -1,6 +1,7 @@
 import { NO_ENTITY_TYPE, type BatchRecord } from './batch.ts';
 import { IdentifierSet } from './identifier-set.ts';
 import type { TrackingFiles } from './ports.ts';
+import type { TrackingRow } from './tracking-row.ts';
 import { isInFlight } from './statuses.ts';
 
 /**
@@ -34,14 +35,9 @@ export class SupersededRows {
     return bits !== undefined && hasRow(bits, row);
   }
 
-  /** Marks row `row` of a batch of `rowCount` rows superseded. */
-  add(batch: string, row: number, rowCount: number): void {
-    let bits = this.batches.get(batch);
-    if (!bits) {
-      bits = rowBits(rowCount);
-      this.batches.set(batch, bits);
-    }
-    markRow(bits, row);
+  /** Keeps a batch's superseded rows, one bit per row (from `SupersessionPass.judge`). */
+  set(batch: string, bits: Uint8Array): void {
+    this.batches.set(batch, bits);
   }
 
   /** Bytes the bits take (what the answer keeps per batch). */
@@ -80,7 +76,67 @@ export function filedBatches(batches: BatchRecord[]): Array<BatchRecord & { file
 }
 
 /** Whether the run's batches hold in-flight records at all: otherwise there is nothing to read. */
-export const hasInFlight = (batches: BatchRecord[]) => batches.some((b) => b.state === 'done' && (b.counts.inFlight ?? 0) > 0);
+export const hasInFlight = (batches: BatchRecord[]) => batches.some((b) => b.state === 'done' && inFlightIn(b));
+
+const inFlightIn = (batch: Pick<BatchRecord, 'counts'>) => (batch.counts.inFlight ?? 0) > 0;
+
+/**
+ * The one pass that finds superseded rows, fed a run's batches newest first: each batch is
+ * judged from the identifiers of the batches fed before it (the later ones) and from its own
+ * later rows. `findSuperseded` reads the files for it; Sync Logs' walks (`walkRun`, `scanRun`)
+ * read a run newest first anyway and feed it each batch as they read it, so a page or a count
+ * reads the run once.
+ *
+ * Feed it every counted batch with a file, newest first, down to `oldest`: `judge` for a batch
+ * whose rows are asked about, `remember` for one whose rows are not (a page that resumes below
+ * it). Batches older than `oldest` need not be fed: they can neither be superseded nor
+ * supersede (their rows come first).
+ */
+export class SupersessionPass {
+  /** The `batchOrderKey` of the oldest batch holding in-flight records; none: nothing to supersede. */
+  readonly oldest: string | undefined;
+  total = 0;
+  readonly byEntityType: Record<string, number> = {};
+  private later: IdentifierSet | undefined;
+
+  constructor(batches: BatchRecord[]) {
+    const oldest = filedBatches(batches).find(inFlightIn);
+    this.oldest = oldest ? batchOrderKey(oldest) : undefined;
+  }
+
+  /** Whether a row of the batch at `order` can have been superseded (it is at or after `oldest`). */
+  reaches(order: string): boolean {
+    return this.oldest !== undefined && order >= this.oldest;
+  }
+
+  /** A later batch's identifiers: they settle older in-flight records; its own rows are not judged. */
+  remember(order: string, rows: Array<Pick<TrackingRow, 'identifier'>>): void {
+    if (!this.reaches(order)) return;
+    const later = (this.later ??= new IdentifierSet());
+    for (const row of rows) if (row.identifier !== null) later.add(row.identifier);
+  }
+
+  /** The next batch down: its superseded rows, one bit per row (`hasRow`), or undefined when none. */
+  judge(order: string, rows: Array<Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>>): Uint8Array | undefined {
+    if (!this.reaches(order)) return undefined;
+    const later = (this.later ??= new IdentifierSet());
+    let bits: Uint8Array | undefined;
+    for (let i = rows.length - 1; i >= 0; i -= 1) {
+      const row = rows[i]!;
+      if (row.identifier === null) continue;
+      const first = later.add(row.identifier);
+      if (first || !isInFlight(row.status)) continue;
+      bits ??= rowBits(rows.length);
+      markRow(bits, i);
+      this.total += 1;
+      const type = row.entity_type ?? NO_ENTITY_TYPE;
+      this.byEntityType[type] = (this.byEntityType[type] ?? 0) + 1;
+    }
+    // Nothing older can be superseded: the identifiers are no longer needed.
+    if (order === this.oldest) this.later = undefined;
+    return bits;
+  }
+}
 
 /**
  * Reads only what can matter: batches older than the oldest one holding in-flight records can
@@ -89,28 +145,17 @@ export const hasInFlight = (batches: BatchRecord[]) => batches.some((b) => b.sta
  * those batches alone, however large the run.
  */
 export async function findSuperseded(files: Pick<TrackingFiles, 'readColumns'>, batches: BatchRecord[]): Promise<Supersession> {
-  const result: Supersession = { rows: new SupersededRows(), total: 0, byEntityType: {} };
-  const filed = filedBatches(batches);
-  const oldest = filed.findIndex((batch) => (batch.counts.inFlight ?? 0) > 0);
-  if (oldest < 0) return result;
-  const later = new IdentifierSet();
-  for (const batch of filed.slice(oldest).reverse()) {
-    if (!((batch.counts.inFlight ?? 0) > 0)) {
-      for (const row of await files.readColumns(batch.fileKey, ['identifier'])) if (row.identifier !== null) later.add(row.identifier);
+  const pass = new SupersessionPass(batches);
+  const rows = new SupersededRows();
+  for (const batch of filedBatches(batches).reverse()) {
+    const order = batchOrderKey(batch);
+    if (!pass.reaches(order)) break;
+    if (!inFlightIn(batch)) {
+      pass.remember(order, await files.readColumns(batch.fileKey, ['identifier']));
       continue;
     }
-    const order = batchOrderKey(batch);
-    const rows = await files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']);
-    for (let i = rows.length - 1; i >= 0; i -= 1) {
-      const row = rows[i]!;
-      if (row.identifier === null) continue;
-      const first = later.add(row.identifier);
-      if (first || !isInFlight(row.status)) continue;
-      result.rows.add(order, i, rows.length);
-      result.total += 1;
-      const type = row.entity_type ?? NO_ENTITY_TYPE;
-      result.byEntityType[type] = (result.byEntityType[type] ?? 0) + 1;
-    }
+    const bits = pass.judge(order, await files.readColumns(batch.fileKey, ['identifier', 'status', 'entity_type']));
+    if (bits) rows.set(order, bits);
   }
-  return result;
+  return { rows, total: pass.total, byEntityType: pass.byEntityType };
 }
