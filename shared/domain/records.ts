@@ -145,10 +145,14 @@ export interface RowPlace {
 
 const WALK_COLUMNS: Array<keyof WalkColumns> = ['identifier', 'status', 'entity_type', 'reported_status'];
 
+/** Sees each batch's columns as a walk reads them, before `keep` is asked about its rows (a filter that judges a row by later rows). */
+export type BatchRead = (batch: string, rows: WalkColumns[]) => void;
+
 /**
  * Walks one run's records newest batch first, in row order within a batch, reading only
  * the few columns a filter needs and whole rows only for what it returns. `next` is where
- * to go on when it stopped at `limit` with more possibly left in this run.
+ * to go on when it stopped at `limit` with more possibly left in this run. `onBatch` (not
+ * with `exactIdentifier`) sees every batch it reads, whole, before its rows are kept or not.
  */
 export async function walkRun(
   deps: Deps,
@@ -158,15 +162,20 @@ export async function walkRun(
   from?: Position,
   exactIdentifier?: string,
   listed?: BatchRecord[],
+  onBatch?: BatchRead,
 ) {
   const batches = await readableBatches(deps, run, listed);
-  if (exactIdentifier !== undefined) return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from);
+  if (exactIdentifier !== undefined) {
+    if (onBatch) throw new Error('walkRun: onBatch needs the batch-by-batch walk, not an identifier lookup');
+    return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from);
+  }
   const rows: TrackingRow[] = [];
   for (const [index, batch] of batches.entries()) {
     const order = batchOrderKey(batch);
     if (from && order > from.batch) continue;
     const afterRow = from && order === from.batch ? from.row : -1;
     const keys = await deps.files.readColumns(batch.fileKey, WALK_COLUMNS);
+    onBatch?.(order, keys);
     const matches: number[] = [];
     keys.forEach((row, i) => {
       if (i > afterRow && keep(row, { batch: order, row: i })) matches.push(i);
@@ -184,11 +193,15 @@ export async function walkRun(
   return { rows };
 }
 
-/** Visits every row of a run (the few columns filters read), batch by batch: for counting, never returning rows. */
-export async function scanRun(deps: Deps, run: Run, visit: (row: WalkColumns, place: RowPlace) => void, listed?: BatchRecord[]): Promise<void> {
+/**
+ * Visits every row of a run (the few columns filters read), batch by batch, newest first: for
+ * counting, never returning rows. `listed`: these batches only; `onBatch` as in `walkRun`.
+ */
+export async function scanRun(deps: Deps, run: Run, visit: (row: WalkColumns, place: RowPlace) => void, listed?: BatchRecord[], onBatch?: BatchRead): Promise<void> {
   for (const batch of await readableBatches(deps, run, listed)) {
     const order = batchOrderKey(batch);
     const rows = await deps.files.readColumns(batch.fileKey, WALK_COLUMNS);
+    onBatch?.(order, rows);
     rows.forEach((row, i) => visit(row, { batch: order, row: i }));
   }
 }

@@ -111,7 +111,8 @@ export function SyncLogs({ location }: { location: Location }) {
 function cardsNote(cards: Stats | undefined): string {
   if (!cards) return 'Counting…';
   const runs = `${count(cards.runs)} run${cards.runs === 1 ? '' : 's'}`;
-  if (cards.countedFrom === 'rows') return cards.truncated ? `Cards count every matching row of the newest ${runs} (older runs are not counted).` : `Cards count every matching row of ${runs}.`;
+  // A row count stops at a run or row limit, perhaps partway through its oldest run: it counted the newest rows.
+  if (cards.countedFrom === 'rows') return cards.truncated ? `Cards count the newest matching rows, from ${runs} (the count has a limit: older rows are not counted).` : `Cards count every matching row of ${runs}.`;
   return `Cards count every record of ${runs}${cards.truncated ? ' (only the newest runs are counted)' : ''}, superseded in-progress records left out.`;
 }
 

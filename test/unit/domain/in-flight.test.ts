@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyCounts } from '#domain/batch.ts';
 import type { BatchRecord } from '#domain/batch-entity.ts';
-import { batchOrderKey, findSuperseded, rowKey } from '#domain/in-flight.ts';
+import { batchOrderKey, findSuperseded, type Supersession } from '#domain/in-flight.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 
 type Row = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type'>;
@@ -37,6 +37,10 @@ function filesOf(batches: Array<BatchRecord & { rows: Row[] }>) {
   };
 }
 
+/** The superseded rows of these batches, as `name#row`, asked of the answer row by row. */
+const supersededIn = (found: Supersession, batches: Array<BatchRecord & { rows: Row[] }>) =>
+  batches.flatMap((b) => b.rows.flatMap((_, i) => (found.rows.has(batchOrderKey(b), i) ? [`${b.batchKey.split('#')[1]}#${i}`] : [])));
+
 describe('findSuperseded', () => {
   it('settles in-flight records a later record of the same identifier reported, across batches and in the run order', async () => {
     // Arrange: the producer's order is a, b, c; SyncTrail claimed them c, a, b (parallel sends)
@@ -50,7 +54,7 @@ describe('findSuperseded', () => {
 
     // Assert: y (by b) and z (by c); w has no later record; x was never in flight
     expect(found.total).toBe(2);
-    expect([...found.rows].sort()).toEqual([rowKey(batchOrderKey(a), 1), rowKey(batchOrderKey(b), 1)].sort());
+    expect(supersededIn(found, [a, b, c])).toEqual(['a#1', 'b#1']);
     expect(found.byEntityType).toEqual({ item: 1, bp: 1 });
   });
 
@@ -68,7 +72,7 @@ describe('findSuperseded', () => {
     const five = { ...batch('five', 5, [row('A', 'in_progress')], 9), startedAt: t };
     const six = { ...batch('six', 6, [row('A', 'succeeded')], 1), startedAt: t };
     const found = await findSuperseded(filesOf([five, six]), [six, five]);
-    expect(found.rows).toEqual(new Set([rowKey(batchOrderKey(five), 0)]));
+    expect(supersededIn(found, [five, six])).toEqual(['five#0']);
   });
 
   it('reads no batch older than the oldest in-flight one, and only identifiers of batches with none in flight', async () => {
@@ -87,6 +91,23 @@ describe('findSuperseded', () => {
       { key: 'files/last.parquet', columns: ['identifier'] },
       { key: 'files/working.parquet', columns: ['identifier', 'status', 'entity_type'] },
     ]);
+  });
+
+  it('keeps one bit per row of a batch with superseded rows, none for the other batches', async () => {
+    // Arrange: 10,000 records in progress, every one settled by the next batch
+    const ids = Array.from({ length: 10_000 }, (_, i) => `id-${i}`);
+    const working = batch('working', 1, ids.map((id) => row(id, 'in_progress')));
+    const settling = batch('settling', 2, ids.map((id) => row(id, 'succeeded')));
+
+    // Act
+    const found = await findSuperseded(filesOf([working, settling]), [working, settling]);
+
+    // Assert: 1,250 bytes for 10,000 superseded rows (a Set of 'order#row' strings took ~1 MB)
+    expect(found.total).toBe(10_000);
+    expect(found.rows.bytes).toBe(1_250);
+    expect(ids.every((_, i) => found.rows.has(batchOrderKey(working), i))).toBe(true);
+    expect(found.rows.has(batchOrderKey(settling), 0)).toBe(false);
+    expect(found.rows.has(batchOrderKey(working), 10_000)).toBe(false);
   });
 
   it('reads nothing when no counted batch holds an in-flight record', async () => {
