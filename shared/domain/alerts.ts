@@ -100,8 +100,8 @@ const basisOf = (sync: Sync): AlertBasis => ({ lastRunId: sync.lastRun?.runId, m
  * whose write landed publishes the event: two evaluations at once fire once. The write holds
  * only while the sync's latest finished run and watermark are still those the verdict was
  * judged on: a completion that lands meanwhile judges its own run, and the older verdict is
- * dropped (`stale`) instead of overwriting it. `refreshDetail` (a rule just set) also rewrites
- * the words of a state that stays, keeping its `since`.
+ * dropped (`stale`) instead of overwriting it. `refreshDetail` (a rule just set, or judged on
+ * a newer run) also rewrites the words of a state that stays, keeping its `since`.
  */
 async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Verdict | undefined, run?: Run, refreshDetail = false): Promise<Settled> {
   if (!verdict) return 'kept';
@@ -132,7 +132,8 @@ export async function evaluateRunAlerts(deps: AlertDeps, run: Run): Promise<void
   // one started, nor an old run completed again. A stale write here means a newer completion
   // (or a rule set meanwhile) judged the sync after this one read it: its judgment stands.
   if (sync.lastRun?.runId !== run.runId) return;
-  for (const rule of sync.alertRules) await settle(deps, sync, rule, await ruleVerdict(deps, sync, rule, run), run);
+  // The words follow the latest run even when the state stays (same `since`, no event).
+  for (const rule of sync.alertRules) await settle(deps, sync, rule, await ruleVerdict(deps, sync, rule, run), run, true);
 }
 
 /** Rules just set are judged again from a fresh read at most this many times when a completion keeps landing meanwhile. */

@@ -165,9 +165,12 @@ describe('alert rules', () => {
     expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent']);
     expect(receiver.ofType('alert.fired').at(-1)!.json.data).toMatchObject({ alert: { syncId: 'broken', state: 'firing', rule: { type: 'failed_percent', above: 5 } }, run: { runId: latest, itemsFailed: 2 } });
 
-    // Act + Assert: the next bad completion finds it firing already: nothing repeated
-    await run('broken', 1, 2);
+    // Act + Assert: the next bad completion finds it firing already: nothing repeated, and the
+    // rule's words name that run (same since)
+    const since = (await api.get('/v1/syncs/broken/alerts', org.key)).body.rules[0].since;
+    const next = await run('broken', 1, 3);
     expect(alerts().slice(before)).toEqual(['alert.fired:failed_percent']);
+    expect((await api.get('/v1/syncs/broken/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing', since, detail: `run ${next} failed 3 of 4 records (75.0%; limit 5%)` });
 
     // Act + Assert: a threshold the run meets resolves it
     const relaxed = await api.put('/v1/syncs/broken/alerts', org.adminKey, { rules: [{ type: 'failed_percent', above: 80 }, { type: 'run_error' }] });
