@@ -109,6 +109,13 @@ describe('console in a browser', () => {
       expect(headers).toContain(field);
     }
     await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('H1');
+    // A run still open is counted "so far", never flagged low: its records in flight are not failures yet
+    const running = page.locator('#runs-table tbody tr', { has: page.locator('.badge[data-status="running"]') });
+    expect(await running.count()).toBeGreaterThan(0);
+    for (const row of await running.all()) {
+      expect(await row.locator('.coverage-flag').count()).toBe(0);
+      expect(await row.locator('.coverage-rate').textContent()).toContain('so far');
+    }
     await screenshot(page, '02-sync-history');
   });
 
@@ -321,6 +328,13 @@ describe('console in a browser', () => {
     expect(await page.locator('.status-message').textContent()).toContain('still in progress');
     await expect.poll(() => page.locator('#records-table tbody .badge[data-status="in_progress"]').count()).toBeGreaterThan(0);
     await expectBadgesAgree('in-flight run');
+
+    // Act + Assert: the Show filter lists the records still in flight, as many as the run counts
+    await page.getByLabel('Show', { exact: true }).selectOption('in_progress,extracting');
+    await expect.poll(() => page.url()).toMatch(/status=in_progress(%2C|,)extracting/);
+    await expect.poll(() => page.locator('#records-table tbody tr').count()).toBe(items.records.inProgress);
+    const shown = await page.locator('#records-table tbody .badge').evaluateAll((badges) => badges.map((b) => b.getAttribute('data-status')));
+    expect(shown.every((status) => status === 'in_progress' || status === 'extracting'), shown.join()).toBe(true);
   });
 
   it('answers an unknown address with a page of its own, and a sync page goes back where it came from', async () => {
@@ -378,6 +392,10 @@ describe('console in a browser', () => {
     expect(await page.locator('#destinations-table tbody tr').count()).toBe(destinations.body.items.length);
     const meta = page.locator('#destinations-table tbody tr', { hasText: 'Meta Ads — Main Account' });
     expect(await meta.locator('.badge').getAttribute('data-status')).toBe('running');
+    // Running now, so the message beside it is the previous run's, and says so
+    const metaApi = destinations.body.items.find((d: { destinationName: string }) => d.destinationName === 'Meta Ads — Main Account');
+    expect(await meta.locator('td').nth(4).textContent()).toBe('running now');
+    if (metaApi.lastStatusMessage) expect(await meta.locator('td.message').textContent()).toMatch(/^Previous run: /);
     await screenshot(page, '07-destinations');
 
     // Act: the sync's page, with alert rules set

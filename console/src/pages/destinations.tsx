@@ -62,6 +62,8 @@ export function Destinations() {
                     )}
                   </td>
                   <td class="message">
+                    {/* While a run is open the message is the last finished run's: say so. */}
+                    {d.status === 'running' && d.currentRunId && d.lastStatusMessage ? <span class="muted small">Previous run: </span> : null}
                     <Truncated text={d.lastStatusMessage} max={70} />
                   </td>
                 </tr>

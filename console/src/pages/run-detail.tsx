@@ -25,6 +25,7 @@ const RECORD_FILTERS = [
   ['DUPLICATE', 'Invalid: duplicate (DUPLICATE)'],
   ['partial_success,partially_failed', 'Partial'],
   ['succeeded', 'Succeeded'],
+  ['in_progress,extracting', 'In progress or extracting'],
   ['all', 'All records'],
 ] as const;
 
@@ -85,7 +86,7 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
           <div>
             <dt>Items processed</dt>
             <dd>
-              <CoverageCell processed={r.itemsProcessed} total={r.itemsTotal} rate={r.coverageRate} threshold={threshold} />
+              <CoverageCell processed={r.itemsProcessed} running={r.status === 'running'} total={r.itemsTotal} rate={r.coverageRate} threshold={threshold} />
             </dd>
           </div>
           <div>

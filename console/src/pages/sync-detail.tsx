@@ -157,7 +157,7 @@ export function SyncDetailPage({ syncId, location }: { syncId: string; location:
                       <Badge status={run.status} />
                     </td>
                     <td>
-                      <CoverageCell processed={run.itemsProcessed} total={run.itemsTotal} rate={run.coverageRate} threshold={threshold} />
+                      <CoverageCell processed={run.itemsProcessed} running={run.status === 'running'} total={run.itemsTotal} rate={run.coverageRate} threshold={threshold} />
                     </td>
                     <td class="num">{count(run.itemsFailed)}</td>
                     <td class="message">

@@ -92,7 +92,7 @@ export function SyncHistory({ location }: { location: Location }) {
                   </td>
                   <td class="num">{count(run.itemsTotal)}</td>
                   <td>
-                    <CoverageCell processed={run.itemsProcessed} total={run.itemsTotal} rate={run.coverageRate} threshold={syncs.get(run.syncId)?.coverageThreshold ?? DEFAULT_THRESHOLD} />
+                    <CoverageCell processed={run.itemsProcessed} running={run.status === 'running'} total={run.itemsTotal} rate={run.coverageRate} threshold={syncs.get(run.syncId)?.coverageThreshold ?? DEFAULT_THRESHOLD} />
                   </td>
                   <td class="num">{count(run.itemsFailed)}</td>
                   <td>{run.syncType === 'signal' ? <Stamp iso={run.maxEventDate} /> : <span class="muted">n/a</span>}</td>
