@@ -271,7 +271,8 @@ export function cardOf(badge: LogStatus): keyof Omit<LogCards, 'totalOperations'
  * once (superseded rows judged as it is read), up to MAX_RUNS_PER_ROW_COUNT runs and
  * MAX_ROWS_PER_ROW_COUNT rows. Past either it stops before the next batch and answers
  * `truncated` with what it counted: the first rows Sync Logs lists, the last run it counted
- * perhaps in part (its newest batches). `runs`: the runs it counted rows of.
+ * perhaps in part (its newest batches). `runs`: the runs it counted rows of (runs with
+ * row-level records), as the counters' `runs` are.
  */
 export async function countLogRows(deps: Deps, orgId: string, runFilter: Partial<RunQuery>, query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>) {
   const now = deps.clock.now();
@@ -288,9 +289,11 @@ export async function countLogRows(deps: Deps, orgId: string, runFilter: Partial
       const batches = await deps.runs.listBatches(run.orgId, run.runId);
       // The run's newest batches that fit in the rows left (a batch's file holds its received records).
       const newestFirst = filedBatches(batches).reverse();
+      // No row-level records (no batch yet, or counts only): Sync Logs lists nothing of it, and the counters' `runs` leaves it out too.
+      if (!newestFirst.length) continue;
       let fit = 0;
       while (fit < newestFirst.length && newestFirst[fit]!.counts.received <= rowsLeft) rowsLeft -= newestFirst[fit++]!.counts.received;
-      if (fit === 0 && newestFirst.length > 0) return { ...cards, runs, truncated: true };
+      if (fit === 0) return { ...cards, runs, truncated: true };
       runs += 1;
       const along = await supersessionAlong(deps, batches);
       const keep = keepIn(along.superseded);

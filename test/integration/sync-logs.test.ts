@@ -191,3 +191,24 @@ describe("another org's key", () => {
     expect((await api.get('/v1/syncs/erp/coverage', other.key)).status).toBe(404);
   });
 });
+
+// Last: its runs would change which instance is newest for the tests above.
+describe('stats runs', () => {
+  it('counts the same runs with a status or Source ID filter as without: only runs with row-level records', async () => {
+    // Arrange: a run with no batch yet, and one completed with counts only
+    const before = (await api.get('/v1/stats', org.key)).body.runs;
+    await api.post('/v1/syncs/shop/runs', org.key, { runId: 'shop-empty' });
+    await api.post('/v1/syncs/shop/runs', org.key, { runId: 'shop-counts' });
+    await api.post('/v1/runs/shop-counts/complete', org.key, { itemsTotal: 12 });
+
+    // Act
+    const plain = (await api.get('/v1/stats', org.key)).body;
+    const byStatus = (await api.get('/v1/stats?status=success', org.key)).body;
+    const bySource = (await api.get('/v1/stats?sourceId=ITEM', org.key)).body;
+
+    // Assert: neither run counts, with or without a filter
+    expect(plain).toMatchObject({ runs: before, countedFrom: 'counters' });
+    expect(byStatus).toMatchObject({ runs: before, countedFrom: 'rows' });
+    expect(bySource).toMatchObject({ runs: before, countedFrom: 'rows' });
+  });
+});
