@@ -221,7 +221,8 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
   if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) throw notSignal(sync.syncType);
   const kept = new Set(request.rules.map((r) => r.type));
   const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
-  if (!(await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped))) {
+  const written = await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped);
+  if (!written) {
     // The sync was deleted, or changed type, since it was read: say which, nothing written.
     const now = await deps.syncs.get(orgId, syncId);
     if (!now) throw notFound(`sync ${syncId}`);
@@ -229,6 +230,20 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
   }
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
   await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
+  // A firing rule removed: whoever paged on alert.fired hears it is over. Told by the write that
+  // removed it (its state was still there just before), so two removals at once tell once.
+  const at = deps.clock.now();
+  for (const type of dropped) {
+    const state = written.previousStates[type];
+    const rule = sync.alertRules?.find((r) => r.type === type);
+    if (!state?.firing || !rule || kept.has(type)) continue;
+    await publishQuietly(
+      deps.notifier,
+      newEvent('alert.resolved', orgId, at, {
+        alert: { syncId, syncName: sync.name, destinationName: sync.destination.name, connectionType: sync.destination.connectionType, rule, state: 'resolved', detail: 'rule removed', since: at.toISOString() },
+      }),
+    );
+  }
   await judgeAlertRules(deps, (await deps.syncs.get(orgId, syncId))!);
   return presentAlerts((await deps.syncs.get(orgId, syncId))!);
 }

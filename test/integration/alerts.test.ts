@@ -132,7 +132,12 @@ describe('alert rules', () => {
   it('removing a rule forgets its state; setting it again judges it anew', async () => {
     // Arrange: the freshness rule is firing (its newest event is two days old)
     expect((await api.get('/v1/syncs/sig/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing' });
-    await api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [] });
+    const beforeRemoval = alerts().length;
+    // Removed twice at once: whoever paged on alert.fired hears once that it is over
+    await Promise.all([api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [] }), api.put('/v1/syncs/sig/alerts', org.adminKey, { rules: [] })]);
+    await stack.idle();
+    expect(alerts().slice(beforeRemoval)).toEqual(['alert.resolved:freshness']);
+    expect(receiver.ofType('alert.resolved').at(-1)!.json.data.alert).toMatchObject({ syncId: 'sig', rule: { type: 'freshness' }, state: 'resolved', detail: 'rule removed' });
     const before = alerts().length;
     const setAt = stack.clock.now().getTime();
 

@@ -41,7 +41,7 @@ export function SyncHistory({ location }: { location: Location }) {
 
   return (
     <>
-      <PageHeader title="Sync History" subtitle={<>Every completed or failed sync run, newest first. <CountingLink /></>} />
+      <PageHeader title="Sync History" subtitle={<>Every sync run, newest first: running, completed or failed. <CountingLink /></>} />
       <form class="filters" aria-label="Filter Sync History" onSubmit={(e) => e.preventDefault()}>
         <Field id="f-sync-type" label="Sync type">
           <Select id="f-sync-type" value={filters.syncType} options={[['audience', 'Audience'], ['signal', 'Signal'], ['entity', 'Entity']]} onChange={set('syncType')} />
@@ -71,7 +71,7 @@ export function SyncHistory({ location }: { location: Location }) {
       {runs.loading && !runs.items.length ? <Loading label="Loading runs" /> : null}
       {!runs.loading && !runs.error && !runs.items.length ? (
         <Empty title={filtered ? 'No runs match these filters' : 'No runs yet'}>
-          {filtered ? 'Clear a filter or widen the date range.' : 'Producers post runs to POST /v1/syncs/{syncId}/runs; they appear here as they complete. Try npm run demo for sample data.'}
+          {filtered ? 'Clear a filter or widen the date range.' : 'Producers post runs to POST /v1/syncs/{syncId}/runs; they appear here when they start, and show their outcome when they complete. Try npm run demo for sample data.'}
         </Empty>
       ) : null}
       {runs.items.length ? (

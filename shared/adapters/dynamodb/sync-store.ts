@@ -125,7 +125,7 @@ export class DynamoSyncStore implements SyncStore {
     );
   }
 
-  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<boolean> {
+  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<false | { previousStates: NonNullable<Sync['alertStates']> }> {
     const names: Record<string, string> = {};
     droppedStates.forEach((type, i) => (names[`#d${i}`] = type));
     // `hasFreshnessRule` lets a change of sync type refuse itself while a freshness rule is set
@@ -133,11 +133,14 @@ export class DynamoSyncStore implements SyncStore {
     const freshness = rules.some((rule) => rule.type === 'freshness');
     const flag = freshness ? ', hasFreshnessRule = :true' : '';
     const values: Record<string, unknown> = { ':rules': rules, ...(freshness ? { ':true': true, ':signal': 'signal' } : {}) };
-    return conditionalWrite(
+    let previousStates: NonNullable<Sync['alertStates']> = {};
+    const written = await conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
+          // The states before: whoever removed a firing state is the one who says it resolved.
+          ReturnValues: 'ALL_OLD',
           // The states map exists from here on, so a rule's state can be set by path. (A state
           // to drop means the map exists; one expression may not both create and trim it.)
           UpdateExpression: droppedStates.length
@@ -147,8 +150,12 @@ export class DynamoSyncStore implements SyncStore {
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: droppedStates.length ? values : { ...values, ':empty': {} },
         }),
-      ),
+      ).then((answer) => {
+        previousStates = (answer.Attributes?.alertStates as NonNullable<Sync['alertStates']> | undefined) ?? {};
+        return answer;
+      }),
     );
+    return written ? { previousStates } : false;
   }
 
   async transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState, basis: AlertBasis): Promise<boolean> {
