@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Parser } from 'node-sql-parser';
+import { openLocalSql } from '../../infra/local/sql-engine.ts';
 import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { batch, syncConfig } from '../support/fixtures.ts';
 
@@ -228,5 +231,21 @@ describe("a run's records leave superseded in-flight reports out, as Sync Logs d
     expect(ndjson).toEqual(['rec-e', 'rec-f']);
     const exact = (await get('format=ndjson&identifier=rec-a')).trim().split('\n').map((line) => JSON.parse(line).status);
     expect(exact).toEqual(['succeeded']);
+  });
+
+  it("the analysts' query (docs/analysts.md) gives the run's rows as SyncTrail lists them, with DuckDB over the local files", async () => {
+    const doc = readFileSync(new URL('../../docs/analysts.md', import.meta.url), 'utf8');
+    const query = /<!-- tested: test\/integration\/in-flight\.test\.ts[^>]*-->\n```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+    const ast = new Parser().astify(query, { database: 'trino' });
+    expect(Array.isArray(ast) ? ast[0]!.type : ast.type).toBe('select');
+    const sql = await openLocalSql(stack.dataDir);
+    try {
+      const { rows } = await sql.run(query, [org.orgId, 'recs', 'rec-1']);
+      expect(rows.map((r) => [r.identifier, r.status, r.batch_number])).toEqual(newestFirst);
+      const all = await sql.run("SELECT count(*) AS n FROM sync_log WHERE run_id = 'rec-1'");
+      expect(all.rows).toEqual([{ n: 11n }]);
+    } finally {
+      sql.close();
+    }
   });
 });
