@@ -5,7 +5,7 @@ import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
-import { decodePosition, encodePosition, presentRecord, walkRun } from './records.ts';
+import { decodePosition, encodePosition, presentRecord, supersessionAlong, walkRun } from './records.ts';
 import { runContext } from './run-presenter.ts';
 import { runQuerySchema } from './run-schemas.ts';
 import { type Run } from './run-entity.ts';
@@ -106,8 +106,17 @@ export async function identifierTimeline(deps: Deps, principal: Principal, ident
       after = deps.runs.cursorAfter(run);
       if (!tracked(run, now)) continue;
       scanned += 1;
-      // Every row of the identifier in this run (usually one): a run is never split across pages.
-      const { rows } = await walkRun(deps, run, () => true, Number.MAX_SAFE_INTEGER, undefined, identifier);
+      // Every row of the identifier in this run (usually one), but those a later record of it in
+      // the run superseded: a run is never split across pages. The timeline lists outcomes, and
+      // an in-progress report the pipeline later settled is not one: Sync Logs, a run's records
+      // and every count leave it out (docs/counting.md), and so does the timeline, items and
+      // counts alike, so its in-flight count is what the run counts and its latest outcome is
+      // never a report already settled. (Marking them `superseded` instead would put a row in
+      // the timeline that no other view shows.) The run's batches tell whether any row is in
+      // flight; when none is, nothing more is read.
+      const batches = await deps.runs.listBatches(run.orgId, run.runId);
+      const along = await supersessionAlong(deps, batches, undefined, identifier);
+      const { rows } = await walkRun(deps, run, (_row, place) => !along.superseded(place), Number.MAX_SAFE_INTEGER, undefined, identifier, batches, along.onBatch);
       outcomes.push(...rows.map((row) => presentOutcome(run, row)));
       if (outcomes.length >= query.limit || scanned >= MAX_RUNS_PER_TIMELINE_PAGE) return answer(encodePosition({ after }));
     }

@@ -10,7 +10,7 @@ import type { Run } from './run-entity.ts';
 import { loadLiveRun } from './live-run.ts';
 import { normalizeStatusFilter, outcomeOf, type RecordStatus } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
-import { batchOrderKey, filedBatches } from './in-flight.ts';
+import { batchOrderKey, filedBatches, hasInFlight, hasRow, SupersessionPass } from './in-flight.ts';
 
 /** `status=rejected,NULL` (any stored status or producer word) or `status=invalid` (NULL and DUPLICATE). */
 export const statusFilter = z
@@ -137,7 +137,12 @@ export const positionSchema = z.strictObject({ batch: z.string().min(1).max(512)
 
 export type WalkColumns = Pick<TrackingRow, 'identifier' | 'status' | 'entity_type' | 'reported_status'>;
 
-/** A row's place in its run, for filters that judge a row by where it is (superseded rows). */
+/**
+ * A row's place in its run, for filters that judge a row by where it is (superseded rows): its
+ * batch's order key, and its position in the rows the walk read of that batch (what `onBatch`
+ * saw): its row number on a batch-by-batch walk, its position among the identifier's rows of
+ * the batch on an identifier lookup.
+ */
 export interface RowPlace {
   batch: string;
   row: number;
@@ -148,11 +153,65 @@ const WALK_COLUMNS: Array<keyof WalkColumns> = ['identifier', 'status', 'entity_
 /** Sees each batch's columns as a walk reads them, before `keep` is asked about its rows (a filter that judges a row by later rows). */
 export type BatchRead = (batch: string, rows: WalkColumns[]) => void;
 
+/** Which rows of a run are superseded in-flight reports, and what it needs to see to tell (`walkRun`'s `onBatch`). */
+export interface RunSupersession {
+  superseded: (place: RowPlace) => boolean;
+  onBatch?: BatchRead;
+}
+
+const NOTHING_SUPERSEDED: RunSupersession = { superseded: () => false };
+
+/**
+ * The superseded rows of a run, judged along a walk that reads it newest batch first (Sync
+ * Logs' order, and a run's records': newest batch first, rows in order within a batch): a row is
+ * superseded only by a later record of its identifier, later in its own batch or in a newer one,
+ * and the walk reads those batches first. So each batch is judged as the walk reads it, whole,
+ * before its rows are kept or not, and no batch is read twice; a page that fills up in the
+ * newest batches reads only those. A run with no in-flight record reads nothing more.
+ *
+ * A page resuming at `from` walks `from.batch` and older batches only. Their rows can be
+ * superseded only when the oldest batch holding in-flight records is among them; if it is newer
+ * than `from.batch`, the rest of the run has nothing to leave out and nothing more is read. If
+ * it is among them, the newer batches' identifiers (the earlier pages read them; a cursor
+ * cannot carry a run's identifiers, there may be millions) are read again, one column, newest
+ * first, before the walk: any of them may settle an in-flight row below `from`.
+ *
+ * With `identifier` (an identifier lookup: the walk feeds `onBatch` the identifier's rows of
+ * each batch, and only records of one identifier can settle each other), a resumed page reads
+ * nothing more: `from` is the row the previous page of this query ended on, one of this
+ * identifier's rows, listed, so not superseded. Either no later row of the identifier exists,
+ * or that row is not in flight: then it settles every older in-flight row of the identifier
+ * itself (the walk feeds its batch first), and the identifier's later rows in its batch are
+ * DUPLICATE, which are never superseded. The newer batches can settle nothing it has not.
+ */
+export async function supersessionAlong(deps: Deps, batches: BatchRecord[], from?: Position, identifier?: string): Promise<RunSupersession> {
+  if (!hasInFlight(batches)) return NOTHING_SUPERSEDED;
+  const pass = new SupersessionPass(batches);
+  if (from) {
+    if (!pass.reaches(from.batch)) return NOTHING_SUPERSEDED;
+    if (identifier === undefined) {
+      for (const batch of filedBatches(batches).reverse()) {
+        const order = batchOrderKey(batch);
+        if (order <= from.batch) break;
+        pass.remember(order, await deps.files.readColumns(batch.fileKey, ['identifier']));
+      }
+    }
+  }
+  let judged: { batch: string; bits: Uint8Array | undefined } | undefined;
+  return {
+    onBatch: (batch, rows) => {
+      judged = { batch, bits: pass.judge(batch, rows) };
+    },
+    superseded: (place) => judged?.batch === place.batch && judged.bits !== undefined && hasRow(judged.bits, place.row),
+  };
+}
+
 /**
  * Walks one run's records newest batch first, in row order within a batch, reading only
  * the few columns a filter needs and whole rows only for what it returns. `next` is where
- * to go on when it stopped at `limit` with more possibly left in this run. `onBatch` (not
- * with `exactIdentifier`) sees every batch it reads, whole, before its rows are kept or not.
+ * to go on when it stopped at `limit` with more possibly left in this run. `onBatch` sees every
+ * batch it reads, whole, before its rows are kept or not (with `exactIdentifier`: the
+ * identifier's rows of it, in row order; see `RowPlace`).
  */
 export async function walkRun(
   deps: Deps,
@@ -166,8 +225,7 @@ export async function walkRun(
 ) {
   const batches = await readableBatches(deps, run, listed);
   if (exactIdentifier !== undefined) {
-    if (onBatch) throw new Error('walkRun: onBatch needs the batch-by-batch walk, not an identifier lookup');
-    return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from);
+    return walkByIdentifier(deps, batches, exactIdentifier, keep, limit, from, onBatch);
   }
   const rows: TrackingRow[] = [];
   for (const [index, batch] of batches.entries()) {
@@ -220,6 +278,7 @@ async function walkByIdentifier(
   keep: (row: WalkColumns, place: RowPlace) => boolean,
   limit: number,
   from?: Position,
+  onBatch?: BatchRead,
 ) {
   const candidates = batches.filter((b) => !from || batchOrderKey(b) <= from.batch);
   const found: TrackingRow[][] = new Array(candidates.length);
@@ -232,7 +291,10 @@ async function walkByIdentifier(
   for (const [index, batch] of candidates.entries()) {
     const order = batchOrderKey(batch);
     const afterRow = from && order === from.batch ? from.row : -1;
-    const matches = found[index]!.filter((row) => row.row_number > afterRow && keep(row, { batch: order, row: row.row_number })).sort((a, b) => a.row_number - b.row_number);
+    // The identifier's rows of the batch, in row order: what `onBatch` sees of it; a row's place is its position among them.
+    const inBatch = found[index]!.sort((a, b) => a.row_number - b.row_number);
+    onBatch?.(order, inBatch);
+    const matches = inBatch.filter((row, i) => row.row_number > afterRow && keep(row, { batch: order, row: i }));
     const take = matches.slice(0, limit - rows.length);
     rows.push(...take);
     if (rows.length >= limit) {
@@ -250,13 +312,24 @@ const toFilter = (query: Pick<RecordsQuery, 'status' | 'identifier'>): RecordFil
 
 const exactIdentifierOf = (filter: RecordFilter) => (filter.identifier && 'exact' in filter.identifier ? filter.identifier.exact : undefined);
 
+/**
+ * A run's records matching `filter`, newest batch first, superseded in-flight reports left out
+ * as Sync Logs leaves them out (judged along the walk: `supersessionAlong`), so the list, its
+ * pages and the export show each record's latest report and count in flight what the run does.
+ */
+async function walkRecords(deps: Deps, run: Run, filter: RecordFilter, limit: number, from?: Position) {
+  const batches = await deps.runs.listBatches(run.orgId, run.runId);
+  const identifier = exactIdentifierOf(filter);
+  const along = await supersessionAlong(deps, batches, from, identifier);
+  return walkRun(deps, run, (row, place) => matchesFilter(row, filter) && !along.superseded(place), limit, from, identifier, batches, along.onBatch);
+}
+
 /** `GET /v1/runs/{runId}/records`: read from the run's parquet files, not from a copy. */
 export async function listRecords(deps: Deps, principal: Principal, runId: string, query: RecordsQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);
   const from = query.cursor ? decodePosition(query.cursor, positionSchema) : undefined;
-  const filter = toFilter(query);
-  const { rows, next } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, from, exactIdentifierOf(filter));
+  const { rows, next } = await walkRecords(deps, run, toFilter(query), query.limit, from);
   return { items: rows.map(presentRecord), nextCursor: next ? encodePosition(next) : null };
 }
 
@@ -295,8 +368,7 @@ export function toCsv(rows: TrackingRow[]): string {
 export async function exportRecords(deps: Deps, principal: Principal, runId: string, query: ExportQuery) {
   const orgId = requireOrgKey(principal, 'read');
   const run = await loadTrackedRun(deps, orgId, runId);
-  const filter = toFilter(query);
-  const { rows } = await walkRun(deps, run, (row) => matchesFilter(row, filter), query.limit, undefined, exactIdentifierOf(filter));
+  const { rows } = await walkRecords(deps, run, toFilter(query), query.limit);
   const body = query.format === 'csv' ? toCsv(rows) : rows.map((row) => `${JSON.stringify(presentRecord(row))}\n`).join('');
   return {
     body,

@@ -4,7 +4,7 @@ import { idSchema } from './ids.ts';
 import type { Principal } from './keys.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-import { decodePosition, encodePosition, presentRecord, scanRun, walkRun, type BatchRead, type Position, type RowPlace, type WalkColumns } from './records.ts';
+import { decodePosition, encodePosition, presentRecord, scanRun, supersessionAlong, walkRun, type Position, type RowPlace, type RunSupersession, type WalkColumns } from './records.ts';
 import { runQuerySchema, type RunQuery } from './run-schemas.ts';
 import { type Run } from './run-entity.ts';
 import {
@@ -18,9 +18,8 @@ import {
   type RecordStatus,
 } from './statuses.ts';
 import type { TrackingRow } from './tracking-row.ts';
-import { batchOrderKey, filedBatches, hasInFlight, hasRow, SupersessionPass } from './in-flight.ts';
+import { filedBatches } from './in-flight.ts';
 import { DUPLICATE_MESSAGE, NULL_MESSAGE } from './batch.ts';
-import type { BatchRecord } from './batch-entity.ts';
 
 /** A Sync Logs request reads at most this many runs' files, then hands back a cursor. */
 export const MAX_RUNS_PER_LOGS_PAGE = 30;
@@ -121,49 +120,6 @@ function presentLogRow(row: TrackingRow) {
 
 /** A run Sync Logs lists: one that keeps row-level records, inside their retention window. */
 export const tracked = (run: Pick<Run, 'dryRun' | 'recordsExpireAt'>, now: Date) => !run.dryRun && Date.parse(run.recordsExpireAt) > now.getTime();
-
-/** Which rows of a run are superseded in-flight reports, and what it needs to see to tell (`walkRun`'s `onBatch`). */
-interface RunSupersession {
-  superseded: (place: RowPlace) => boolean;
-  onBatch?: BatchRead;
-}
-
-const NOTHING_SUPERSEDED: RunSupersession = { superseded: () => false };
-
-/**
- * The superseded rows of a run, judged along a walk that reads it newest batch first (Sync
- * Logs' order: newest batch first, rows in order within a batch): a row is superseded only by a
- * later record of its identifier, later in its own batch or in a newer one, and the walk reads
- * those batches first. So each batch is judged as the walk reads it, whole, before its rows are
- * kept or not, and no batch is read twice; a page that fills up in the newest batches reads
- * only those. (Before, a separate pass read every batch from the oldest in-flight one on.)
- *
- * A page resuming at `from` walks `from.batch` and older batches only. Their rows can be
- * superseded only when the oldest batch holding in-flight records is among them; if it is newer
- * than `from.batch`, the rest of the run has nothing to leave out and nothing more is read. If
- * it is among them, the newer batches' identifiers (the earlier pages read them; a cursor
- * cannot carry a run's identifiers, there may be millions) are read again, one column, newest
- * first, before the walk: any of them may settle an in-flight row below `from`.
- */
-async function supersessionAlong(deps: Deps, batches: BatchRecord[], from?: Position): Promise<RunSupersession> {
-  if (!hasInFlight(batches)) return NOTHING_SUPERSEDED;
-  const pass = new SupersessionPass(batches);
-  if (from) {
-    if (!pass.reaches(from.batch)) return NOTHING_SUPERSEDED;
-    for (const batch of filedBatches(batches).reverse()) {
-      const order = batchOrderKey(batch);
-      if (order <= from.batch) break;
-      pass.remember(order, await deps.files.readColumns(batch.fileKey, ['identifier']));
-    }
-  }
-  let judged: { batch: string; bits: Uint8Array | undefined } | undefined;
-  return {
-    onBatch: (batch, rows) => {
-      judged = { batch, bits: pass.judge(batch, rows) };
-    },
-    superseded: (place) => judged?.batch === place.batch && judged.bits !== undefined && hasRow(judged.bits, place.row),
-  };
-}
 
 /** The row filter of a Sync Logs query, superseded in-flight rows always left out. */
 function rowFilter(query: Pick<LogsQuery, 'entityType' | 'sourceId' | 'status'>) {

@@ -74,6 +74,28 @@ describe('GET /v1/identifiers/{identifier}/timeline', () => {
     expect((await api.get('/v1/identifiers/ana%40example.com/timeline', other.key)).body.items).toEqual([]);
   });
 
+  describe('records reported in flight, then again', () => {
+    beforeAll(async () => {
+      // dee: in flight in batch 0 of meta-3, in flight again then succeeded in its batch 1; in flight in meta-4, never settled.
+      const dee = (status: string) => ({ identifier: 'dee@example.com', payload: { email: 'dee@example.com' }, status });
+      const times = (n: number) => ({ startedAt: `2026-11-21T06:0${n}:00Z`, endedAt: `2026-11-21T06:0${n}:01Z` });
+      await api.post('/v1/syncs/to-meta/runs', key, { runId: 'meta-3' });
+      await api.post('/v1/runs/meta-3/batches', key, { batchType: 'records_updated', batchNumber: 0, ...times(0), records: [dee('in_progress')] });
+      await api.post('/v1/runs/meta-3/batches', key, { batchType: 'records_updated', batchNumber: 1, ...times(1), records: [dee('extracting'), dee('succeeded')] });
+      await api.post('/v1/syncs/to-meta/runs', key, { runId: 'meta-4' });
+      await api.post('/v1/runs/meta-4/batches', key, { batchType: 'records_updated', batchNumber: 0, ...times(2), records: [dee('in_progress')] });
+    });
+
+    it('leaves the superseded reports out of the outcomes and the counts, as every count does', async () => {
+      const timeline = await api.get('/v1/identifiers/dee%40example.com/timeline', key);
+      expect(timeline.status).toBe(200);
+      expect(timeline.body.items.map((o: { runId: string; status: string }) => `${o.runId}:${o.status}`)).toEqual(['meta-4:in_progress', 'meta-3:succeeded']);
+      expect(timeline.body.destinations).toEqual([expect.objectContaining({ destinationId: 'meta', lastStatus: 'in_progress', lastRunId: 'meta-4', counts: { success: 1, partial: 0, failed: 0, in_flight: 1 } })]);
+      const run = (await api.get('/v1/runs/meta-3', key)).body;
+      expect(run.records).toMatchObject({ received: 3, inProgress: 0, superseded: 2 });
+    });
+  });
+
   it('refuses bad input with a 400 and no key with a 401', async () => {
     expect((await api.get('/v1/identifiers/ana/timeline?limit=0', key)).status).toBe(400);
     expect((await api.get('/v1/identifiers/ana/timeline?cursor=nope', key)).status).toBe(400);

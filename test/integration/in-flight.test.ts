@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Parser } from 'node-sql-parser';
+import { openLocalSql } from '../../infra/local/sql-engine.ts';
 import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { batch, syncConfig } from '../support/fixtures.ts';
 
@@ -149,5 +152,100 @@ describe("batches sent in parallel settle in the producer's order, not in the or
     const done = (await api.post('/v1/runs/pipe-par/complete', org.key, {})).body;
     expect(done).toMatchObject({ status: 'complete', itemsTotal: 2, itemsProcessed: 2 });
     expect(done.statusMessage ?? '').not.toMatch(/in progress/);
+  });
+});
+
+describe("a run's records leave superseded in-flight reports out, as Sync Logs does", () => {
+  // Seven items: a, b and d first reported in flight in batch 0, then again in batch 1 (d in
+  // flight once more, then rejected, within batch 1); e, f and g are still in flight.
+  const newestFirst = [
+    ['rec-a', 'succeeded', 1],
+    ['rec-b', 'succeeded', 1],
+    ['rec-d', 'rejected', 1],
+    ['rec-c', 'succeeded', 0],
+    ['rec-e', 'in_progress', 0],
+    ['rec-f', 'in_progress', 0],
+    ['rec-g', 'extracting', 0],
+  ];
+  const list = async (query: string) => (await api.get(`/v1/runs/rec-1/records${query}`, org.key)).body;
+  const seen = (items: any[]) => items.map((r: any) => [r.identifier, r.status, r.batchNumber]);
+
+  beforeAll(async () => {
+    await api.put('/v1/syncs/recs', org.key, syncConfig({ syncType: 'entity', instance: 'rec-job', entityType: 'item', operation: 'upsert' }));
+    await api.post('/v1/syncs/recs/runs', org.key, { runId: 'rec-1' });
+    const b0 = await api.post('/v1/runs/rec-1/batches', org.key, {
+      ...batch({ batchNumber: 0 }),
+      records: [rec('rec-a', 'in_progress'), rec('rec-b', 'extracting'), rec('rec-c', 'success'), rec('rec-d', 'in_progress'), rec('rec-e', 'in_progress'), rec('rec-f', 'in_progress'), rec('rec-g', 'extracting')],
+    });
+    const b1 = await api.post('/v1/runs/rec-1/batches', org.key, {
+      ...batch({ batchNumber: 1 }),
+      records: [rec('rec-a', 'success'), rec('rec-b', 'success'), rec('rec-d', 'in_progress'), rec('rec-d', 'rejected', 'price must be positive')],
+    });
+    expect([b0.status, b1.status]).toEqual([200, 200]);
+  });
+
+  it('lists each item once, with its latest report', async () => {
+    const run = (await api.get('/v1/runs/rec-1', org.key)).body;
+    expect(run.records).toMatchObject({ received: 11, inProgress: 3, superseded: 4 });
+    expect(seen((await list('')).items)).toEqual(newestFirst);
+  });
+
+  it.each([
+    ['?status=in_progress', ['rec-e', 'rec-f']],
+    ['?status=in_progress,extracting', ['rec-e', 'rec-f', 'rec-g']],
+    ['?status=extracting', ['rec-g']],
+    ['?identifier=rec-d', ['rec-d']],
+    ['?identifier=rec-a', ['rec-a']],
+    ['?identifier=rec-e', ['rec-e']],
+    ['?identifier=rec-*', newestFirst.map(([id]) => id)],
+    ['?identifier=rec-d&status=in_progress', []],
+    ['?identifier=rec-*&status=in_progress', ['rec-e', 'rec-f']],
+  ])('filters with %s', async (query, expected) => {
+    expect((await list(query)).items.map((r: any) => r.identifier)).toEqual(expected);
+  });
+
+  it('counts in flight what the run counts in flight', async () => {
+    const run = (await api.get('/v1/runs/rec-1', org.key)).body;
+    expect((await list('?status=in_progress,extracting')).items).toHaveLength(run.records.inProgress);
+  });
+
+  it.each(['', '&identifier=rec-d', '&identifier=rec-*'])('pages as one page does (%s)', async (query) => {
+    const all = seen((await list(`?limit=100${query}`)).items);
+    for (const limit of [1, 2, 3]) {
+      const paged: unknown[] = [];
+      let page = await list(`?limit=${limit}${query}`);
+      paged.push(...seen(page.items));
+      while (page.nextCursor) {
+        page = await list(`?limit=${limit}${query}&cursor=${page.nextCursor}`);
+        paged.push(...seen(page.items));
+      }
+      expect(paged, `limit=${limit}`).toEqual(all);
+    }
+  });
+
+  it('exports the same rows, as CSV and NDJSON', async () => {
+    const get = async (query: string) => (await fetch(`${stack.url}/v1/runs/rec-1/records/export?${query}`, { headers: { authorization: `Bearer ${org.key}` } })).text();
+    const csv = (await get('format=csv')).trim().split('\r\n');
+    expect(csv.slice(1).map((line) => line.split(',').slice(0, 2))).toEqual(newestFirst.map(([id, status]) => [id, status]));
+    const ndjson = (await get('format=ndjson&status=in_progress')).trim().split('\n').map((line) => JSON.parse(line).identifier);
+    expect(ndjson).toEqual(['rec-e', 'rec-f']);
+    const exact = (await get('format=ndjson&identifier=rec-a')).trim().split('\n').map((line) => JSON.parse(line).status);
+    expect(exact).toEqual(['succeeded']);
+  });
+
+  it("the analysts' query (docs/analysts.md) gives the run's rows as SyncTrail lists them, with DuckDB over the local files", async () => {
+    const doc = readFileSync(new URL('../../docs/analysts.md', import.meta.url), 'utf8');
+    const query = /<!-- tested: test\/integration\/in-flight\.test\.ts[^>]*-->\n```sql\n([\s\S]*?)```/.exec(doc)![1]!;
+    const ast = new Parser().astify(query, { database: 'trino' });
+    expect(Array.isArray(ast) ? ast[0]!.type : ast.type).toBe('select');
+    const sql = await openLocalSql(stack.dataDir);
+    try {
+      const { rows } = await sql.run(query, [org.orgId, 'recs', 'rec-1']);
+      expect(rows.map((r) => [r.identifier, r.status, r.batch_number])).toEqual(newestFirst);
+      const all = await sql.run("SELECT count(*) AS n FROM sync_log WHERE run_id = 'rec-1'");
+      expect(all.rows).toEqual([{ n: 11n }]);
+    } finally {
+      sql.close();
+    }
   });
 });
