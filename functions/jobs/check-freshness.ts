@@ -10,9 +10,10 @@ import { log } from '#http/log.ts';
  */
 export const handler = lambdaJob(async () => {
   const deps = lambdaDeps();
-  const freshness = await checkFreshness(deps);
-  log('info', 'freshness checked', freshness);
-  const deliveries = await sweepStuckDeliveries(deps);
-  if (deliveries.requeued) log('warn', 'lost webhook retries queued again', deliveries);
-  return { ...freshness, ...deliveries };
+  // Each runs whatever the other does; a failure of either still fails the invocation (for its retries).
+  const [freshness, deliveries] = await Promise.allSettled([checkFreshness(deps), sweepStuckDeliveries(deps)]);
+  if (freshness.status === 'fulfilled') log('info', 'freshness checked', freshness.value);
+  if (deliveries.status === 'fulfilled' && deliveries.value.requeued) log('warn', 'lost webhook retries queued again', deliveries.value);
+  for (const step of [freshness, deliveries]) if (step.status === 'rejected') throw step.reason;
+  return { ...(freshness.status === 'fulfilled' ? freshness.value : {}), ...(deliveries.status === 'fulfilled' ? deliveries.value : {}) };
 });

@@ -34,3 +34,6 @@ export interface AlertState {
 
 /** `pending`: nothing to judge yet (no finished run in Sync History: no run, or only runs of no records for `failed_percent`). */
 export type AlertRuleState = 'firing' | 'ok' | 'pending';
+
+/** Every rule type, in the schema's order. */
+export const ALERT_TYPES: readonly AlertType[] = alertRuleSchema.options.map((option) => option.shape.type.value);

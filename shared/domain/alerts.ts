@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState, type AlertType } from './alert-entity.ts';
+import { ALERT_TYPES, alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState, type AlertType } from './alert-entity.ts';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
@@ -92,7 +92,7 @@ export async function ruleVerdict(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync
 /** What `settle` did: moved the state, found nothing to move, or lost to a newer judgment. */
 type Settled = 'moved' | 'kept' | 'stale';
 
-const basisOf = (sync: Sync): AlertBasis => ({ lastRunId: sync.lastRun?.runId, maxEventDate: sync.watermark?.maxEventDate });
+const basisOf = (sync: Sync): AlertBasis => ({ lastRunId: sync.lastRun?.runId, maxEventDate: sync.watermark?.maxEventDate, rulesRevision: sync.rulesRevision });
 
 /**
  * Moves a rule to the verdict's state. A first verdict is stored even when it is good (the
@@ -220,7 +220,9 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
   const notSignal = (type: string) => invalid(`a freshness rule needs a signal sync (one with a watermark); sync ${syncId} is of type ${type}`);
   if (sync.syncType !== 'signal' && request.rules.some((r) => r.type === 'freshness')) throw notSignal(sync.syncType);
   const kept = new Set(request.rules.map((r) => r.type));
-  const dropped = Object.keys(sync.alertStates ?? {}).filter((type) => !kept.has(type as AlertType)) as AlertType[];
+  // Every type not kept, not just the states read: a completion may have set one since. (No
+  // state map yet: none can exist, since only setting rules creates it.)
+  const dropped = sync.alertStates ? ALERT_TYPES.filter((type) => !kept.has(type)) : [];
   const written = await deps.syncs.setAlertRules(orgId, syncId, request.rules, dropped);
   if (!written) {
     // The sync was deleted, or changed type, since it was read: say which, nothing written.
@@ -228,15 +230,14 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
     if (!now) throw notFound(`sync ${syncId}`);
     throw notSignal(now.syncType);
   }
-  const actor = principal.kind === 'key' ? principal.keyId : 'root';
-  await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
-  // A firing rule removed: whoever paged on alert.fired hears it is over. Told by the write that
-  // removed it (its state was still there just before), so two removals at once tell once.
+  // A firing rule removed: whoever paged on alert.fired hears it is over. Told from the rules and
+  // states as the write found them (not as read before), by the write that removed them, so
+  // two removals at once tell once; before the audit entry, so its failure cannot lose it.
   const at = deps.clock.now();
   for (const type of dropped) {
     const state = written.previousStates[type];
-    const rule = sync.alertRules?.find((r) => r.type === type);
-    if (!state?.firing || !rule || kept.has(type)) continue;
+    const rule = written.previousRules.find((r) => r.type === type);
+    if (!state?.firing || !rule) continue;
     await publishQuietly(
       deps.notifier,
       newEvent('alert.resolved', orgId, at, {
@@ -244,6 +245,8 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
       }),
     );
   }
+  const actor = principal.kind === 'key' ? principal.keyId : 'root';
+  await recordAudit(deps, { orgId, actor, action: 'sync.alerts_updated', target: { type: 'sync', id: syncId }, syncId, before: sync.alertRules ?? [], after: request.rules });
   await judgeAlertRules(deps, (await deps.syncs.get(orgId, syncId))!);
   return presentAlerts((await deps.syncs.get(orgId, syncId))!);
 }

@@ -64,11 +64,11 @@ export interface SyncStore {
   /** Moves the watermark forward only: false when it is already at or past `watermark`. */
   advanceWatermark(orgId: string, syncId: string, watermark: Watermark): Promise<boolean>;
   /**
-   * Replaces the alert rules and forgets the states of `droppedStates`, answering the states as
-   * they were just before. false when the sync is gone, or `rules` hold a freshness rule and
+   * Replaces the alert rules (bumping `rulesRevision`) and forgets the states of `droppedStates`,
+   * answering the rules and states as they were just before. false when the sync is gone, or `rules` hold a freshness rule and
    * the sync is no longer of type signal.
    */
-  setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<false | { previousStates: Partial<Record<AlertType, AlertState>> }>;
+  setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<false | { previousStates: Partial<Record<AlertType, AlertState>>; previousRules: AlertRule[] }>;
   /**
    * Moves one rule's state; false when it was no longer `wasFiring` (another evaluation got
    * there first), or when the sync's latest finished run or watermark is no longer `basis`,
@@ -81,6 +81,8 @@ export interface SyncStore {
 export interface AlertBasis {
   lastRunId: string | undefined;
   maxEventDate: string | undefined;
+  /** The rules' revision as read (absent: rules never set through a revision). */
+  rulesRevision: number | undefined;
 }
 
 export interface RunStore {

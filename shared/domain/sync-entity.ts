@@ -79,4 +79,6 @@ export interface Sync extends SyncConfig {
   /** Alert rules (`PUT /v1/syncs/{syncId}/alerts`) and each rule's state. */
   alertRules?: AlertRule[];
   alertStates?: Partial<Record<AlertType, AlertState>>;
+  /** Bumped by every change of the alert rules: a verdict judged on other rules does not land. */
+  rulesRevision?: number;
 }

@@ -241,12 +241,12 @@ export async function countLogRows(deps: Deps, orgId: string, runFilter: Partial
     const page = await deps.runs.list(orgId, runQuerySchema.parse({ ...runFilter, limit: RUNS_PER_READ, ...(cursor ? { cursor } : {}) }), Math.floor(now.getTime() / 1000));
     for (const run of page.items) {
       if (!tracked(run, now)) continue;
-      if (runs >= MAX_RUNS_PER_ROW_COUNT) return { ...cards, runs, truncated: true };
       const batches = await deps.runs.listBatches(run.orgId, run.runId);
       // The run's newest batches that fit in the rows left (a batch's file holds its received records).
       const newestFirst = filedBatches(batches).reverse();
       // No row-level records (no batch yet, or counts only): Sync Logs lists nothing of it, and the counters' `runs` leaves it out too.
       if (!newestFirst.length) continue;
+      if (runs >= MAX_RUNS_PER_ROW_COUNT) return { ...cards, runs, truncated: true };
       let fit = 0;
       while (fit < newestFirst.length && newestFirst[fit]!.counts.received <= rowsLeft) rowsLeft -= newestFirst[fit++]!.counts.received;
       if (fit === 0) return { ...cards, runs, truncated: true };

@@ -22,7 +22,7 @@ export function configOf(sync: Sync): SyncConfig {
 
 /** What the API shows of a sync. */
 export function presentSync(sync: Sync) {
-  const { orgId, version, ...rest } = sync;
+  const { orgId, version, rulesRevision: _revision, ...rest } = sync;
   return { ...rest, watermark: sync.watermark ?? null };
 }
 

@@ -224,10 +224,10 @@ export async function continueDelivery(deps: Deps, queued: QueuedRetries): Promi
   const attempts = [...queued.attempts];
   if (!retryFollows(attempts, delays.length)) return undefined;
   const now = deps.clock.now();
-  // Too late to help anyone: the delivery is shown failed, and stays so.
-  if (givenUp({ createdAt: attempts[0]!.at }, now)) return undefined;
   // Long enough for every retry left: its wait (jitter at most doubles it) and its timeout.
   const holdMs = delays.reduce((sum, ms) => sum + 2 * ms + DELIVERY_TIMEOUT_MS, 60_000);
+  // Too late to help anyone, or the retries could outlast the hour: the delivery is shown failed, and stays so.
+  if (givenUp({ createdAt: attempts[0]!.at }, new Date(now.getTime() + holdMs))) return undefined;
   const hold = { retryRun: newId('run', now), retryRunUntil: new Date(now.getTime() + holdMs).toISOString() };
   let delivery: WebhookDelivery = { ...deliveryEntry(deps, hook, queued.event, queued.deliveryId, attempts, true), ...hold };
   if (!(await deps.webhooks.recordDelivery(delivery, { attempts: attempts.length, claimAt: now.toISOString() }))) return undefined;
@@ -279,21 +279,28 @@ export async function testWebhook(deps: Deps, principal: Principal, webhookId: s
  * queue once). `continueDelivery` then claims and runs them as the first time. Past
  * RETRIES_GIVE_UP_MS nothing is queued: the delivery is shown failed.
  */
-export async function sweepStuckDeliveries(deps: Pick<Deps, 'orgs' | 'webhooks' | 'notifier' | 'clock'>): Promise<{ requeued: number }> {
+export async function sweepStuckDeliveries(deps: Pick<Deps, 'orgs' | 'webhooks' | 'notifier' | 'clock'>): Promise<{ requeued: number; failed?: number }> {
   const now = deps.clock.now();
   const since = new Date(now.getTime() - RETRIES_GIVE_UP_MS).toISOString();
   const quietSince = new Date(now.getTime() - QUEUED_RETRIES_GRACE_MS).toISOString();
   let requeued = 0;
+  let failed = 0;
   for (const orgId of await deps.orgs.listOrgIds()) {
     for (const hook of await deps.webhooks.list(orgId)) {
       for (const delivery of await deps.webhooks.listRetrying(orgId, hook.webhookId, since)) {
         const held = delivery.retryRunUntil !== undefined && delivery.retryRunUntil >= now.toISOString();
         if (held || (delivery.requeuedAt ?? delivery.attempts.at(-1)!.at) > quietSince || !delivery.queuedEvent) continue;
         if (!(await deps.webhooks.markRequeued(delivery, now.toISOString(), quietSince))) continue;
-        await deps.notifier.queueRetries({ orgId, webhookId: hook.webhookId, deliveryId: delivery.deliveryId, event: delivery.queuedEvent, attempts: delivery.attempts });
-        requeued += 1;
+        try {
+          await deps.notifier.queueRetries({ orgId, webhookId: hook.webhookId, deliveryId: delivery.deliveryId, event: delivery.queuedEvent, attempts: delivery.attempts });
+          requeued += 1;
+        } catch (error) {
+          // One refused put does not stop the sweep; this delivery is tried again at the next one after the grace.
+          failed += 1;
+          console.error(JSON.stringify({ level: 'error', message: 'lost webhook retries not queued again', deliveryId: delivery.deliveryId, error: String(error) }));
+        }
       }
     }
   }
-  return { requeued };
+  return failed ? { requeued, failed } : { requeued };
 }

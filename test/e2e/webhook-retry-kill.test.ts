@@ -60,7 +60,7 @@ describe('queued webhook retries after the process running them is killed', () =
     const entry = async () => (await again.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey)).body.items[0];
     expect(await entry()).toMatchObject({ deliveryId: sent.body.deliveryId, state: 'retrying', finishedAt: null });
     expect((await entry()).attempts.map((a: { status: number }) => a.status)).toEqual([503, 503]);
-    // While the dead run's hold lasts, nobody takes over
+    // Within the grace period (longer than the dead run's hold), nobody takes over
     expect(await sweepStuckDeliveries(stack.deps)).toEqual({ requeued: 0 });
 
     // Past the hold and the grace period: taken over once, from attempt 3, delivered

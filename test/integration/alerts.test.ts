@@ -216,18 +216,23 @@ describe('alert rules', () => {
     await api.put('/v1/syncs/raced/alerts', org.adminKey, { rules: [{ type: 'run_error' }] });
     const state = { firing: true, since: stack.clock.now().toISOString(), detail: 'judged on an older read' };
 
-    // Act + Assert: a verdict read before the latest run, or before the watermark moved, is refused
+    const revision = (await stack.deps.syncs.get(org.orgId, 'raced'))!.rulesRevision;
+    expect(revision).toBe(1);
+
+    // Act + Assert: a verdict read before the latest run, before the watermark moved, or on other rules, is refused
     const stale = [
-      { lastRunId: 'run-older', maxEventDate: '2026-11-23T05:00:00.000Z' },
-      { lastRunId: first, maxEventDate: '2026-11-22T05:00:00.000Z' },
-      { lastRunId: first, maxEventDate: undefined },
-      { lastRunId: undefined, maxEventDate: '2026-11-23T05:00:00.000Z' },
+      { lastRunId: 'run-older', maxEventDate: '2026-11-23T05:00:00.000Z', rulesRevision: revision },
+      { lastRunId: first, maxEventDate: '2026-11-22T05:00:00.000Z', rulesRevision: revision },
+      { lastRunId: first, maxEventDate: undefined, rulesRevision: revision },
+      { lastRunId: undefined, maxEventDate: '2026-11-23T05:00:00.000Z', rulesRevision: revision },
+      { lastRunId: first, maxEventDate: '2026-11-23T05:00:00.000Z', rulesRevision: 0 },
+      { lastRunId: first, maxEventDate: '2026-11-23T05:00:00.000Z', rulesRevision: undefined },
     ];
     for (const basis of stale) expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced', 'run_error', false, state, basis), JSON.stringify(basis)).toBe(false);
     expect((await api.get('/v1/syncs/raced/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'ok' });
 
     // The same write on what the sync has lands
-    expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced', 'run_error', false, state, { lastRunId: first, maxEventDate: '2026-11-23T05:00:00.000Z' })).toBe(true);
+    expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced', 'run_error', false, state, { lastRunId: first, maxEventDate: '2026-11-23T05:00:00.000Z', rulesRevision: revision })).toBe(true);
     expect((await api.get('/v1/syncs/raced/alerts', org.key)).body.rules[0]).toMatchObject({ state: 'firing', detail: 'judged on an older read' });
   });
 

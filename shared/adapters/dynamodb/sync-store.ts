@@ -125,15 +125,16 @@ export class DynamoSyncStore implements SyncStore {
     );
   }
 
-  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<false | { previousStates: NonNullable<Sync['alertStates']> }> {
+  async setAlertRules(orgId: string, syncId: string, rules: AlertRule[], droppedStates: AlertType[]): Promise<false | { previousStates: NonNullable<Sync['alertStates']>; previousRules: AlertRule[] }> {
     const names: Record<string, string> = {};
     droppedStates.forEach((type, i) => (names[`#d${i}`] = type));
     // `hasFreshnessRule` lets a change of sync type refuse itself while a freshness rule is set
     // (updateConfig), and a freshness rule is only set on a sync still of type signal.
     const freshness = rules.some((rule) => rule.type === 'freshness');
     const flag = freshness ? ', hasFreshnessRule = :true' : '';
-    const values: Record<string, unknown> = { ':rules': rules, ...(freshness ? { ':true': true, ':signal': 'signal' } : {}) };
+    const values: Record<string, unknown> = { ':rules': rules, ':zero': 0, ':one': 1, ...(freshness ? { ':true': true, ':signal': 'signal' } : {}) };
     let previousStates: NonNullable<Sync['alertStates']> = {};
+    let previousRules: AlertRule[] = [];
     const written = await conditionalWrite(
       this.client.send(
         new UpdateCommand({
@@ -144,18 +145,19 @@ export class DynamoSyncStore implements SyncStore {
           // The states map exists from here on, so a rule's state can be set by path. (A state
           // to drop means the map exists; one expression may not both create and trim it.)
           UpdateExpression: droppedStates.length
-            ? `SET alertRules = :rules${flag} REMOVE ${[...droppedStates.map((_t, i) => `alertStates.#d${i}`), ...(freshness ? [] : ['hasFreshnessRule'])].join(', ')}`
-            : `SET alertRules = :rules, alertStates = if_not_exists(alertStates, :empty)${flag}${freshness ? '' : ' REMOVE hasFreshnessRule'}`,
+            ? `SET alertRules = :rules, rulesRevision = if_not_exists(rulesRevision, :zero) + :one${flag} REMOVE ${[...droppedStates.map((_t, i) => `alertStates.#d${i}`), ...(freshness ? [] : ['hasFreshnessRule'])].join(', ')}`
+            : `SET alertRules = :rules, rulesRevision = if_not_exists(rulesRevision, :zero) + :one, alertStates = if_not_exists(alertStates, :empty)${flag}${freshness ? '' : ' REMOVE hasFreshnessRule'}`,
           ConditionExpression: freshness ? 'attribute_exists(pk) AND syncType = :signal' : 'attribute_exists(pk)',
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: droppedStates.length ? values : { ...values, ':empty': {} },
         }),
       ).then((answer) => {
         previousStates = (answer.Attributes?.alertStates as NonNullable<Sync['alertStates']> | undefined) ?? {};
+        previousRules = (answer.Attributes?.alertRules as AlertRule[] | undefined) ?? [];
         return answer;
       }),
     );
-    return written ? { previousStates } : false;
+    return written ? { previousStates, previousRules } : false;
   }
 
   async transitionAlert(orgId: string, syncId: string, type: AlertType, wasFiring: boolean, next: AlertState, basis: AlertBasis): Promise<boolean> {
@@ -163,19 +165,22 @@ export class DynamoSyncStore implements SyncStore {
     // Judged on what the sync had when read: a completion since then moved lastRun or the watermark.
     const lastRun = basis.lastRunId === undefined ? 'attribute_not_exists(lastRun)' : 'lastRun.runId = :lastRunId';
     const watermark = basis.maxEventDate === undefined ? 'attribute_not_exists(watermark)' : 'watermark.maxEventDate = :maxEventDate';
+    // Judged on the rules as read: a PUT …/alerts since then bumped the revision.
+    const revision = basis.rulesRevision === undefined ? 'attribute_not_exists(rulesRevision)' : 'rulesRevision = :rulesRevision';
     return conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(orgId, syncId),
           UpdateExpression: 'SET alertStates.#type = :next',
-          ConditionExpression: `(${state}) AND ${lastRun} AND ${watermark}`,
+          ConditionExpression: `(${state}) AND ${lastRun} AND ${watermark} AND ${revision}`,
           ExpressionAttributeNames: { '#type': type },
           ExpressionAttributeValues: {
             ':next': next,
             ...(wasFiring ? { ':true': true } : { ':false': false }),
             ...(basis.lastRunId === undefined ? {} : { ':lastRunId': basis.lastRunId }),
             ...(basis.maxEventDate === undefined ? {} : { ':maxEventDate': basis.maxEventDate }),
+            ...(basis.rulesRevision === undefined ? {} : { ':rulesRevision': basis.rulesRevision }),
           },
         }),
       ),

@@ -79,7 +79,7 @@ function fakeDeps(options: { syncType?: Sync['syncType']; runs?: Run[]; rules: A
         const landed = beforeWrite.shift();
         if (landed) sync = landed(sync);
         if ((sync.alertStates?.[type]?.firing ?? false) !== wasFiring) return false;
-        if (sync.lastRun?.runId !== basis.lastRunId || sync.watermark?.maxEventDate !== basis.maxEventDate) return false;
+        if (sync.lastRun?.runId !== basis.lastRunId || sync.watermark?.maxEventDate !== basis.maxEventDate || sync.rulesRevision !== basis.rulesRevision) return false;
         writes += 1;
         sync = { ...sync, alertStates: { ...sync.alertStates, [type]: next } };
         return true;
@@ -119,6 +119,20 @@ describe('judging alert rules when they are set', () => {
     expect(fake.state('failed_percent')).toMatchObject({ firing: true, runId: 'r2', detail: 'run r2 failed 9 of 10 records (90.0%; limit 5%)' });
     expect(fired(fake.published)).toEqual(['alert.fired:failed_percent']);
     expect(fake.writes()).toBe(1);
+  });
+
+  it('drops a completion\'s verdict when the rules were set again between its read and its write', async () => {
+    // Arrange: a failing run completes; before its write, PUT …/alerts raises the limit (and judges it itself)
+    const failing = finishedRun('r1', 10, 3);
+    const fake = fakeDeps({ runs: [failing], rules: [{ type: 'failed_percent', above: 10 }] });
+    fake.beforeNextWrite((sync) => ({ ...sync, alertRules: [{ type: 'failed_percent', above: 50 }], rulesRevision: (sync.rulesRevision ?? 0) + 1 }));
+
+    // Act
+    await evaluateRunAlerts(fake.deps, failing);
+
+    // Assert: the verdict on the old limit did not land, nothing fired
+    expect(fake.writes()).toBe(0);
+    expect(fake.published).toEqual([]);
   });
 
   it('gives up after MAX_JUDGE_ATTEMPTS when completions keep landing, leaving the judgment to the last of them', async () => {
