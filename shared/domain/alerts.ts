@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ALERT_TYPES, alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState, type AlertType } from './alert-entity.ts';
+import { ALERT_TYPES, alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState } from './alert-entity.ts';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
