@@ -31,15 +31,20 @@ export const page = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.
 
 export const destinationObject = z.strictObject({ id: str, type: str, name: str }).nullable();
 
-/** Which run, of which sync, to which destination: `runContext` in the domain, the head of a run and of a timeline outcome. */
-export const runContextFields = {
-  runId: str,
+/** Which sync, to which destination: the head of a destination row and of a run's context. */
+export const syncContextFields = {
   syncId: str,
   entityName: str,
   syncType,
   destinationId: str,
   destinationName: str,
   connectionType: str,
+};
+
+/** Which run, of which sync, to which destination: `runContext` in the domain, the head of a run and of a timeline outcome. */
+export const runContextFields = {
+  runId: str,
+  ...syncContextFields,
   destinationObject,
   instance: nullableString,
 };

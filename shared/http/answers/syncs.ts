@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { alertRule, count, destinationObject, destinationStatus, nullableString, page, runStatus, str, syncOperation, syncType } from './common.ts';
+import { alertRule, count, destinationObject, destinationStatus, nullableString, page, runStatus, str, syncContextFields, syncOperation, syncType } from './common.ts';
 import { watermarkOf } from './runs.ts';
 
 const alertState = z.strictObject({ firing: z.boolean(), since: str, detail: str, runId: str.optional() });
@@ -45,12 +45,7 @@ export const syncsPageAnswer = page(syncAnswer);
 export const watermarkAnswer = z.strictObject({ syncId: str, syncType, maxEventDate: nullableString, runId: nullableString });
 
 export const destinationAnswer = z.strictObject({
-  syncId: str,
-  entityName: str,
-  syncType,
-  destinationId: str,
-  destinationName: str,
-  connectionType: str,
+  ...syncContextFields,
   enabled: z.boolean(),
   destinationObject,
   status: destinationStatus,
