@@ -2,6 +2,7 @@ import type { Deps } from '#domain/ports.ts';
 import { convertUpload } from '#domain/uploads.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
+import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
 
 /** An S3 notification (local mode's s3rver) or an EventBridge "Object Created" event (AWS). */
 export interface ObjectCreatedEvent {
@@ -30,4 +31,7 @@ export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => 
 };
 
 let handle: ReturnType<typeof makeHandler> | undefined;
-export const handler = lambdaJob((event: ObjectCreatedEvent) => (handle ??= makeHandler(lambdaDeps()))(event));
+/** The converter ships DuckDB (linux-arm64): uploads are converted natively, spilling to /tmp. */
+export const handler = lambdaJob((event: ObjectCreatedEvent) =>
+  (handle ??= makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine({ tempDirectory: '/tmp/duckdb' }) }))(event),
+);

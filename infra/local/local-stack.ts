@@ -14,6 +14,7 @@ import { refreshFactTables } from '#domain/facts.ts';
 import { checkFreshness } from '#domain/alerts.ts';
 import { sweepStuckDeliveries } from '#domain/webhooks.ts';
 import { DirectNotifier } from '#adapters/notifier.ts';
+import { DuckDbBatchEngine } from '../../shared/adapters/duckdb-batch-engine.ts';
 import { makeHandler as convertHandler, uploadKeysOf, type ObjectCreatedEvent } from '../../functions/ingest/convert-upload.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { makeHandler as ingestApi } from '../../functions/api/ingest.ts';
@@ -41,6 +42,8 @@ export interface LocalStackOptions {
   onConversionError?: (error: unknown) => void;
   /** Convert uploads as they arrive (default). The benchmark converts in a process of its own. */
   convertUploads?: boolean;
+  /** Convert uploads with the native engine (DuckDB), as the deployed converter does; default true. */
+  nativeWriter?: boolean;
   /** Waits before webhook retries (default: as in AWS, 1 s, 5 s, 30 s). */
   webhookRetryDelaysMs?: number[];
   /** Crash tests only: a point at which the process kills itself (see crash-points.ts). */
@@ -280,6 +283,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   const deps = createDeps(settings, options.clock ?? systemClock);
+  // Uploads are converted by DuckDB, as in AWS; `nativeWriter: false` keeps the reference path alone.
+  if (options.nativeWriter !== false) deps.batchEngine = new DuckDbBatchEngine();
   const crashAt = parseCrashAt(options.crashAt);
   if (crashAt) installCrashPoint(deps, crashAt.point, crashAt.hit);
   const routes = apiRoutes(deps);

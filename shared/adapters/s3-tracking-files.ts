@@ -1,8 +1,10 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import type { StagedRows, TrackingFiles } from '#domain/ports.ts';
+import type { DownloadedUpload, StagedRows, TrackingFiles } from '#domain/ports.ts';
 import { syncLogManifestKey, type TrackingRow } from '#domain/tracking-row.ts';
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,11 +180,37 @@ export class S3TrackingFiles implements TrackingFiles {
     return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: seconds });
   }
 
-  async *readUploadLines(key: string, maxBytes: number): AsyncIterable<string> {
+  async downloadUpload(key: string): Promise<DownloadedUpload> {
+    const dir = await mkdtemp(join(tmpdir(), 'synctrail-upload-'));
+    const gzip = key.endsWith('.gz');
+    const path = join(dir, gzip ? 'upload.ndjson.gz' : 'upload.ndjson');
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    const body = object.Body as Readable;
-    const source = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
-    yield* splitLines(source, maxBytes);
+    const hash = createHash('sha256');
+    await pipeline(
+      object.Body as Readable,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) yield hash.update(chunk) && chunk;
+      },
+      createWriteStream(path),
+    );
+    return {
+      path,
+      gzip,
+      sha256: hash.digest('hex'),
+      lines: (maxBytes) => splitLines(gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path), maxBytes),
+      scratch: (name) => join(dir, name),
+      discard: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  async putBatchFile(key: string, path: string): Promise<number> {
+    const { size } = await stat(path);
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
+    );
+    this.ranged.delete(key);
+    this.cache.delete(key);
+    return size;
   }
 
   async stageRows(): Promise<StagedRows> {

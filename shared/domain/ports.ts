@@ -4,7 +4,7 @@
  */
 import type { AuditEntry, AuditQuery } from './audit-entity.ts';
 import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq-entity.ts';
-import type { BatchError, BatchRecord } from './batch-entity.ts';
+import type { BatchCounts, BatchError, BatchRecord, EntityCounts } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org-entity.ts';
 import type { FactTableName, FactTables } from './fact-tables.ts';
@@ -233,8 +233,10 @@ export interface TrackingFiles {
   findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]>;
   /** A pre-signed PUT URL for an upload object. */
   presignUpload(key: string, seconds: number): Promise<string>;
-  /** An uploaded NDJSON object's lines, gunzipped when its key ends in `.gz`; a line over `maxBytes` comes cut at maxBytes + 1. */
-  readUploadLines(key: string, maxBytes: number): AsyncIterable<string>;
+  /** Copies an uploaded object to local disk, with the SHA-256 of its bytes as stored. */
+  downloadUpload(key: string): Promise<DownloadedUpload>;
+  /** Puts a batch file written on local disk (by the native engine) at `key`; answers its size in bytes. */
+  putBatchFile(key: string, path: string): Promise<number>;
   /** A parquet file written a row group at a time to local disk, then put at a key. */
   stageRows(): Promise<StagedRows>;
   /** Some columns of every row of a batch file, in row order. */
@@ -295,6 +297,56 @@ export interface ConversionQueue {
   enqueue(uploadKey: string): Promise<void>;
 }
 
+export interface DownloadedUpload {
+  /** The object on local disk, as uploaded (gzip when `gzip`). */
+  path: string;
+  gzip: boolean;
+  /** Hex SHA-256 of the object's bytes. */
+  sha256: string;
+  /** Its lines, gunzipped; a line over `maxBytes` comes cut at maxBytes + 1. */
+  lines(maxBytes: number): AsyncIterable<string>;
+  /** A path beside it for a file to write (the batch file); removed with it. */
+  scratch(name: string): string;
+  /** Removes the local copy and its scratch files. */
+  discard(): Promise<void>;
+}
+
+/** One upload for the native engine to convert. */
+export interface NativeConversionJob {
+  source: string;
+  gzip: boolean;
+  /** Where to write the batch file; absent for a dry run, which only counts. */
+  target?: string;
+  batch: { batchType: string; batchNumber: number; startedAt: string; endedAt: string };
+  run: Run;
+  /** The contract's check of one line (zod): its payload when the record is valid. */
+  reference: (line: string) => { payload: Record<string, unknown> } | undefined;
+}
+
+/** What the native engine found: the same as the reference classification of the same lines. */
+export interface NativeConversion {
+  rows: number;
+  counts: Required<BatchCounts>;
+  entityCounts: EntityCounts;
+  payloadFields: FieldTypes;
+  maxEventDate?: string;
+  /** Final failed records, in row order: the dead-letter items' rows. */
+  finalFailures: TrackingRow[];
+}
+
+/**
+ * Converts an upload natively (DuckDB), or declines a batch holding anything it cannot
+ * vouch for: then the reference path converts it, or reports its bad lines.
+ */
+export interface BatchEngine {
+  convert(job: NativeConversionJob): Promise<NativeConversion | Declined>;
+}
+
+/** Why the native engine left a batch to the reference path. */
+export interface Declined {
+  declined: string;
+}
+
 export interface Deps {
   orgs: OrgStore;
   keys: KeyStore;
@@ -308,6 +360,8 @@ export interface Deps {
   webhookSender: WebhookSender;
   webhookTargets: WebhookTargetPolicy;
   files: TrackingFiles;
+  /** The native writer for uploads, where the function ships it (the converter, local mode). */
+  batchEngine?: BatchEngine;
   conversions: ConversionQueue;
   partitions: PartitionRegistry;
   rootKey: RootKeyVerifier;

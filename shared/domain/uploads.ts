@@ -10,15 +10,15 @@ import {
   resultOf,
   emptyCounts,
 } from './batch.ts';
-import type { BatchError, BatchRecord } from './batch-entity.ts';
+import type { BatchCounts, BatchError, BatchRecord, EntityCounts } from './batch-entity.ts';
 import { DomainError, conflict } from './errors.ts';
 import { dlqItemsOf } from './dlq.ts';
 import { idSchema, isSafeId } from './ids.ts';
 import type { Principal } from './keys.ts';
-import type { Deps } from './ports.ts';
+import type { BatchEngine, Deps, DownloadedUpload } from './ports.ts';
 import { isExpired, type Run } from './run-entity.ts';
 import { loadLiveRun } from './live-run.ts';
-import { boundedFields } from './payload.ts';
+import { boundedFields, type FieldTypes } from './payload.ts';
 import { settleBatches } from './recovery.ts';
 import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from './deadlines.ts';
 import { outcomeOf, type RecordStatus } from './statuses.ts';
@@ -202,57 +202,44 @@ const failer =
     return 'failed';
   };
 
+/** A batch's classification, and how to write its file: from the native engine or the reference path. */
+interface Converted {
+  counts: Required<BatchCounts>;
+  entityCounts: EntityCounts;
+  payloadFields: FieldTypes;
+  maxEventDate?: string;
+  finalFailures: TrackingRow[];
+  writeFile: (key: string) => Promise<number>;
+  /** Removes what the conversion staged on local disk. */
+  discard?: () => Promise<void>;
+}
+
 /** The conversion itself, under the claim `batch.claimedAt`. */
 async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKey: string): Promise<ConversionOutcome> {
   const { orgId, runId, batchKey, batchType, batchNumber } = batch;
   const now = deps.clock.now();
   const fail = failer(deps, batch, uploadKey);
-
-  const classifier = new BatchClassifier({ batchType, batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
-  const hash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`);
-  const staged = run.dryRun ? undefined : await deps.files.stageRows();
-  const finalFailures: TrackingRow[] = [];
-  const badLines: BatchError['badLines'] = [];
-  let invalid = 0;
-  let line = 0;
-  let rows = 0;
+  const upload = await deps.files.downloadUpload(uploadKey);
+  let discard: (() => Promise<void>) | undefined;
   try {
-    for await (const text of deps.files.readUploadLines(uploadKey, MAX_LINE_BYTES)) {
-      line += 1;
-      hash.update(text).update('\n');
-      if (text.trim() === '') continue;
-      if (line > MAX_LINES_PER_UPLOAD) return await fail({ reason: `an upload may hold at most ${MAX_LINES_PER_UPLOAD} lines`, badLines, invalidLines: invalid });
-      const problem = lineProblem(text);
-      if (typeof problem === 'string') {
-        invalid += 1;
-        // Messages are cut: twenty of them stay far under the item limit whatever a line holds.
-        if (badLines.length < BAD_LINES_REPORTED) badLines.push({ line, message: problem.length > MAX_MESSAGE_CHARS ? `${problem.slice(0, MAX_MESSAGE_CHARS)}…` : problem });
-        continue;
-      }
-      if (invalid > 0) continue; // still validating, to report every bad line; nothing more is written
-      const row = classifier.add(problem.record, rows);
-      rows += 1;
-      await staged?.push(row);
-      if (row.is_final && outcomeOf(row.status as RecordStatus) === 'failed') finalFailures.push(row);
-    }
-    if (invalid > 0) return await fail({ reason: `${invalid} invalid line${invalid === 1 ? '' : 's'}; nothing of this batch was recorded`, badLines, invalidLines: invalid });
-    if (rows === 0) return await fail({ reason: 'the upload holds no records', badLines: [], invalidLines: 0 });
-    const entityTypes = new Set(Object.keys(classifier.entityCounts).map((k) => k.slice(0, k.lastIndexOf('|'))));
-    if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return await fail({ reason: `a batch may hold at most ${MAX_ENTITY_TYPES_PER_BATCH} distinct entity types`, badLines: [], invalidLines: 0 });
+    // The identity of what is converted: the batch and the object's bytes (a retry converts the same).
+    const contentHash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`).update(upload.sha256).digest('hex');
+    const converted = (deps.batchEngine && (await nativeConversion(deps, deps.batchEngine, run, batch, upload))) || (await referenceConversion(deps, run, batch, upload));
+    if ('reason' in converted) return await fail(converted);
+    discard = converted.discard;
 
-    const summary = classifier.summary();
     const fileKey = run.dryRun ? undefined : trackingFileKey(orgId, run.syncId, runId, batchType, batchNumber);
-    const fields = boundedFields(summary.payloadFields);
+    const fields = boundedFields(converted.payloadFields);
     const claim = {
-      contentHash: hash.digest('hex'),
-      counts: summary.counts,
-      entityCounts: summary.entityCounts,
-      ...(summary.maxEventDate ? { maxEventDate: summary.maxEventDate } : {}),
+      contentHash,
+      counts: converted.counts,
+      entityCounts: converted.entityCounts,
+      ...(converted.maxEventDate ? { maxEventDate: converted.maxEventDate } : {}),
       ...(fileKey ? { fileKey } : {}),
       conversionStartedAt: now.toISOString(),
       payloadFields: fields.fields,
       ...(fields.truncated ? { payloadFieldsTruncated: true } : {}),
-      finalFailures: finalFailures.length,
+      finalFailures: converted.finalFailures.length,
       claimedAt: batch.claimedAt!,
       // The file and the count are left: a fresh deadline for them.
       writeDeadline: deadlineAfter(deps.clock.now(), CONVERSION_DEADLINE_MS),
@@ -261,9 +248,9 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
     if (!began) return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
     try {
       await commitBatch(deps, run, { ...batch, ...claim, state: 'writing' }, {
-        payloadFields: summary.payloadFields,
-        writeFile: (key) => staged!.commit(key, summary.payloadFields),
-        dlqItems: async () => dlqItemsOf(finalFailures, run, batch.createdAt),
+        payloadFields: converted.payloadFields,
+        writeFile: converted.writeFile,
+        dlqItems: async () => dlqItemsOf(converted.finalFailures, run, batch.createdAt),
       });
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'conflict')) throw error;
@@ -277,12 +264,84 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
     }
     return 'done';
   } finally {
-    await staged?.discard();
+    await discard?.();
+    await upload.discard();
   }
 }
 
-/** What is wrong with one NDJSON line, or the record it holds. */
-function lineProblem(text: string): string | { record: z.output<typeof batchRecordSchema> } {
+/** The native engine's conversion (DuckDB), or undefined when the batch is the reference path's to convert. */
+async function nativeConversion(deps: Deps, engine: BatchEngine, run: Run, batch: BatchRecord, upload: DownloadedUpload): Promise<Converted | undefined> {
+  const target = run.dryRun ? undefined : upload.scratch('batch.parquet');
+  const found = await engine.convert({
+    source: upload.path,
+    gzip: upload.gzip,
+    ...(target ? { target } : {}),
+    batch: { batchType: batch.batchType, batchNumber: batch.batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! },
+    run,
+    reference: (line) => {
+      const problem = lineProblem(line);
+      return typeof problem === 'string' ? undefined : { payload: problem.record.payload };
+    },
+  });
+  // Declined (found.declined says why): the reference path converts it, or reports its bad lines.
+  if ('declined' in found) return undefined;
+  return { ...found, writeFile: (key) => deps.files.putBatchFile(key, target!) };
+}
+
+/**
+ * The reference conversion: lines are validated (zod) and classified one by one into a
+ * parquet file written a row group at a time. Any invalid line fails the whole batch,
+ * reported by line number.
+ */
+async function referenceConversion(deps: Deps, run: Run, batch: BatchRecord, upload: DownloadedUpload): Promise<Converted | BatchError> {
+  const classifier = new BatchClassifier({ batchType: batch.batchType, batchNumber: batch.batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! }, run);
+  const staged = run.dryRun ? undefined : await deps.files.stageRows();
+  const finalFailures: TrackingRow[] = [];
+  const badLines: BatchError['badLines'] = [];
+  let invalid = 0;
+  let line = 0;
+  let records = 0;
+  let rows = 0;
+  let done = false;
+  try {
+    for await (const text of upload.lines(MAX_LINE_BYTES)) {
+      line += 1;
+      if (text.trim() === '') continue;
+      records += 1;
+      if (records > MAX_LINES_PER_UPLOAD) return { reason: `an upload may hold at most ${MAX_LINES_PER_UPLOAD} lines (records)`, badLines, invalidLines: invalid };
+      const problem = lineProblem(text);
+      if (typeof problem === 'string') {
+        invalid += 1;
+        // Messages are cut: twenty of them stay far under the item limit whatever a line holds.
+        if (badLines.length < BAD_LINES_REPORTED) badLines.push({ line, message: problem.length > MAX_MESSAGE_CHARS ? `${problem.slice(0, MAX_MESSAGE_CHARS)}…` : problem });
+        continue;
+      }
+      if (invalid > 0) continue; // still validating, to report every bad line; nothing more is written
+      const row = classifier.add(problem.record, rows);
+      rows += 1;
+      await staged?.push(row);
+      if (row.is_final && outcomeOf(row.status as RecordStatus) === 'failed') finalFailures.push(row);
+    }
+    if (invalid > 0) return { reason: `${invalid} invalid line${invalid === 1 ? '' : 's'}; nothing of this batch was recorded`, badLines, invalidLines: invalid };
+    if (rows === 0) return { reason: 'the upload holds no records', badLines: [], invalidLines: 0 };
+    const entityTypes = new Set(Object.keys(classifier.entityCounts).map((k) => k.slice(0, k.lastIndexOf('|'))));
+    if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return { reason: `a batch may hold at most ${MAX_ENTITY_TYPES_PER_BATCH} distinct entity types`, badLines: [], invalidLines: 0 };
+    const summary = classifier.summary();
+    done = true;
+    return {
+      ...summary,
+      counts: classifier.counts,
+      finalFailures,
+      writeFile: (key) => staged!.commit(key, summary.payloadFields),
+      ...(staged ? { discard: () => staged.discard() } : {}),
+    };
+  } finally {
+    if (!done) await staged?.discard();
+  }
+}
+
+/** What is wrong with one NDJSON line, or the record it holds (the contract, zod). */
+export function lineProblem(text: string): string | { record: z.output<typeof batchRecordSchema> } {
   if (Buffer.byteLength(text) > MAX_LINE_BYTES) return `line is longer than ${MAX_LINE_BYTES} bytes`;
   let json: unknown;
   try {
