@@ -1,4 +1,6 @@
+import * as zlib from 'node:zlib';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { decompress as decompressZstd } from 'fzstd';
 import { fileWriter, ParquetWriter, parquetWriteBuffer, schemaFromColumnData } from 'hyparquet-writer';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
 import { fieldTypesOf, publishedSchema, type FieldTypes } from '#domain/payload.ts';
@@ -27,16 +29,19 @@ const COLUMN_OPTIONS: Partial<Record<keyof TrackingRow, object>> = {
 };
 
 /**
- * The tracking files' schema. Timestamps are INT64 milliseconds with the
- * `TIMESTAMP(isAdjustedToUTC=true, MILLIS)` logical type beside the legacy TIMESTAMP_MILLIS
- * annotation: with the legacy one alone DuckDB reads a naive local TIMESTAMP while Arrow
- * reads UTC; with the logical type DuckDB reads TIMESTAMPTZ, Arrow `Timestamp(ms, "UTC")`,
- * and Athena (Glue type `timestamp`) the same instant.
+ * The tracking files' schema. Timestamps are INT64 microseconds with the
+ * `TIMESTAMP(isAdjustedToUTC=true, MICROS)` logical type beside the legacy TIMESTAMP_MICROS
+ * annotation — what DuckDB writes for TIMESTAMPTZ, so files of both writers have one type:
+ * with the legacy annotation alone DuckDB reads a naive local TIMESTAMP while Arrow reads
+ * UTC; with the logical type DuckDB reads TIMESTAMPTZ, Arrow `Timestamp(us, "UTC")`, and
+ * Athena (Glue type `timestamp`) the same instant.
  */
 export const TRACKING_SCHEMA: SchemaElement[] = schemaFromColumnData({
   columnData: TRACKING_COLUMNS.map((column) => ({ name: column.name, type: column.type, data: [] as never })),
 }).map((element) =>
-  element.converted_type === 'TIMESTAMP_MILLIS' ? { ...element, logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' } } : element,
+  element.converted_type === 'TIMESTAMP_MILLIS'
+    ? { ...element, converted_type: 'TIMESTAMP_MICROS', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' } }
+    : element,
 );
 
 /** Column data of a set of rows in contract order (their types are in `TRACKING_SCHEMA`). */
@@ -55,8 +60,15 @@ function trackingColumns(rows: TrackingRow[]) {
  */
 export const CODEC = 'GZIP' as const;
 export const COMPRESSORS = { GZIP: (input: Uint8Array) => gzipSync(input, { level: 6 }) };
-/** What the readers (hyparquet) need to read it back. */
-export const DECOMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
+/**
+ * What the readers (hyparquet) need to read the files back: GZIP (the reference writer) and
+ * ZSTD (the native writer, DuckDB). Node 22.15+ has zstd in node:zlib; Node 20 uses fzstd.
+ */
+const nativeZstd = (zlib as { zstdDecompressSync?: (input: Uint8Array) => Buffer }).zstdDecompressSync;
+export const DECOMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
+  ZSTD: (input: Uint8Array, outputLength: number) => (nativeZstd ? new Uint8Array(nativeZstd(input)) : decompressZstd(input, new Uint8Array(outputLength))),
+};
 
 const WRITER_OPTIONS = { createdBy: 'synctrail', codec: CODEC, compressors: COMPRESSORS } as const;
 

@@ -198,7 +198,7 @@ describe('row-level parquet files (the analysts\' contract)', () => {
         // Assert
         expect(types.map((t) => t.column_type), file).toEqual(Array(3).fill('TIMESTAMP WITH TIME ZONE'));
         expect(footer.map((f) => [f.name, f.converted_type, f.logical_type]), file).toEqual(
-          TIMESTAMP_COLUMNS.map((name) => [name, 'TIMESTAMP_MILLIS', 'TimestampType(isAdjustedToUTC=1, unit=TimeUnit(MILLIS=MilliSeconds(), MICROS=<null>, NANOS=<null>))']),
+          TIMESTAMP_COLUMNS.map((name) => [name, 'TIMESTAMP_MICROS', 'TimestampType(isAdjustedToUTC=1, unit=TimeUnit(MILLIS=<null>, MICROS=MicroSeconds(), NANOS=<null>))']),
         );
         expect(values, file).toEqual({
           started: BigInt(Date.parse(STARTED)),

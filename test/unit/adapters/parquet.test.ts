@@ -42,20 +42,20 @@ function row(i: number): TrackingRow {
 const TIMESTAMP_COLUMNS = ['batch_started_at', 'batch_ended_at', 'event_date'];
 
 describe('tracking parquet files', () => {
-  it('annotate every timestamp as TIMESTAMP(isAdjustedToUTC=true, MILLIS), the legacy TIMESTAMP_MILLIS beside it', () => {
+  it('annotate every timestamp as TIMESTAMP(isAdjustedToUTC=true, MICROS), the legacy TIMESTAMP_MICROS beside it (what DuckDB writes for TIMESTAMPTZ)', () => {
     // Arrange / Act
     const bytes = encodeTrackingRows([row(1)], { n: ['number'] });
     const { schema } = parquetMetadata(bytes.buffer as ArrayBuffer);
     // Assert
     const timestamps = schema.filter((element) => TIMESTAMP_COLUMNS.includes(element.name));
     expect(timestamps.map((e) => [e.name, e.type, e.converted_type, e.logical_type])).toEqual(
-      TIMESTAMP_COLUMNS.map((name) => [name, 'INT64', 'TIMESTAMP_MILLIS', { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' }]),
+      TIMESTAMP_COLUMNS.map((name) => [name, 'INT64', 'TIMESTAMP_MICROS', { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' }]),
     );
     // No other column carries a timestamp annotation.
-    expect(schema.filter((e) => e.converted_type === 'TIMESTAMP_MILLIS' || e.logical_type?.type === 'TIMESTAMP').length).toBe(3);
+    expect(schema.filter((e) => e.converted_type === 'TIMESTAMP_MICROS' || e.logical_type?.type === 'TIMESTAMP').length).toBe(3);
   });
 
-  it('read in Arrow (parquet-wasm) as UTC millisecond timestamps holding the instants written', () => {
+  it('read in Arrow (parquet-wasm) as UTC microsecond timestamps holding the instants written', () => {
     // Arrange
     const rows = [row(1), row(2)];
     // Act
@@ -63,7 +63,7 @@ describe('tracking parquet files', () => {
     // Assert
     for (const name of TIMESTAMP_COLUMNS) {
       const type = table.schema.fields.find((f) => f.name === name)!.type as Timestamp;
-      expect([name, String(type), type.timezone]).toEqual([name, 'Timestamp<MILLISECOND, UTC>', 'UTC']);
+      expect([name, String(type), type.timezone]).toEqual([name, 'Timestamp<MICROSECOND, UTC>', 'UTC']);
     }
     expect(table.getChild('batch_ended_at')!.get(0)).toBe(Date.parse('2026-11-20T10:05:00.123Z'));
     expect([...table.getChild('event_date')!].map((v) => (v === null ? null : Number(v)))).toEqual([rows[0]!.event_date!.getTime(), null]);
