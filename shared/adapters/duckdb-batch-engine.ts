@@ -3,7 +3,7 @@ import type { BatchCounts, EntityCounts } from '#domain/batch-entity.ts';
 import { DUPLICATE_MESSAGE, emptyCounts, MAX_ENTITY_TYPES_PER_BATCH, NO_ENTITY_TYPE, NULL_MESSAGE } from '#domain/batch.ts';
 import { addPayloadFieldTypes, publishedSchema, type FieldTypes } from '#domain/payload.ts';
 import type { BatchEngine, Declined, NativeConversion, NativeConversionJob } from '#domain/ports.ts';
-import { RECORD_OPERATIONS, reportedStatusAliases } from '#domain/statuses.ts';
+import { normalizeReportedStatus, RECORD_OPERATIONS } from '#domain/statuses.ts';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
 import { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from '#domain/uploads.ts';
 import * as z from 'zod';
@@ -63,177 +63,242 @@ const sqlList = (values: readonly string[]) => `[${values.map(sqlString).join(',
 const JS_WHITESPACE = '[\\t\\n\\v\\f\\r \\x{A0}\\x{FEFF}\\x{2028}\\x{2029}\\p{Zs}]';
 const ASCII_WHITESPACE = '[\\t\\n\\v\\f\\r ]';
 const RECORD_KEYS = ['identifier', 'payload', 'operation', 'status', 'statusMessage', 'targetId', 'entityType', 'eventDate', 'final'] as const;
+/** Number.MAX_SAFE_INTEGER: a larger integer JavaScript would print rounded. */
 const MAX_SAFE = '9007199254740991';
 /** zod's own pattern for `z.iso.datetime({ offset: true })`, the contract's event dates. */
 const ISO_DATETIME_PATTERN = z.regexes.datetime({ offset: true }).source;
+
+type Key = (typeof RECORD_KEYS)[number];
+/** Fields the contract takes absent but never null. */
+const NOT_NULLABLE: readonly Key[] = ['payload', 'operation', 'status', 'entityType', 'eventDate', 'final'];
+/** Distinct status words one batch may hold and still be converted natively. */
+export const MAX_STATUS_WORDS = 1000;
+/** A JSON Pointer (RFC 6901) to a top-level key. */
+const jsonPointer = (key: string) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 /**
- * Payload text the engine's JSON writer may print differently from `JSON.stringify` (or that
- * JSON.parse reads differently): integral or exponent numbers, long integers, `\u` escapes
- * (upper-case hex), integer-like keys (JavaScript orders them first), NaN and Infinity.
- * Matches inside strings are harmless: such a row is only written by the reference code.
+ * Distinct payload key lists one batch may have and still be converted natively (each is
+ * looked into with a query of its own); beyond it the reference path converts the batch.
  */
-const PAYLOAD_NEEDS_REFERENCE = '[0-9]\\.0[,}\\]]|[0-9][eE]|[0-9]{16}|\\\\u|"(?:0|[1-9][0-9]*)":|NaN|Infinity';
-/** Trailing commas, which the engine accepts and JSON.parse does not. */
-const LINE_NEEDS_REFERENCE = `,${ASCII_WHITESPACE}*[}\\]]`;
+export const MAX_PAYLOAD_KEY_LISTS = 64;
+/**
+ * A payload value (as the engine writes it) that JavaScript may print otherwise: an object; an
+ * array holding objects, arrays, or numbers such as below; a number with an exponent, written
+ * as 1.0, NaN or Infinity; an integer of 16 digits or more.
+ */
+const SUSPECT_VALUE = '^\\{|^\\[.*([\\[{]|[0-9][eE]|[0-9]\\.0[,\\]]|[0-9]{16}|NaN|Infinity)|^-?(NaN|Infinity)|^-?[0-9].*([eE]|\\.0$)|^-?[0-9]{16}';
 
 async function convertWith(connection: DuckDBConnection, job: NativeConversionJob): Promise<NativeConversion | Declined> {
-  const { run, batch } = job;
-  const run_ = async (sql: string) => connection.run(sql);
-  const rows = async <T>(sql: string) => (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+  const { run } = job;
+  const trace = process.env.SYNCTRAIL_ENGINE_TRACE === '1';
+  const timed = async <T>(sql: string, step: () => Promise<T>) => {
+    const started = performance.now();
+    const out = await step();
+    if (trace) console.error(`${(performance.now() - started).toFixed(0)} ms: ${sql.replace(/\s+/g, ' ').slice(0, 90)}`);
+    return out;
+  };
+  const exec = async (sql: string) => timed(sql, () => connection.run(sql));
+  const rows = async <T>(sql: string) => timed(sql, async () => (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[]);
   const one = async <T>(sql: string) => (await rows<T>(sql))[0]!;
 
-  await run_(`CREATE TEMP TABLE src AS
-    SELECT (row_number() OVER () - 1)::INTEGER AS idx, json::VARCHAR AS line
-    FROM read_ndjson_objects(${sqlString(job.source)}, compression = ${sqlString(job.gzip ? 'gzip' : 'uncompressed')}, maximum_object_size = ${MAX_LINE_BYTES})`);
-  const { total } = await one<{ total: bigint }>('SELECT count(*) AS total FROM src');
-  if (Number(total) === 0 || Number(total) > MAX_LINES_PER_UPLOAD) return { declined: `${total} records` };
-
-  await run_(`CREATE TEMP TABLE aliases(word VARCHAR, canonical VARCHAR)`);
-  await run_(`INSERT INTO aliases VALUES ${reportedStatusAliases().map(([word, status]) => `(${sqlString(word)}, ${sqlString(status)})`).join(', ')}`);
-
-  // Each field once, with its JSON type (NULL: absent).
-  await run_(`CREATE TEMP TABLE f AS
-    SELECT idx, line, json_type(line::JSON) AS top, json_keys(line::JSON) AS keys,
-      e[1] AS identifier, json_type(e[1]) AS identifier_t,
-      e[2] AS payload, json_type(e[2]) AS payload_t,
-      e[3] AS operation, json_type(e[3]) AS operation_t,
-      e[4] AS status, json_type(e[4]) AS status_t,
-      e[5] AS status_message, json_type(e[5]) AS status_message_t,
-      e[6] AS target_id, json_type(e[6]) AS target_id_t,
-      e[7] AS entity_type, json_type(e[7]) AS entity_type_t,
-      e[8] AS event_date, json_type(e[8]) AS event_date_t,
-      e[9] AS final, json_type(e[9]) AS final_t
-    FROM (SELECT idx, line, json_extract(line::JSON, ${sqlList(RECORD_KEYS.map((key) => `$.${key}`))}) AS e FROM src)`);
-
-  // Whatever the engine cannot vouch for sends the whole batch to the reference path.
-  const numberOk = (column: string) => `(${column}_t IN ('BIGINT', 'UBIGINT') AND abs(TRY_CAST(${column} AS HUGEINT)) <= ${MAX_SAFE})`;
-  const stringUpTo = (column: string, bytes: number) => `(${column}_t = 'VARCHAR' AND strlen(json_extract_string(${column}, '$')) <= ${bytes})`;
-  const { refused } = await one<{ refused: bigint }>(`SELECT count(*) AS refused FROM f WHERE NOT (
-      top = 'OBJECT'
-      AND len(keys) = len(list_distinct(keys)) AND list_has_all(${sqlList(RECORD_KEYS)}, keys)
-      AND (identifier_t IS NULL OR identifier_t = 'NULL' OR ${stringUpTo('identifier', 1024)} OR ${numberOk('identifier')})
-      AND (payload_t IS NULL OR payload_t = 'OBJECT')
-      AND (operation_t IS NULL OR (operation_t = 'VARCHAR' AND json_extract_string(operation, '$') IN (${RECORD_OPERATIONS.map(sqlString).join(', ')})))
-      AND status_t = 'VARCHAR' AND regexp_full_match(json_extract_string(status, '$'), '[\\x20-\\x7e\\t\\n\\v\\f\\r]*')
-      AND (status_message_t IS NULL OR status_message_t = 'NULL' OR ${stringUpTo('status_message', 8192)})
-      AND (target_id_t IS NULL OR target_id_t = 'NULL' OR ${stringUpTo('target_id', 1024)} OR ${numberOk('target_id')})
-      AND (entity_type_t IS NULL OR (${stringUpTo('entity_type', 128)} AND strlen(json_extract_string(entity_type, '$')) >= 1))
-      AND (event_date_t IS NULL OR (event_date_t = 'VARCHAR'
-        AND regexp_full_match(json_extract_string(event_date, '$'), ${sqlString(ISO_DATETIME_PATTERN)})
-        AND json_extract_string(event_date, '$') >= '1970'))
-      AND (final_t IS NULL OR final_t = 'BOOLEAN')
-    )`);
-  if (Number(refused) > 0) return { declined: `${refused} records outside what the engine checks` };
-
-  const fold = `lower(regexp_replace(regexp_replace(json_extract_string(f.status, '$'), '^${ASCII_WHITESPACE}+|${ASCII_WHITESPACE}+$', '', 'g'), '[\\t\\n\\v\\f\\r -]+', '_', 'g'))`;
-  await run_(`CREATE TEMP TABLE v AS
-    SELECT f.idx, f.line,
-      CASE WHEN identifier_t = 'VARCHAR' THEN json_extract_string(identifier, '$') WHEN identifier_t IN ('BIGINT', 'UBIGINT') THEN identifier::VARCHAR END AS raw_identifier,
-      coalesce(payload::VARCHAR, '{}') AS payload_text,
-      json_extract_string(operation, '$') AS operation,
-      json_extract_string(f.status, '$') AS reported_status,
-      a.canonical AS reported,
-      json_extract_string(status_message, '$') AS status_message,
-      CASE WHEN target_id_t = 'VARCHAR' THEN json_extract_string(target_id, '$') WHEN target_id_t IN ('BIGINT', 'UBIGINT') THEN target_id::VARCHAR END AS target_id,
-      json_extract_string(entity_type, '$') AS entity_type,
-      epoch_ms(CAST(json_extract_string(event_date, '$') AS TIMESTAMPTZ)) AS event_ms,
-      coalesce(json_extract_string(final, '$') = 'true', false) AS is_final
-    FROM f LEFT JOIN aliases a ON a.word = ${fold}`);
-  const { unknown } = await one<{ unknown: bigint }>('SELECT count(*) AS unknown FROM v WHERE reported IS NULL');
-  if (Number(unknown) > 0) return { declined: `${unknown} records with a status word it does not know` };
-
-  // The rows whose payload the reference code checks and writes (see PAYLOAD_NEEDS_REFERENCE).
-  const braces = (char: string) => `(length(payload_text) - length(replace(payload_text, '${char}', '')))`;
-  const flagged = await rows<{ idx: number; line: string }>(`SELECT idx, line FROM v WHERE
-      regexp_matches(payload_text, ${sqlString(PAYLOAD_NEEDS_REFERENCE)}) OR regexp_matches(line, ${sqlString(LINE_NEEDS_REFERENCE)})
-      OR ${braces('{')} > 1 OR ${braces('{')} + ${braces('[')} > 64
-      OR len(json_keys(payload_text::JSON)) <> len(list_distinct(json_keys(payload_text::JSON)))
-    ORDER BY idx`);
-  const referenceFields = new Map<number, Record<string, unknown>>();
-  await run_('CREATE TEMP TABLE reference_payloads(idx INTEGER, payload_text VARCHAR)');
-  if (flagged.length) {
-    const appender = await connection.createAppender('reference_payloads');
-    for (const { idx, line } of flagged) {
-      const checked = job.reference(line);
-      if (!checked) {
-        appender.closeSync();
-        return { declined: `line ${idx + 1} (record) fails the contract` };
-      }
-      referenceFields.set(idx, checked.payload);
-      appender.appendInteger(idx);
-      appender.appendVarchar(JSON.stringify(checked.payload));
-      appender.endRow();
-    }
-    appender.closeSync();
-  }
-
-  const runEntity = run.entityType ?? null;
-  await run_(`CREATE TEMP TABLE k0 AS
-    SELECT v.idx, coalesce(r.payload_text, v.payload_text) AS record_payload, v.operation, v.reported_status, v.reported, v.status_message,
-      v.target_id, v.entity_type, v.event_ms, v.is_final,
-      CASE WHEN raw_identifier IS NULL OR regexp_full_match(raw_identifier, '${JS_WHITESPACE}*') THEN NULL ELSE raw_identifier END AS identifier,
-      coalesce(v.entity_type, ${sqlOrNull(runEntity)}, ${sqlString(NO_ENTITY_TYPE)}) AS entity_key
-    FROM v LEFT JOIN reference_payloads r ON r.idx = v.idx`);
-  // Within a batch a later record of an identifier supersedes an earlier one still in flight
-  // (every record before it was in flight); after one that settled, it is a DUPLICATE.
-  await run_(`CREATE TEMP TABLE k AS
-    SELECT *,
-      CASE WHEN identifier IS NULL THEN 'null' WHEN position > 1 AND settled_before > 0 THEN 'duplicate' WHEN position > 1 THEN 'supersedes' ELSE 'first' END AS kind
+  // One pass over the upload by the engine's JSON reader: the contract's fields as JSON values
+  // (the payload written minified by the engine's JSON writer), each line's keys beside them.
+  // What depends only on a line's keys, on a status word, or on a payload's keys and types
+  // (its shape) is judged once per distinct value below.
+  const options = `compression = ${sqlString(job.gzip ? 'gzip' : 'uncompressed')}, maximum_object_size = ${MAX_LINE_BYTES}`;
+  const lines = `(SELECT (row_number() OVER () - 1)::INTEGER AS idx, json AS line FROM read_ndjson_objects(${sqlString(job.source)}, ${options}))`;
+  const numberOk = (key: Key) => `(json_type(${key}) IN ('BIGINT', 'UBIGINT') AND abs(TRY_CAST(${key} AS HUGEINT)) <= ${MAX_SAFE})`;
+  const stringUpTo = (key: Key, bytes: number) => `(json_type(${key}) = 'VARCHAR' AND strlen(json_extract_string(${key}, '$')) <= ${bytes})`;
+  const absentOr = (key: Key, check: string) => `(${key} IS NULL OR ${check})`;
+  const str = (key: Key) => `json_extract_string(${key}, '$')`;
+  const idOf = (key: Key) => `CASE WHEN json_type(${key}) = 'VARCHAR' THEN ${str(key)} WHEN json_type(${key}) IN ('BIGINT', 'UBIGINT') THEN ${key}::VARCHAR END`;
+  await exec(`CREATE TEMP TABLE f AS
+    SELECT (row_number() OVER () - 1)::INTEGER AS idx,
+      -- Within the contract, as far as the engine can tell (each check at least as strict as zod's).
+      (${absentOr('identifier', `json_type(identifier) = 'NULL' OR ${stringUpTo('identifier', 1024)} OR ${numberOk('identifier')}`)}
+        AND ${absentOr('payload', `left(payload::VARCHAR, 1) = '{'`)}
+        AND ${absentOr('operation', `json_type(operation) = 'VARCHAR' AND ${str('operation')} IN (${RECORD_OPERATIONS.map(sqlString).join(', ')})`)}
+        AND json_type(status) = 'VARCHAR'
+        AND ${absentOr('statusMessage', `json_type(statusMessage) = 'NULL' OR ${stringUpTo('statusMessage', 8192)}`)}
+        AND ${absentOr('targetId', `json_type(targetId) = 'NULL' OR ${stringUpTo('targetId', 1024)} OR ${numberOk('targetId')}`)}
+        AND ${absentOr('entityType', `${stringUpTo('entityType', 128)} AND strlen(${str('entityType')}) >= 1`)}
+        AND ${absentOr('eventDate', `json_type(eventDate) = 'VARCHAR' AND regexp_full_match(${str('eventDate')}, ${sqlString(ISO_DATETIME_PATTERN)}) AND ${str('eventDate')} >= '1970'`)}
+        AND ${absentOr('final', `json_type(final) = 'BOOLEAN'`)}) IS TRUE AS valid,
+      -- A backslash-u escape: the engine writes upper-case hex, JSON.stringify lower-case.
+      contains(payload_text, '\\u') AS by_text,
+      hash(json_keys(payload_text)) AS payload_keys,
+      ${idOf('identifier')} AS raw_identifier,
+      payload_text,
+      ${str('operation')} AS operation,
+      ${str('status')} AS reported_status,
+      ${str('statusMessage')} AS status_message,
+      ${idOf('targetId')} AS target_id,
+      ${str('entityType')} AS entity_type,
+      ${str('eventDate')} AS event_text,
+      coalesce(${str('final')} = 'true', false) AS is_final
     FROM (
-      SELECT *, row_number() OVER w AS position,
-        coalesce(sum(CASE WHEN reported IN ('in_progress', 'extracting') THEN 0 ELSE 1 END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS settled_before,
-        lag(entity_key) OVER w AS previous_entity
-      FROM k0 WINDOW w AS (PARTITION BY identifier ORDER BY idx)
+      SELECT *, coalesce(payload::VARCHAR, '{}') AS payload_text
+      FROM read_json(${sqlString(job.source)}, format = 'newline_delimited', ${options},
+        columns = {${RECORD_KEYS.map((key) => `${key}: 'JSON'`).join(', ')}})
     )`);
-  await run_(`CREATE TEMP TABLE t AS
-    SELECT *,
-      CASE status WHEN 'succeeded' THEN 'succeeded' WHEN 'partial_success' THEN 'partial' WHEN 'partially_failed' THEN 'partial'
-        WHEN 'in_progress' THEN 'inFlight' WHEN 'extracting' THEN 'inFlight' ELSE 'failed' END AS field
+
+  const checks = await one<{ total: bigint; invalid: bigint }>(`SELECT count(*) AS total, count_if(NOT valid) AS invalid FROM f`);
+  const total = Number(checks.total);
+  if (total === 0 || total > MAX_LINES_PER_UPLOAD) return { declined: `${total} records` };
+  if (Number(checks.invalid) > 0) return { declined: `${checks.invalid} records outside what the engine checks` };
+
+  // One pass over the raw lines: each line's keys (only the contract's, each once: the reader
+  // above takes those it was told of and reads a null as absent); a null where the contract
+  // takes none; and the lines the reader may read otherwise than JSON.parse (trailing commas,
+  // NaN, Infinity), which the reference code checks.
+  const notNullable = sqlList(NOT_NULLABLE.map((key) => `$.${key}`));
+  const lineChecks = await rows<{ keys: string[]; nulls: bigint; lenient: number[] | null }>(`SELECT json_keys(any_value(line)) AS keys, count_if(null_given) AS nulls,
+      list(idx ORDER BY idx) FILTER (WHERE lenient) AS lenient
+    FROM (
+      SELECT idx, line,
+        contains(line::VARCHAR, 'null') AND list_contains(json_type(line, ${notNullable}), 'NULL') AS null_given,
+        contains(line::VARCHAR, ',}') OR contains(line::VARCHAR, ',]') OR contains(line::VARCHAR, 'NaN') OR contains(line::VARCHAR, 'Infinity')
+          OR ((contains(line::VARCHAR, ' }') OR contains(line::VARCHAR, ' ]') OR contains(line::VARCHAR, '\t')) AND regexp_matches(line::VARCHAR, ',${ASCII_WHITESPACE}*[}\\]]')) AS lenient
+      FROM ${lines}
+    ) GROUP BY hash(json_keys(line))`);
+  const lenientRows: number[] = [];
+  for (const { keys, nulls, lenient } of lineChecks) {
+    if (new Set(keys).size !== keys.length || keys.some((key) => !(RECORD_KEYS as readonly string[]).includes(key))) return { declined: `a record with the keys ${keys.join(', ')}` };
+    if (Number(nulls) > 0) return { declined: `${nulls} records with null where the contract takes none` };
+    if (lenient) lenientRows.push(...lenient);
+  }
+  await exec('CREATE TEMP TABLE lenient(idx INTEGER)');
+  if (lenientRows.length) await exec(`INSERT INTO lenient SELECT unnest(${`[${lenientRows.join(', ')}]`})`);
+
+  // Status words, folded by the contract's own code.
+  const words = await rows<{ word: string }>(`SELECT DISTINCT reported_status AS word FROM f`);
+  if (words.length > MAX_STATUS_WORDS) return { declined: `${words.length} distinct status words` };
+  await exec(`CREATE TEMP TABLE statuses(word VARCHAR, canonical VARCHAR)`);
+  const canonical = words.map(({ word }) => [word, normalizeReportedStatus(word)] as const);
+  const unknown = canonical.filter(([, status]) => status === undefined);
+  if (unknown.length) return { declined: `status words it does not know: ${unknown.map(([word]) => word).join(', ')}` };
+  await exec(`INSERT INTO statuses VALUES ${canonical.map(([word, status]) => `(${sqlString(word)}, ${sqlString(status!)})`).join(', ')}`);
+
+  // Payload shapes: each distinct key list, then the distinct lists of JSON types under it.
+  const keyLists = await rows<{ payload_keys: bigint; keys: string[] }>(
+    `SELECT payload_keys, json_keys(any_value(payload_text)) AS keys FROM f GROUP BY payload_keys`,
+  );
+  if (keyLists.length > MAX_PAYLOAD_KEY_LISTS) return { declined: `${keyLists.length} distinct payload key lists` };
+  await exec('CREATE TEMP TABLE shapes(idx INTEGER, shape UBIGINT, suspect BOOLEAN)');
+  for (const { payload_keys, keys } of keyLists) {
+    const inList = `payload_keys = ${payload_keys}`;
+    // JavaScript puts integer-like keys first and keeps a repeated key's last value: the reference code writes those.
+    if (new Set(keys).size !== keys.length || keys.some((key) => /^[0-9]/.test(key))) {
+      await exec(`INSERT INTO shapes SELECT idx, 0, true FROM f WHERE ${inList}`);
+      continue;
+    }
+    if (keys.length === 0) {
+      await exec(`INSERT INTO shapes SELECT idx, 0, false FROM f WHERE ${inList}`);
+      continue;
+    }
+    // One parse per payload: every value; its JSON type told by its first character (", t/f, n,
+    // [, { or a number's); and whether JavaScript could print it otherwise (a nested object; an
+    // array holding objects, arrays or such numbers; a number with an exponent, written as 1.0,
+    // NaN or Infinity, or an integer past 2^53).
+    const first = (i: number) => `left(v[${i + 1}]::VARCHAR, 1)`;
+    const values = keys.map((_, i) => `translate(${first(i)}, '-0123456789', '###########')`);
+    const suspect = keys.map((_, i) => `(${first(i)} NOT IN ('"', 't', 'f', 'n') AND regexp_matches(v[${i + 1}]::VARCHAR, ${sqlString(SUSPECT_VALUE)}))`);
+    await exec(`INSERT INTO shapes SELECT idx, hash(${payload_keys}::UBIGINT, ${values.join(' || ')}), ${suspect.join(' OR ')}
+      FROM (SELECT idx, json_extract(payload_text, ${sqlList(keys.map(jsonPointer))}) AS v FROM f WHERE ${inList})`);
+  }
+  const referencedRows = ['SELECT idx FROM f WHERE by_text', 'SELECT idx FROM shapes WHERE suspect', 'SELECT idx FROM lenient'];
+
+  // The reference code checks and writes the payloads the engine cannot vouch for.
+  const referenced = new Map<number, Record<string, unknown>>();
+  await exec(`CREATE TEMP TABLE referenced AS ${referencedRows.join(' UNION ')}`);
+  await exec('CREATE TEMP TABLE reference_payloads(idx INTEGER, payload_text VARCHAR)');
+  const toCheck = await rows<{ idx: number; line: string }>(`SELECT idx, line::VARCHAR AS line FROM ${lines}
+    WHERE idx IN (SELECT idx FROM referenced) ORDER BY idx`);
+  if (toCheck.length) {
+    const appender = await connection.createAppender('reference_payloads');
+    try {
+      for (const { idx, line } of toCheck) {
+        const checked = job.reference(line);
+        if (!checked) return { declined: `record ${idx + 1} fails the contract` };
+        referenced.set(idx, checked.payload);
+        appender.appendInteger(idx);
+        appender.appendVarchar(JSON.stringify(checked.payload));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
+  }
+  const shapes = await rows<{ first: number; payload_text: string }>(`SELECT idx AS first, payload_text FROM f
+    WHERE idx IN (SELECT min(idx) FROM shapes WHERE NOT suspect GROUP BY shape) AND idx NOT IN (SELECT idx FROM referenced) ORDER BY idx`);
+
+  // Within a batch a later record of an identifier supersedes an earlier one still in flight
+  // (every record before it was in flight); after one that settled, it is a DUPLICATE. Only
+  // the small columns are windowed; the payloads stay where they are.
+  const entity = `coalesce(entity_type, ${sqlOrNull(run.entityType)}, ${sqlString(NO_ENTITY_TYPE)})`;
+  await exec(`CREATE TEMP TABLE k AS
+    SELECT idx, identifier, kind, previous_entity, reference_payload,
+      CASE kind WHEN 'null' THEN 'NULL' WHEN 'duplicate' THEN 'DUPLICATE' ELSE reported END AS status,
+      CASE CASE kind WHEN 'null' THEN 'NULL' WHEN 'duplicate' THEN 'DUPLICATE' ELSE reported END
+        WHEN 'succeeded' THEN 'succeeded' WHEN 'partial_success' THEN 'partial' WHEN 'partially_failed' THEN 'partial'
+        WHEN 'in_progress' THEN 'inFlight' WHEN 'extracting' THEN 'inFlight' ELSE 'failed' END AS outcome,
+      entity_key
     FROM (
       SELECT *,
-        CASE kind WHEN 'null' THEN 'NULL' WHEN 'duplicate' THEN 'DUPLICATE' ELSE reported END AS status,
-        CASE kind WHEN 'null' THEN coalesce(status_message, ${sqlString(NULL_MESSAGE)}) WHEN 'duplicate' THEN coalesce(status_message, ${sqlString(DUPLICATE_MESSAGE)}) ELSE status_message END AS message
-      FROM k
-    )`);
+        CASE WHEN identifier IS NULL THEN 'null' WHEN position > 1 AND settled_before > 0 THEN 'duplicate' WHEN position > 1 THEN 'supersedes' ELSE 'first' END AS kind
+      FROM (
+        SELECT w.idx, identifier, reported, entity_key, r.payload_text AS reference_payload,
+          row_number() OVER w AS position,
+          coalesce(sum(CASE WHEN reported IN ('in_progress', 'extracting') THEN 0 ELSE 1 END) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS settled_before,
+          lag(entity_key) OVER w AS previous_entity
+        FROM (
+          SELECT idx, s.canonical AS reported, ${entity} AS entity_key,
+            -- Blank (JavaScript's trim) is no identifier; every such string starts with a code point ≤ 32 or ≥ 160.
+            CASE WHEN raw_identifier IS NULL OR raw_identifier = '' THEN NULL
+              WHEN (ascii(raw_identifier) <= 32 OR ascii(raw_identifier) >= 160) AND regexp_full_match(raw_identifier, '${JS_WHITESPACE}*') THEN NULL
+              ELSE raw_identifier END AS identifier
+          FROM f JOIN statuses s ON s.word = f.reported_status
+        ) w LEFT JOIN reference_payloads r ON r.idx = w.idx
+        WINDOW w AS (PARTITION BY identifier ORDER BY w.idx)
+      )
+    ) ORDER BY idx`);
 
-  const entityRows = await rows<{ entity_key: string; field: string; n: bigint }>(`
-    SELECT entity_key, field, count(*) AS n FROM t GROUP BY ALL
-    UNION ALL SELECT entity_key, 'received', count(*) FROM t GROUP BY ALL
-    UNION ALL SELECT previous_entity, 'superseded', count(*) FROM t WHERE kind = 'supersedes' GROUP BY ALL`);
+  const tallies = await rows<{ entity_key: string; field: string; n: bigint }>(`
+    SELECT entity_key, outcome AS field, count(*) AS n FROM k GROUP BY ALL
+    UNION ALL SELECT entity_key, 'received', count(*) FROM k GROUP BY ALL
+    UNION ALL SELECT previous_entity, 'superseded', count(*) FROM k WHERE kind = 'supersedes' GROUP BY ALL`);
   const counts = emptyCounts();
   const entityCounts: EntityCounts = {};
-  for (const { entity_key, field, n } of entityRows) {
+  for (const { entity_key, field, n } of tallies) {
     entityCounts[`${entity_key}|${field}`] = Number(n);
     counts[field as keyof BatchCounts] += Number(n);
   }
+  const entityTypes = new Set(tallies.map((row) => row.entity_key));
+  if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return { declined: `${entityTypes.size} entity types` };
   const kinds = await one<{ nulls: bigint; duplicates: bigint; max_event: bigint | null }>(`SELECT count_if(kind = 'null') AS nulls, count_if(kind = 'duplicate') AS duplicates,
-      max(event_ms) FILTER (WHERE field IN ('succeeded', 'partial')) AS max_event FROM t`);
+      max(epoch_ms(CAST(f.event_text AS TIMESTAMPTZ))) FILTER (WHERE outcome IN ('succeeded', 'partial')) AS max_event FROM f POSITIONAL JOIN k`);
   counts.null = Number(kinds.nulls);
   counts.duplicate = Number(kinds.duplicates);
-  const entityTypes = new Set(entityRows.map((row) => row.entity_key));
-  if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return { declined: `${entityTypes.size} entity types` };
 
-  // Payload fields in the order the reference path meets them: row by row, key by key.
-  const structures = await rows<{ first: number; structure: string }>(`SELECT min(idx) AS first, structure FROM (
-      SELECT idx, json_structure(record_payload::JSON)::VARCHAR AS structure FROM t WHERE idx NOT IN (SELECT idx FROM reference_payloads)
-    ) GROUP BY structure ORDER BY first`);
-  const payloadFields: FieldTypes = {};
+  // Payload fields in the order the reference path meets them, row by row, key by key: the
+  // first payload of each shape read by the reference code, and every payload it wrote.
   const sources: Array<[number, Record<string, unknown>]> = [
-    ...structures.map(({ first, structure }): [number, Record<string, unknown>] => [first, typesOfStructure(JSON.parse(structure))]),
-    ...referenceFields,
+    ...shapes.map(({ first, payload_text }): [number, Record<string, unknown>] => [first, JSON.parse(payload_text) as Record<string, unknown>]),
+    ...referenced,
   ];
   sources.sort((a, b) => a[0] - b[0]);
+  const payloadFields: FieldTypes = {};
   for (const [, payload] of sources) addPayloadFieldTypes(payloadFields, payload);
 
   const columns = trackingSelect(job);
   if (job.target) {
     const kv = `{${sqlString(PAYLOAD_SCHEMA_KEY)}: ${sqlString(JSON.stringify(publishedSchema(payloadFields)))}}`;
-    await run_(`COPY (SELECT ${columns} FROM t ORDER BY idx) TO ${sqlString(job.target)}
+    // Rows in line order: f and k are both in it (one thread), so they are joined by position.
+    await exec(`COPY (SELECT ${columns} FROM f POSITIONAL JOIN k) TO ${sqlString(job.target)}
       (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, KV_METADATA ${kv})`);
   }
-  const finalFailures = await rows<TrackingRow>(`SELECT ${columns} FROM t WHERE is_final AND field = 'failed' ORDER BY idx`);
+  const finalFailures = await rows<TrackingRow>(`SELECT ${columns} FROM f POSITIONAL JOIN k WHERE f.is_final AND k.outcome = 'failed' ORDER BY f.idx`);
   return {
-    rows: Number(total),
+    rows: total,
     counts,
     entityCounts,
     payloadFields,
@@ -242,33 +307,15 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   };
 }
 
-/**
- * A value standing for each field's JSON type in a `json_structure` answer, so the reference
- * code's `addPayloadFieldTypes` types it: strings, numbers, booleans and null by example,
- * lists as arrays, objects as objects.
- */
-function typesOfStructure(structure: unknown): Record<string, unknown> {
-  const example: Record<string, unknown> = {};
-  // An empty object's structure is the bare word "JSON": no fields.
-  if (typeof structure !== 'object' || structure === null || Array.isArray(structure)) return example;
-  for (const field of Object.keys(structure)) {
-    const type = (structure as Record<string, unknown>)[field];
-    const value =
-      Array.isArray(type) ? [] : typeof type === 'object' && type !== null ? {} : type === 'VARCHAR' ? '' : type === 'BOOLEAN' ? true : type === 'NULL' ? null : 0;
-    Object.defineProperty(example, field, { value, enumerable: true, writable: true, configurable: true });
-  }
-  return example;
-}
-
-/** The tracking columns, in contract order and type, from the classified table `t`. */
+/** The tracking columns, in contract order and type, from the lines (`f`) and their classification (`k`). */
 function trackingSelect(job: NativeConversionJob): string {
   const { run, batch } = job;
   const values: Record<keyof TrackingRow, string> = {
-    identifier: 'identifier',
-    record_payload: 'record_payload',
-    operation: `coalesce(operation, ${sqlString(run.operation)})`,
-    status: 'status',
-    status_message: 'message',
+    identifier: 'k.identifier',
+    record_payload: 'coalesce(k.reference_payload, f.payload_text::VARCHAR)',
+    operation: `coalesce(f.operation, ${sqlString(run.operation)})`,
+    status: 'k.status',
+    status_message: `CASE k.kind WHEN 'null' THEN coalesce(f.status_message, ${sqlString(NULL_MESSAGE)}) WHEN 'duplicate' THEN coalesce(f.status_message, ${sqlString(DUPLICATE_MESSAGE)}) ELSE f.status_message END`,
     batch_started_at: `${sqlString(new Date(batch.startedAt).toISOString())}::TIMESTAMPTZ`,
     batch_ended_at: `${sqlString(new Date(batch.endedAt).toISOString())}::TIMESTAMPTZ`,
     sync_configuration_id: sqlString(run.syncId),
@@ -278,15 +325,16 @@ function trackingSelect(job: NativeConversionJob): string {
     source_object_id: sqlString(run.source.id),
     destination_id: sqlString(run.destination.id),
     destination_object_id: `${sqlOrNull(run.destinationObject?.id)}::VARCHAR`,
-    entity_type: `coalesce(entity_type, ${sqlOrNull(run.entityType)})::VARCHAR`,
-    target_id: 'target_id',
+    entity_type: `coalesce(f.entity_type, ${sqlOrNull(run.entityType)})::VARCHAR`,
+    target_id: 'f.target_id',
     instance: `${sqlOrNull(run.instance)}::VARCHAR`,
-    reported_status: 'reported_status',
-    event_date: 'make_timestamp(event_ms * 1000)::TIMESTAMPTZ',
-    is_final: 'is_final',
+    reported_status: 'f.reported_status',
+    // Milliseconds, as JavaScript's Date keeps them.
+    event_date: 'make_timestamp(epoch_ms(CAST(f.event_text AS TIMESTAMPTZ)) * 1000)::TIMESTAMPTZ',
+    is_final: 'f.is_final',
     batch_type: sqlString(batch.batchType),
     batch_number: `${batch.batchNumber}::INTEGER`,
-    row_number: 'idx::INTEGER',
+    row_number: 'f.idx::INTEGER',
   };
   return TRACKING_COLUMNS.map((column) => `${values[column.name]} AS ${column.name}`).join(', ');
 }
