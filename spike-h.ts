@@ -4,7 +4,7 @@ import { lineProblem } from '#domain/uploads.ts';
 const run: any = { orgId: 'o1', syncId: 's1', runId: 'r1', operation: 'upsert', source: { id: 'src' }, destination: { id: 'dst' } };
 const N = Number(process.env.N ?? 200000);
 await writeNdjson('/tmp/spike/h.ndjson', 1_000_000_000, N);
-const engine = new DuckDbBatchEngine();
+const engine = new DuckDbBatchEngine(process.env.MEM ? { memoryLimit: process.env.MEM } : {});
 let refs = 0;
 const t = performance.now();
 const out = await engine.convert({ source: '/tmp/spike/h.ndjson', gzip: false, target: '/tmp/spike/h.parquet', batch: { batchType: 'full', batchNumber: 0, startedAt: '2024-01-01T00:00:00Z', endedAt: '2024-01-01T00:01:00Z' }, run, reference: (line) => { refs++; const p = lineProblem(line); return typeof p === 'string' ? undefined : { payload: p.record.payload }; } });

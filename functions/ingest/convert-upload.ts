@@ -31,7 +31,7 @@ export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => 
 };
 
 let handle: ReturnType<typeof makeHandler> | undefined;
-/** The converter ships DuckDB (linux-arm64): uploads are converted natively, spilling to /tmp. */
+/** The converter ships DuckDB (linux-arm64): uploads are converted natively, in /tmp. */
 export const handler = lambdaJob((event: ObjectCreatedEvent) =>
-  (handle ??= makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine({ tempDirectory: '/tmp/duckdb' }) }))(event),
+  (handle ??= makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine() }))(event),
 );

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { BatchCounts, EntityCounts } from '#domain/batch-entity.ts';
 import { DUPLICATE_MESSAGE, emptyCounts, MAX_ENTITY_TYPES_PER_BATCH, NO_ENTITY_TYPE, NULL_MESSAGE } from '#domain/batch.ts';
@@ -21,24 +22,22 @@ import { PAYLOAD_SCHEMA_KEY, ROW_GROUP_ROWS } from './parquet.ts';
  * keys) are checked and written by the reference code row by row, the rest by the engine.
  */
 export class DuckDbBatchEngine implements BatchEngine {
-  private instance: Promise<DuckDBInstance> | undefined;
+  /** `memoryLimit`: the engine's buffer pool; beyond it, its tables spill to the conversion's own folder. */
+  constructor(private readonly options: { memoryLimit?: string } = {}) {}
 
-  constructor(private readonly options: { memoryLimit?: string; tempDirectory?: string } = {}) {}
-
-  private async connect(): Promise<DuckDBConnection> {
-    this.instance ??= DuckDBInstance.create(':memory:', {
+  async convert(job: NativeConversionJob): Promise<NativeConversion | Declined> {
+    // A database of its own beside the upload, on disk: its tables are compressed and spill
+    // there, so memory stays within the limit whatever the upload's size; removed with the upload.
+    const folder = dirname(job.source);
+    const instance = await DuckDBInstance.create(join(folder, 'engine.duckdb'), {
       threads: '1',
       preserve_insertion_order: 'true',
-      memory_limit: this.options.memoryLimit ?? '1GB',
-      ...(this.options.tempDirectory ? { temp_directory: this.options.tempDirectory } : {}),
+      memory_limit: this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      temp_directory: join(folder, 'engine.tmp'),
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    return (await this.instance).connect();
-  }
-
-  async convert(job: NativeConversionJob): Promise<NativeConversion | Declined> {
-    const connection = await this.connect();
+    const connection = await instance.connect();
     try {
       return await convertWith(connection, job);
     } catch (error) {
@@ -48,9 +47,13 @@ export class DuckDbBatchEngine implements BatchEngine {
       throw error;
     } finally {
       connection.closeSync();
+      instance.closeSync();
     }
   }
 }
+
+/** The engine's memory: the 1M-record conversion peaks under 512 MB with it (docs/performance.md). */
+export const DEFAULT_MEMORY_LIMIT = '160MB';
 
 const isInputError = (error: unknown) => error instanceof Error && /^(Invalid Input|Conversion) Error/.test(error.message);
 
@@ -111,7 +114,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   const absentOr = (key: Key, check: string) => `(${key} IS NULL OR ${check})`;
   const str = (key: Key) => `json_extract_string(${key}, '$')`;
   const idOf = (key: Key) => `CASE WHEN json_type(${key}) = 'VARCHAR' THEN ${str(key)} WHEN json_type(${key}) IN ('BIGINT', 'UBIGINT') THEN ${key}::VARCHAR END`;
-  await exec(`CREATE TEMP TABLE f AS
+  await exec(`CREATE TABLE f AS
     SELECT (row_number() OVER () - 1)::INTEGER AS idx,
       -- Within the contract, as far as the engine can tell (each check at least as strict as zod's).
       (${absentOr('identifier', `json_type(identifier) = 'NULL' OR ${stringUpTo('identifier', 1024)} OR ${numberOk('identifier')}`)}
@@ -166,13 +169,13 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
     if (Number(nulls) > 0) return { declined: `${nulls} records with null where the contract takes none` };
     if (lenient) lenientRows.push(...lenient);
   }
-  await exec('CREATE TEMP TABLE lenient(idx INTEGER)');
+  await exec('CREATE TABLE lenient(idx INTEGER)');
   if (lenientRows.length) await exec(`INSERT INTO lenient SELECT unnest(${`[${lenientRows.join(', ')}]`})`);
 
   // Status words, folded by the contract's own code.
   const words = await rows<{ word: string }>(`SELECT DISTINCT reported_status AS word FROM f`);
   if (words.length > MAX_STATUS_WORDS) return { declined: `${words.length} distinct status words` };
-  await exec(`CREATE TEMP TABLE statuses(word VARCHAR, canonical VARCHAR)`);
+  await exec(`CREATE TABLE statuses(word VARCHAR, canonical VARCHAR)`);
   const canonical = words.map(({ word }) => [word, normalizeReportedStatus(word)] as const);
   const unknown = canonical.filter(([, status]) => status === undefined);
   if (unknown.length) return { declined: `status words it does not know: ${unknown.map(([word]) => word).join(', ')}` };
@@ -183,7 +186,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
     `SELECT payload_keys, json_keys(any_value(payload_text)) AS keys FROM f GROUP BY payload_keys`,
   );
   if (keyLists.length > MAX_PAYLOAD_KEY_LISTS) return { declined: `${keyLists.length} distinct payload key lists` };
-  await exec('CREATE TEMP TABLE shapes(idx INTEGER, shape UBIGINT, suspect BOOLEAN)');
+  await exec('CREATE TABLE shapes(idx INTEGER, shape UBIGINT, suspect BOOLEAN)');
   for (const { payload_keys, keys } of keyLists) {
     const inList = `payload_keys = ${payload_keys}`;
     // JavaScript puts integer-like keys first and keeps a repeated key's last value: the reference code writes those.
@@ -195,24 +198,31 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
       await exec(`INSERT INTO shapes SELECT idx, 0, false FROM f WHERE ${inList}`);
       continue;
     }
-    // One parse per payload: every value; its JSON type told by its first character (", t/f, n,
-    // [, { or a number's); and whether JavaScript could print it otherwise (a nested object; an
-    // array holding objects, arrays or such numbers; a number with an exponent, written as 1.0,
-    // NaN or Infinity, or an integer past 2^53).
-    const first = (i: number) => `left(v[${i + 1}]::VARCHAR, 1)`;
-    const values = keys.map((_, i) => `translate(${first(i)}, '-0123456789', '###########')`);
-    const suspect = keys.map((_, i) => `(${first(i)} NOT IN ('"', 't', 'f', 'n') AND regexp_matches(v[${i + 1}]::VARCHAR, ${sqlString(SUSPECT_VALUE)}))`);
-    await exec(`INSERT INTO shapes SELECT idx, hash(${payload_keys}::UBIGINT, ${values.join(' || ')}), ${suspect.join(' OR ')}
-      FROM (SELECT idx, json_extract(payload_text, ${sqlList(keys.map(jsonPointer))}) AS v FROM f WHERE ${inList})`);
+    // Its shapes (the JSON type of each key), then one pass: each payload's shape, and whether
+    // JavaScript could print it otherwise — a nested object; an array holding objects, arrays or
+    // such numbers; a number with an exponent, written as 1.0, NaN or Infinity, or an integer
+    // past 2^53 — looking only into the keys that ever hold a number, an array or an object.
+    const paths = sqlList(keys.map(jsonPointer));
+    const typeLists = await rows<{ types: string[] }>(`SELECT DISTINCT json_type(payload_text, ${paths}) AS types FROM f WHERE ${inList}`);
+    const withObject = typeLists.filter(({ types }) => types.includes('OBJECT')).map(({ types }) => `hash(${sqlList(types)})`);
+    const looked = keys.filter((_, i) => typeLists.some(({ types }) => !['VARCHAR', 'BOOLEAN', 'NULL'].includes(types[i]!)));
+    const suspect = [
+      ...(withObject.length ? [`shape IN (${withObject.join(', ')})`] : []),
+      ...looked.map((_, i) => `regexp_matches(v[${i + 1}]::VARCHAR, ${sqlString(SUSPECT_VALUE)})`),
+    ];
+    await exec(`INSERT INTO shapes SELECT idx, shape, ${suspect.length ? `coalesce(${suspect.join(' OR ')}, false)` : 'false'}
+      FROM (SELECT idx, hash(json_type(payload_text, ${paths})) AS shape${looked.length ? `, json_extract(payload_text, ${sqlList(looked.map(jsonPointer))}) AS v` : ''} FROM f WHERE ${inList})`);
   }
   const referencedRows = ['SELECT idx FROM f WHERE by_text', 'SELECT idx FROM shapes WHERE suspect', 'SELECT idx FROM lenient'];
 
   // The reference code checks and writes the payloads the engine cannot vouch for.
   const referenced = new Map<number, Record<string, unknown>>();
-  await exec(`CREATE TEMP TABLE referenced AS ${referencedRows.join(' UNION ')}`);
-  await exec('CREATE TEMP TABLE reference_payloads(idx INTEGER, payload_text VARCHAR)');
-  const toCheck = await rows<{ idx: number; line: string }>(`SELECT idx, line::VARCHAR AS line FROM ${lines}
-    WHERE idx IN (SELECT idx FROM referenced) ORDER BY idx`);
+  await exec(`CREATE TABLE referenced AS ${referencedRows.join(' UNION ')}`);
+  await exec('CREATE TABLE reference_payloads(idx INTEGER, payload_text VARCHAR)');
+  const { n: referencedCount } = await one<{ n: bigint }>('SELECT count(*) AS n FROM referenced');
+  const toCheck = Number(referencedCount)
+    ? await rows<{ idx: number; line: string }>(`SELECT idx, line::VARCHAR AS line FROM ${lines} WHERE idx IN (SELECT idx FROM referenced) ORDER BY idx`)
+    : [];
   if (toCheck.length) {
     const appender = await connection.createAppender('reference_payloads');
     try {
@@ -235,7 +245,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   // (every record before it was in flight); after one that settled, it is a DUPLICATE. Only
   // the small columns are windowed; the payloads stay where they are.
   const entity = `coalesce(entity_type, ${sqlOrNull(run.entityType)}, ${sqlString(NO_ENTITY_TYPE)})`;
-  await exec(`CREATE TEMP TABLE k AS
+  await exec(`CREATE TABLE k AS
     SELECT idx, identifier, kind, previous_entity, reference_payload,
       CASE kind WHEN 'null' THEN 'NULL' WHEN 'duplicate' THEN 'DUPLICATE' ELSE reported END AS status,
       CASE CASE kind WHEN 'null' THEN 'NULL' WHEN 'duplicate' THEN 'DUPLICATE' ELSE reported END
