@@ -1,3 +1,4 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { BatchCounts, EntityCounts } from '#domain/batch-entity.ts';
@@ -27,8 +28,8 @@ export class DuckDbBatchEngine implements BatchEngine {
 
   async convert(job: NativeConversionJob): Promise<NativeConversion | Declined> {
     // A database of its own beside the upload, on disk: its tables are compressed and spill
-    // there, so memory stays within the limit whatever the upload's size; removed with the upload.
-    const folder = dirname(job.source);
+    // there, so memory stays within the limit whatever the upload's size; removed after.
+    const folder = await mkdtemp(join(dirname(job.source), 'engine-'));
     const instance = await DuckDBInstance.create(join(folder, 'engine.duckdb'), {
       threads: '1',
       preserve_insertion_order: 'true',
@@ -48,6 +49,7 @@ export class DuckDbBatchEngine implements BatchEngine {
     } finally {
       connection.closeSync();
       instance.closeSync();
+      await rm(folder, { recursive: true, force: true });
     }
   }
 }
