@@ -9,6 +9,17 @@ import type { Storage } from './storage.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
+/** The converter writes parquet with DuckDB: its linux-arm64 binary ships in the function's asset. */
+export const CONVERTER_NATIVE_MODULES = ['@duckdb/node-api'] as const;
+
+/**
+ * The converter's /tmp (MiB): the uploaded object is downloaded there and the parquet written
+ * beside it (about 1/60 of the NDJSON with zstd), with DuckDB's spill files. 2,000,000 lines of the
+ * seed's ~450-byte records are ~0.9 GB; 4 GiB leaves room for a ~3 GB upload (gzip or not) and the
+ * rest. See docs/performance.md, "Native writer packaging".
+ */
+export const CONVERTER_TMP_MIB = 4096;
+
 export interface UploadConversionProps {
   readonly storage: Storage;
   /** SyncTrail's bus: completion asks on it for a conversion that died to run again. */
@@ -34,6 +45,8 @@ export class UploadConversion extends Construct {
       timeout: Duration.minutes(10),
       // A million-record upload converts under 512 MB; the rest is headroom and CPU.
       memorySize: 2048,
+      ephemeralStorageMiB: CONVERTER_TMP_MIB,
+      nativeModules: CONVERTER_NATIVE_MODULES,
     });
     props.storage.table.grantReadWriteData(this.converter);
     bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');
