@@ -125,7 +125,18 @@ describe('the converter asset', () => {
     const probed = JSON.parse(execFileSync(process.execPath, ['probe.mjs'], { cwd: taskRoot, env, encoding: 'utf8' }));
     const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler)"], { cwd: taskRoot, env, encoding: 'utf8' });
 
+    // Without the stand-in the asset's own node-bindings looks for this machine's package, and finds none: nothing outside the asset leaks in.
+    const bare = (() => {
+      try {
+        execFileSync(process.execPath, ['probe.mjs'], { cwd: taskRoot, env: { PATH: env.PATH }, encoding: 'utf8', stdio: 'pipe' });
+        return 'loaded';
+      } catch (error: any) {
+        return String(error.stderr);
+      }
+    })();
+
     // Assert
+    expect(bare).toContain(`Cannot find module '@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node'`);
     expect(probed).toEqual({ resolved: join(taskRoot, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js'), answer: 42 });
     expect(loaded.trim()).toBe('function');
   }, 60_000);
