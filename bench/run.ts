@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { build } from 'esbuild';
 import { pushRecords } from '#client/push-records.ts';
 import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
-import { ESBUILD_OPTIONS, FUNCTION_ENTRIES } from '../infra/constructs/bundling.ts';
+import { esbuildExternals, ESBUILD_OPTIONS, FUNCTION_ENTRIES } from '../infra/constructs/bundling.ts';
 import { startLocalStack } from '../infra/local/local-stack.ts';
 import { benchRecords, writeNdjson } from './records.ts';
 
@@ -197,8 +197,9 @@ function codecComparison() {
 }
 
 async function bundleSizes() {
-  const out = join(work, 'bundles');
-  mkdirSync(out, { recursive: true });
+  // Inside the project, so a bundle's native modules (external, see NATIVE_MODULES) resolve from its node_modules.
+  mkdirSync(join(ROOT, 'node_modules', '.cache', 'synctrail'), { recursive: true });
+  const out = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'synctrail', 'bench-bundles-'));
   const fns = FUNCTION_ENTRIES;
   const results: Array<{ fn: string; bytes: number; initMs: number }> = [];
   for (const fn of fns) {
@@ -206,12 +207,14 @@ async function bundleSizes() {
     await build({
       entryPoints: [join(ROOT, 'functions', `${fn}.ts`)],
       ...ESBUILD_OPTIONS,
+      external: esbuildExternals(fn),
       outfile: file,
       logLevel: 'silent',
     });
     const init = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`], { encoding: 'utf8' });
     results.push({ fn, bytes: statSync(file).size, initMs: Number(init.trim()) });
   }
+  rmSync(out, { recursive: true, force: true });
   return results;
 }
 

@@ -91,3 +91,15 @@ export const FUNCTION_ENTRIES = [
   'jobs/deliver-webhooks',
   'jobs/check-freshness',
 ] as const;
+
+/**
+ * Functions whose packages with native binaries stay out of the bundle and ship beside it
+ * (`SyncTrailFunction`'s `nativeModules`, `nativeModulesBundling`): the converter writes parquet with DuckDB.
+ */
+export const NATIVE_MODULES: Partial<Record<(typeof FUNCTION_ENTRIES)[number], readonly string[]>> = {
+  'ingest/convert-upload': ['@duckdb/node-api'],
+};
+
+/** What esbuild leaves external for `entry` when built with `ESBUILD_OPTIONS` (the benchmark): its native modules and what they require. */
+export const esbuildExternals = (entry: (typeof FUNCTION_ENTRIES)[number]): string[] =>
+  nativePackages(NATIVE_MODULES[entry] ?? [], lambdaTarget(Architecture.ARM_64)).map((pkg) => pkg.name);

@@ -6,11 +6,12 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bindBucket, deadLetterQueue } from './grants.ts';
 import type { Storage } from './storage.ts';
+import { NATIVE_MODULES } from './bundling.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 
 /** The converter writes parquet with DuckDB: its linux-arm64 binary ships in the function's asset. */
-export const CONVERTER_NATIVE_MODULES = ['@duckdb/node-api'] as const;
+export const CONVERTER_NATIVE_MODULES = NATIVE_MODULES['ingest/convert-upload']!;
 
 /**
  * The converter's /tmp (MiB): the uploaded object is downloaded there and the parquet written

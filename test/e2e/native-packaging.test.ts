@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESBUILD_OPTIONS, lambdaTarget, MAX_BUNDLE_BYTES, nativePackages } from '../../infra/constructs/bundling.ts';
+import { esbuildExternals, ESBUILD_OPTIONS, lambdaTarget, MAX_BUNDLE_BYTES, nativePackages } from '../../infra/constructs/bundling.ts';
 import { Storage } from '../../infra/constructs/storage.ts';
 import { CONVERTER_NATIVE_MODULES, CONVERTER_TMP_MIB, UploadConversion } from '../../infra/constructs/upload-conversion.ts';
 import { assetPackages, hostBindingsOverlay } from '../support/native-host.ts';
@@ -117,8 +117,7 @@ describe('the converter asset', () => {
       "const reader = await connection.runAndReadAll('SELECT 42 AS answer');",
       "console.log(JSON.stringify({ resolved: createRequire(import.meta.url).resolve('@duckdb/node-api'), answer: reader.getRowObjectsJson()[0].answer }));",
     ].join('\n'));
-    const externals = nativePackages(CONVERTER_NATIVE_MODULES, lambdaTarget(Architecture.ARM_64)).map((p) => p.name);
-    await build({ ...ESBUILD_OPTIONS, mainFields: [...ESBUILD_OPTIONS.mainFields], entryPoints: [probe], outfile: join(taskRoot, 'probe.mjs'), external: externals, logLevel: 'warning' });
+    await build({ ...ESBUILD_OPTIONS, mainFields: [...ESBUILD_OPTIONS.mainFields], entryPoints: [probe], outfile: join(taskRoot, 'probe.mjs'), external: esbuildExternals('ingest/convert-upload'), logLevel: 'warning' });
     const env = { PATH: process.env.PATH ?? '', NODE_PATH: overlay! };
 
     // Act
