@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { build } from 'esbuild';
 import { pushRecords } from '#client/push-records.ts';
 import { TRACKING_COLUMNS } from '#domain/tracking-row.ts';
-import { ESBUILD_OPTIONS, FUNCTION_ENTRIES } from '../infra/constructs/bundling.ts';
+import { esbuildExternals, ESBUILD_OPTIONS, FUNCTION_ENTRIES } from '../infra/constructs/bundling.ts';
 import { startLocalStack } from '../infra/local/local-stack.ts';
 import { benchRecords, writeNdjson } from './records.ts';
 
@@ -222,9 +222,9 @@ function codecComparison() {
 }
 
 async function bundleSizes() {
-  // Inside the project, so the converter's bundle finds @duckdb/node-api in node_modules as its asset's own does.
-  const out = join(ROOT, 'node_modules', '.cache', 'synctrail-bench-bundles');
-  mkdirSync(out, { recursive: true });
+  // Inside the project, so a bundle's native modules (external, see NATIVE_MODULES) resolve from its node_modules.
+  mkdirSync(join(ROOT, 'node_modules', '.cache', 'synctrail'), { recursive: true });
+  const out = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'synctrail', 'bench-bundles-'));
   const fns = FUNCTION_ENTRIES;
   const results: Array<{ fn: string; bytes: number; initMs: number }> = [];
   for (const fn of fns) {
@@ -232,8 +232,7 @@ async function bundleSizes() {
     await build({
       entryPoints: [join(ROOT, 'functions', `${fn}.ts`)],
       ...ESBUILD_OPTIONS,
-      // The converter loads DuckDB's native module from its asset's node_modules.
-      external: fn === 'ingest/convert-upload' ? ['@duckdb/node-api'] : [],
+      external: esbuildExternals(fn),
       outfile: file,
       logLevel: 'silent',
     });

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import { API_NAMES } from '../../functions/routes.ts';
+import { lockClosure, readLock, type Target } from './native-modules.mjs';
 
 /** Node's `require` for the CommonJS dependencies bundled into an ES module. */
 const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
@@ -46,6 +48,41 @@ export const ESBUILD_OPTIONS = {
   alias: BUNDLE_ALIASES,
 } as const satisfies BuildOptions;
 
+/** The platform of Lambda's Node.js runtimes (Amazon Linux 2023, glibc) on `architecture`. */
+export function lambdaTarget(architecture: Architecture): Required<Target> {
+  if (architecture === Architecture.ARM_64) return { os: 'linux', cpu: 'arm64', libc: 'glibc' };
+  if (architecture === Architecture.X86_64) return { os: 'linux', cpu: 'x64', libc: 'glibc' };
+  throw new Error(`no native-module target for the ${architecture.name} architecture`);
+}
+
+/** Every package `names` needs on `target`, at package-lock.json's versions (what `nativeModulesBundling` ships). */
+export const nativePackages = (names: readonly string[], target: Target) => lockClosure(readLock(), names, target);
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The bundling of a function that uses packages with native binaries (`SyncTrailFunction`'s
+ * `nativeModules`): esbuild leaves them and what they require out of the bundle, and after it
+ * `native-modules.mjs` copies them into the asset's `node_modules` for the function's platform
+ * (Lambda's linux-arm64, not this machine's), the binaries fetched once with `npm pack` and kept in
+ * `node_modules/.cache/synctrail/native/`. Only package.json, licences, JavaScript and the binaries
+ * are shipped. The JS bundle stays `index.mjs`, still under `MAX_BUNDLE_BYTES`.
+ */
+export function nativeModulesBundling(names: readonly string[], target: Required<Target>): Pick<BundlingOptions, 'externalModules' | 'commandHooks'> {
+  const packages = nativePackages(names, target);
+  return {
+    externalModules: packages.map((pkg) => pkg.name),
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      // inputDir is the project root (locally; /asset-input under Docker): no machine path is in the options.
+      afterBundling: (inputDir: string, outputDir: string) => [
+        ['node', `${inputDir}/infra/constructs/native-modules.mjs`, outputDir, target.os, target.cpu, target.libc, ...names].map(shellQuote).join(' '),
+      ],
+    },
+  };
+}
+
 /** Every function's entry under `functions/`: the three API functions and the four jobs. */
 export const FUNCTION_ENTRIES = [
   ...API_NAMES.map((name) => `api/${name}`),
@@ -54,3 +91,15 @@ export const FUNCTION_ENTRIES = [
   'jobs/deliver-webhooks',
   'jobs/check-freshness',
 ] as const;
+
+/**
+ * Functions whose packages with native binaries stay out of the bundle and ship beside it
+ * (`SyncTrailFunction`'s `nativeModules`, `nativeModulesBundling`): the converter writes parquet with DuckDB.
+ */
+export const NATIVE_MODULES: Partial<Record<(typeof FUNCTION_ENTRIES)[number], readonly string[]>> = {
+  'ingest/convert-upload': ['@duckdb/node-api'],
+};
+
+/** What esbuild leaves external for `entry` when built with `ESBUILD_OPTIONS` (the benchmark): its native modules and what they require. */
+export const esbuildExternals = (entry: (typeof FUNCTION_ENTRIES)[number]): string[] =>
+  nativePackages(NATIVE_MODULES[entry] ?? [], lambdaTarget(Architecture.ARM_64)).map((pkg) => pkg.name);

@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import { BUNDLING } from './bundling.ts';
+import { BUNDLING, lambdaTarget, nativeModulesBundling } from './bundling.ts';
 import { SERVICE_NAME } from '#http/log.ts';
 import { METRICS_NAMESPACE } from '#http/metrics.ts';
 
@@ -17,6 +17,14 @@ export interface SyncTrailFunctionProps {
   readonly timeout?: Duration;
   readonly memorySize?: number;
   readonly logRetention?: RetentionDays;
+  /** The function's /tmp, in MiB (Lambda's default, 512, when left out). */
+  readonly ephemeralStorageMiB?: number;
+  /**
+   * Packages with native binaries the function imports (e.g. `@duckdb/node-api`): kept out of the
+   * esbuild bundle and shipped in the asset's `node_modules` for the function's platform
+   * (`nativeModulesBundling` in bundling.ts). Every other function bundles everything.
+   */
+  readonly nativeModules?: readonly string[];
 }
 
 /**
@@ -32,14 +40,17 @@ export class SyncTrailFunction extends NodejsFunction {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const architecture = Architecture.ARM_64;
+    const native = props.nativeModules?.length ? nativeModulesBundling(props.nativeModules, lambdaTarget(architecture)) : undefined;
     super(scope, id, {
       entry: join(PROJECT_ROOT, 'functions', `${props.fn}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      architecture,
       memorySize: props.memorySize ?? 1024,
+      ...(props.ephemeralStorageMiB ? { ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMiB) } : {}),
       // API Gateway gives up on an integration after 30 s.
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
@@ -47,7 +58,12 @@ export class SyncTrailFunction extends NodejsFunction {
       logGroup,
       // Powertools (shared/http/log.ts, metrics.ts, tracing.ts): one service name in logs and traces, the dashboard's namespace.
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, ...props.environment },
-      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules], mainFields: [...BUNDLING.mainFields] },
+      bundling: {
+        ...BUNDLING,
+        externalModules: [...BUNDLING.externalModules, ...(native?.externalModules ?? [])],
+        mainFields: [...BUNDLING.mainFields],
+        ...(native ? { commandHooks: native.commandHooks } : {}),
+      },
     });
   }
 }

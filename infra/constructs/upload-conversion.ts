@@ -6,8 +6,20 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bindBucket, deadLetterQueue } from './grants.ts';
 import type { Storage } from './storage.ts';
+import { NATIVE_MODULES } from './bundling.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
+
+/** The converter writes parquet with DuckDB: its linux-arm64 binary ships in the function's asset. */
+export const CONVERTER_NATIVE_MODULES = NATIVE_MODULES['ingest/convert-upload']!;
+
+/**
+ * The converter's /tmp (MiB): the uploaded object is downloaded there and the parquet written
+ * beside it (about 1/60 of the NDJSON with zstd), with DuckDB's spill files. 2,000,000 lines of the
+ * seed's ~450-byte records are ~0.9 GB; 4 GiB leaves room for a ~3 GB upload (gzip or not) and the
+ * rest. See docs/performance.md, "Native writer packaging".
+ */
+export const CONVERTER_TMP_MIB = 4096;
 
 export interface UploadConversionProps {
   readonly storage: Storage;
@@ -34,6 +46,8 @@ export class UploadConversion extends Construct {
       timeout: Duration.minutes(10),
       // A million-record upload converts under 512 MB; the rest is headroom and CPU.
       memorySize: 2048,
+      ephemeralStorageMiB: CONVERTER_TMP_MIB,
+      nativeModules: CONVERTER_NATIVE_MODULES,
     });
     props.storage.table.grantReadWriteData(this.converter);
     bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');

@@ -8,6 +8,7 @@ import { FUNCTION_ENTRIES, MAX_BUNDLE_BYTES } from '../../infra/constructs/bundl
 import { ROUTES } from '../../functions/routes.ts';
 import { scheduledEvent, startDeployedStack, synthesize, type DeployedStack, type SynthesizedStack } from '../support/deployed-stack.ts';
 import { expectWalkthroughOutput, runWalkthrough } from '../support/walkthrough.ts';
+import { assetPackages } from '../support/native-host.ts';
 
 /**
  * The artifacts that deploy, run: `cdk synth` bundles every function as `npm run synth` and
@@ -60,6 +61,18 @@ describe('the deployed bundles', () => {
     }
     console.info(`bundle bytes: ${JSON.stringify(sizes)}`);
     for (const [id, bytes] of Object.entries(sizes)) expect(bytes, id).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  });
+
+  it('ship native modules beside the bundle only in the converter (DuckDB for linux-arm64), counted apart from the 1 MiB bundle', () => {
+    const native: Record<string, Record<string, number>> = {};
+    for (const fn of stack.functions.values()) {
+      const packages = assetPackages(fn.assetDir);
+      if (!packages.length) continue;
+      native[fn.logicalId] = Object.fromEntries(packages.map((p) => [p.name, readdirSync(p.dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0)]));
+    }
+    console.info(`native module bytes (unzipped, beside the bundle): ${JSON.stringify(native)}`);
+    expect(Object.keys(native)).toEqual([deployed.functionOf('UploadsConvertUpload')]);
+    expect(Object.keys(native[deployed.functionOf('UploadsConvertUpload')]!).sort()).toEqual(['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-linux-arm64', 'detect-libc']);
   });
 
   it('serve the README walkthrough, registering the run in Glue and announcing it on the bus', async () => {

@@ -9,6 +9,7 @@ import { createLocalServer, type LocalRoute } from '../../infra/local/http-serve
 import type { LocalStores } from '../../infra/local/local-stack.ts';
 import { SyncTrailStack } from '../../infra/synctrail-stack.ts';
 import { FakeAws } from './fake-aws.ts';
+import { hostBindingsOverlay } from './native-host.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -113,9 +114,11 @@ class FunctionRuntime {
   ) {}
 
   start(): Promise<void> {
+    // A native module shipped for Lambda's linux-arm64 loads this machine's build instead (native-host.ts).
+    const overlay = hostBindingsOverlay(this.fn.assetDir, `${this.fn.assetDir}.host`);
     const child = (this.child = fork(join(import.meta.dirname, 'lambda-runtime.mjs'), [this.fn.assetDir, this.fn.handler], {
       cwd: this.fn.assetDir,
-      env: this.environment,
+      env: overlay ? { ...this.environment, NODE_PATH: overlay } : this.environment,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     }));
