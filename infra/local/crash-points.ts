@@ -51,6 +51,11 @@ export function installCrashPoint(deps: Deps, point: CrashPoint, hit: number): v
       reach('batch.file-written');
       return bytes;
     },
+    putBatchFile: async (...args: Parameters<typeof files.putBatchFile>) => {
+      const bytes = await files.putBatchFile(...args);
+      reach('batch.file-written');
+      return bytes;
+    },
     stageRows: async (): Promise<StagedRows> => {
       const staged = await files.stageRows();
       let rows = 0;
@@ -68,6 +73,18 @@ export function installCrashPoint(deps: Deps, point: CrashPoint, hit: number): v
       };
     },
   });
+  // The native writer converts a batch in one step: its "row group" is the whole local file,
+  // written before anything of the batch is recorded.
+  const engine = deps.batchEngine;
+  if (engine) {
+    deps.batchEngine = {
+      convert: async (job) => {
+        const converted = await engine.convert(job);
+        if (!('declined' in converted)) reach('conversion.row-group');
+        return converted;
+      },
+    };
+  }
   deps.dlq = Object.assign(Object.create(dlq) as typeof dlq, {
     addItems: async (...args: Parameters<typeof dlq.addItems>) => {
       await dlq.addItems(...args);
