@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 import { fileWriter, ParquetWriter, parquetWriteBuffer, schemaFromColumnData } from 'hyparquet-writer';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
 import { fieldTypesOf, publishedSchema, type FieldTypes } from '#domain/payload.ts';
@@ -55,8 +56,14 @@ function trackingColumns(rows: TrackingRow[]) {
  */
 export const CODEC = 'GZIP' as const;
 export const COMPRESSORS = { GZIP: (input: Uint8Array) => gzipSync(input, { level: 6 }) };
-/** What the readers (hyparquet) need to read it back. */
-export const DECOMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
+/**
+ * What the readers (hyparquet) need to read batch files back: GZIP (ours), and ZSTD (what DuckDB
+ * writes) through fzstd, pure JS and ~8 KB in a bundle; snappy and uncompressed pages hyparquet reads itself.
+ */
+export const DECOMPRESSORS = {
+  GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
+  ZSTD: (input: Uint8Array, outputLength: number) => zstdDecompress(input, new Uint8Array(outputLength)),
+};
 
 const WRITER_OPTIONS = { createdBy: 'synctrail', codec: CODEC, compressors: COMPRESSORS } as const;
 

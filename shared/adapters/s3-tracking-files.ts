@@ -12,12 +12,21 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
 import type { FieldTypes } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/fact-tables.ts';
+import { identifierIndexKeyOf } from '#domain/identifier-index.ts';
+import { buildIdentifierIndex, IdentifierIndexBuilder, indexedRowNumbers, type OpenedIndex } from './identifier-index.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
 /** Files whose ranges are cached for lookups; each holds little (footer, a few pages). */
 const MAX_RANGED_FILES = 2000;
 const FOOTER_FETCH_BYTES = 64 * 1024;
+/**
+ * The first read of an identifier index, from its start (its size is not known yet; S3 says it
+ * in Content-Range): a 10k-row batch's whole index (~80 KiB), a larger one's first row groups.
+ */
+const INDEX_FIRST_READ_BYTES = 128 * 1024;
+/** A batch file's row group up to this size is read whole (one request) to answer a lookup; a larger one page by page through its offset index. */
+const WHOLE_ROW_GROUP_BYTES = 1024 * 1024;
 
 /**
  * A batch file never changes once written (a retried batch rewrites the same bytes), so
@@ -60,6 +69,8 @@ export class S3TrackingFiles implements TrackingFiles {
   private readonly cache = new FileCache();
   /** Files read by ranges (lookups): their fetched ranges stay cached with them. */
   private readonly ranged = new Map<string, AsyncBuffer>();
+  /** Identifier indexes opened for lookups (footer and fetched ranges), or null: the file has none (written before indexes). */
+  private readonly indexes = new Map<string, OpenedIndex | null>();
 
   constructor(
     private readonly client: S3Client,
@@ -68,6 +79,7 @@ export class S3TrackingFiles implements TrackingFiles {
 
   async writeRows(key: string, rows: TrackingRow[], payloadSchema: FieldTypes): Promise<number> {
     const body = encodeTrackingRows(rows, payloadSchema);
+    await this.writeIndex(key, buildIdentifierIndex(rows));
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
     return body.byteLength;
@@ -89,7 +101,95 @@ export class S3TrackingFiles implements TrackingFiles {
     return payloadSchemaOf(await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }));
   }
 
+  /**
+   * A batch file's identifier index, put before the file itself: a crash between the two leaves
+   * an index without a file, which the retry rewrites with the same bytes (the file's existence
+   * is what counts).
+   */
+  private async writeIndex(fileKey: string, body: Uint8Array): Promise<void> {
+    const key = identifierIndexKeyOf(fileKey);
+    if (!key) return;
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+    this.indexes.delete(key);
+  }
+
   async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
+    const indexKey = identifierIndexKeyOf(key);
+    if (indexKey) {
+      const [index, file] = await Promise.all([this.openIndex(indexKey), this.cache.get(key) ?? this.rangedFile(key, bytes)]);
+      if (index) return this.findIndexedRows(key, file, index, identifier);
+    }
+    return this.findRowsByBloomFilters(key, identifier, bytes);
+  }
+
+  /** Through the identifier index: its footer, one of its row groups, then only the rows it names. */
+  private async findIndexedRows(key: string, file: AsyncBuffer, index: OpenedIndex, identifier: string): Promise<TrackingRow[]> {
+    const [rowNumbers, metadata] = await Promise.all([indexedRowNumbers(index, identifier), parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES })]);
+    if (rowNumbers.length === 0) return [];
+    // The row groups of the batch file, from its own footer (a DuckDB file's are not ours).
+    const groups: Array<{ start: number; end: number; from: number; to: number }> = [];
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      let from = Infinity;
+      let to = 0;
+      for (const column of group.columns) {
+        const meta = column.meta_data;
+        if (!meta) continue;
+        const offset = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+        from = Math.min(from, offset);
+        to = Math.max(to, offset + Number(meta.total_compressed_size));
+      }
+      groups.push({ start, end, from, to });
+      start = end;
+    }
+    const wanted = groups.filter((g) => rowNumbers.some((r) => r >= g.start && r < g.end));
+    // A small row group is one request; a large one is read page by page (offset index).
+    if (file instanceof RangeReader) await Promise.all(wanted.filter((g) => g.to - g.from <= WHOLE_ROW_GROUP_BYTES).map((g) => file.prefetch(g.from, g.to)));
+    const rows: TrackingRow[] = [];
+    for (const row of rowNumbers) {
+      const found = (await parquetReadObjects({ file, metadata, rowStart: row, rowEnd: row + 1, useOffsetIndex: true, compressors: DECOMPRESSORS })) as TrackingRow[];
+      for (const candidate of found) if (candidate.identifier === identifier) rows.push(candidate);
+    }
+    return rows;
+  }
+
+  /**
+   * The index of a batch file, opened (footer read) once per container; null when there is none.
+   * Explicit ranges only (local S3 answers suffix ranges wrongly): the first read, from the
+   * start, tells the size.
+   */
+  private async openIndex(indexKey: string): Promise<OpenedIndex | null> {
+    const known = this.indexes.get(indexKey);
+    if (known !== undefined) return known;
+    const fetchRange = async (start: number, end: number) => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: indexKey, Range: `bytes=${start}-${end - 1}` }));
+      const array = await object.Body!.transformToByteArray();
+      return { bytes: array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer, range: object.ContentRange };
+    };
+    let first: Awaited<ReturnType<typeof fetchRange>>;
+    try {
+      first = await fetchRange(0, INDEX_FIRST_READ_BYTES);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      this.remember(indexKey, null);
+      return null;
+    }
+    const total = Number(/\/(\d+)$/.exec(first.range ?? '')?.[1] ?? first.bytes.byteLength);
+    const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes);
+    file.keep(0, first.bytes);
+    const opened = { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }) };
+    this.remember(indexKey, opened);
+    return opened;
+  }
+
+  private remember(indexKey: string, index: OpenedIndex | null): void {
+    this.indexes.set(indexKey, index);
+    if (this.indexes.size > MAX_RANGED_FILES) this.indexes.delete(this.indexes.keys().next().value!);
+  }
+
+  /** Files written before identifier indexes: bloom filters skip row groups, the page index finds the rows' pages. */
+  private async findRowsByBloomFilters(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
     // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
     const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
@@ -162,6 +262,12 @@ export class S3TrackingFiles implements TrackingFiles {
     this.cache.delete(key);
     this.ranged.delete(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    // A batch file's index goes with it (after it: an index without its file is harmless).
+    const indexKey = identifierIndexKeyOf(key);
+    if (indexKey) {
+      this.indexes.delete(indexKey);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: indexKey }));
+    }
   }
 
   private async bytes(key: string): Promise<ArrayBuffer> {
@@ -189,10 +295,15 @@ export class S3TrackingFiles implements TrackingFiles {
     const dir = await mkdtemp(join(tmpdir(), 'synctrail-batch-'));
     const path = join(dir, 'batch.parquet');
     const file = new TrackingParquetFile(path);
+    const index = new IdentifierIndexBuilder();
     return {
-      push: (row) => file.push(row),
+      push: (row) => {
+        index.add(row.identifier, row.row_number);
+        return file.push(row);
+      },
       commit: async (key, payloadSchema) => {
         await file.finish(payloadSchema);
+        await this.writeIndex(key, index.encode());
         const { size } = await stat(path);
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
@@ -253,6 +364,12 @@ export async function* splitLines(source: AsyncIterable<Buffer | Uint8Array | st
   if (length > 0) yield Buffer.concat(parts, length).toString('utf8');
 }
 
+/** S3's "no such key": 404 (403 without s3:ListBucket on the prefix, which readers of indexes are granted). */
+function isMissing(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
 /** Where a file's data pages end: indexes, bloom filters and the footer follow. */
 function dataEnd(metadata: FileMetaData): number {
   let end = 0;
@@ -298,7 +415,8 @@ export class RangeReader implements AsyncBuffer {
     return this.regions.find((r) => start >= r.start && end <= r.start + r.bytes.byteLength);
   }
 
-  private keep(start: number, bytes: ArrayBuffer): void {
+  /** Keeps bytes already fetched (from `start`) for later slices. */
+  keep(start: number, bytes: ArrayBuffer): void {
     this.regions.push({ start, bytes });
     this.held += bytes.byteLength;
     while (this.held > this.maxHeld && this.regions.length > 1) this.held -= this.regions.shift()!.bytes.byteLength;
