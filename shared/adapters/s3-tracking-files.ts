@@ -116,36 +116,59 @@ export class S3TrackingFiles implements TrackingFiles {
   async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
     const indexKey = identifierIndexKeyOf(key);
     if (indexKey) {
-      const [index, file] = await Promise.all([this.openIndex(indexKey), this.cache.get(key) ?? this.rangedFile(key, bytes)]);
-      if (index) return this.findIndexedRows(key, file, index, identifier);
+      // The batch file's footer is read once the index names rows — or right away, beside the
+      // index's own reads, when the index is large (so is the file: the lookup is one read shorter).
+      let footer: Promise<BatchFooter> | undefined;
+      const batchFooter = () => {
+        if (!footer) {
+          footer = this.batchFooter(key, bytes);
+          footer.catch(() => undefined); // awaited below if needed; a miss may never ask
+        }
+        return footer;
+      };
+      const index = await this.openIndex(indexKey, batchFooter);
+      if (index) {
+        const rowNumbers = await indexedRowNumbers(index, identifier);
+        if (rowNumbers.length === 0) return [];
+        return this.readIndexedRows(await batchFooter(), rowNumbers, identifier);
+      }
     }
     return this.findRowsByBloomFilters(key, identifier, bytes);
   }
 
-  /** Through the identifier index: its footer, one of its row groups, then only the rows it names. */
-  private async findIndexedRows(key: string, file: AsyncBuffer, index: OpenedIndex, identifier: string): Promise<TrackingRow[]> {
-    const [rowNumbers, metadata] = await Promise.all([indexedRowNumbers(index, identifier), parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES })]);
-    if (rowNumbers.length === 0) return [];
+  private async batchFooter(key: string, bytes?: number): Promise<BatchFooter> {
+    const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
+    return { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) }) };
+  }
+
+  /** The rows an index named, read from the batch file; those whose identifier is exactly the one asked (hashes can collide). */
+  private async readIndexedRows({ file, metadata }: BatchFooter, rowNumbers: number[], identifier: string): Promise<TrackingRow[]> {
     // The row groups of the batch file, from its own footer (a DuckDB file's are not ours).
-    const groups: Array<{ start: number; end: number; from: number; to: number }> = [];
+    const groups: Array<{ start: number; end: number; data: Span; offsetIndex: Span }> = [];
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
-      let from = Infinity;
-      let to = 0;
+      const data = emptySpan();
+      const offsetIndex = emptySpan();
       for (const column of group.columns) {
         const meta = column.meta_data;
-        if (!meta) continue;
-        const offset = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-        from = Math.min(from, offset);
-        to = Math.max(to, offset + Number(meta.total_compressed_size));
+        if (meta) widen(data, Number(meta.dictionary_page_offset ?? meta.data_page_offset), Number(meta.total_compressed_size));
+        if (column.offset_index_offset !== undefined && column.offset_index_length) widen(offsetIndex, Number(column.offset_index_offset), column.offset_index_length);
       }
-      groups.push({ start, end, from, to });
+      groups.push({ start, end, data, offsetIndex });
       start = end;
     }
     const wanted = groups.filter((g) => rowNumbers.some((r) => r >= g.start && r < g.end));
-    // A small row group is one request; a large one is read page by page (offset index).
-    if (file instanceof RangeReader) await Promise.all(wanted.filter((g) => g.to - g.from <= WHOLE_ROW_GROUP_BYTES).map((g) => file.prefetch(g.from, g.to)));
+    // Each row group's offset index (the columns' ones sit together: one read) finds the rows'
+    // pages; a small row group's data is one read too, a large one's is read page by page.
+    if (file instanceof RangeReader) {
+      await Promise.all(
+        wanted.flatMap((g) => [
+          file.prefetch(g.offsetIndex.from, g.offsetIndex.to),
+          ...(g.data.to - g.data.from <= WHOLE_ROW_GROUP_BYTES ? [file.prefetch(g.data.from, g.data.to)] : []),
+        ]),
+      );
+    }
     const rows: TrackingRow[] = [];
     for (const row of rowNumbers) {
       const found = (await parquetReadObjects({ file, metadata, rowStart: row, rowEnd: row + 1, useOffsetIndex: true, compressors: DECOMPRESSORS })) as TrackingRow[];
@@ -159,9 +182,12 @@ export class S3TrackingFiles implements TrackingFiles {
    * Explicit ranges only (local S3 answers suffix ranges wrongly): the first read, from the
    * start, tells the size.
    */
-  private async openIndex(indexKey: string): Promise<OpenedIndex | null> {
+  private async openIndex(indexKey: string, whenLarge: () => void): Promise<OpenedIndex | null> {
     const known = this.indexes.get(indexKey);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (known && known.file.byteLength > INDEX_FIRST_READ_BYTES) whenLarge();
+      return known;
+    }
     const fetchRange = async (start: number, end: number) => {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: indexKey, Range: `bytes=${start}-${end - 1}` }));
       const array = await object.Body!.transformToByteArray();
@@ -176,6 +202,7 @@ export class S3TrackingFiles implements TrackingFiles {
       return null;
     }
     const total = Number(/\/(\d+)$/.exec(first.range ?? '')?.[1] ?? first.bytes.byteLength);
+    if (total > first.bytes.byteLength) whenLarge();
     const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes);
     file.keep(0, first.bytes);
     const opened = { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }) };
@@ -192,7 +219,7 @@ export class S3TrackingFiles implements TrackingFiles {
   private async findRowsByBloomFilters(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
     // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
-    const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) });
     // Page indexes and bloom filters sit together between the last data page and the footer:
     // one read fetches them all, instead of one read per row group.
     if (file instanceof RangeReader) await file.prefetch(dataEnd(metadata), file.byteLength);
@@ -362,6 +389,22 @@ export async function* splitLines(source: AsyncIterable<Buffer | Uint8Array | st
     if (chunk.length) take(Buffer.from(chunk));
   }
   if (length > 0) yield Buffer.concat(parts, length).toString('utf8');
+}
+
+type BatchFooter = { file: AsyncBuffer; metadata: FileMetaData };
+
+/**
+ * The first read of a batch file's footer: ~1.8 KB per 10k-row row group (0.55 % of our files),
+ * so 1/128 of the file, at least 64 KiB: one read for any file instead of two for large ones.
+ */
+const footerFetchBytes = (byteLength: number) => Math.min(byteLength, Math.max(FOOTER_FETCH_BYTES, Math.min(1024 * 1024, Math.ceil(byteLength / 128))));
+
+/** A byte range [from, to) of a file; empty while from ≥ to. */
+type Span = { from: number; to: number };
+const emptySpan = (): Span => ({ from: Infinity, to: 0 });
+function widen(span: Span, offset: number, length: number): void {
+  span.from = Math.min(span.from, offset);
+  span.to = Math.max(span.to, offset + length);
 }
 
 /** S3's "no such key": 404 (403 without s3:ListBucket on the prefix, which readers of indexes are granted). */
