@@ -20,6 +20,8 @@ const CACHE_BYTES = 96 * 1024 * 1024;
 /** Files whose ranges are cached for lookups; each holds little (footer, a few pages). */
 const MAX_RANGED_FILES = 2000;
 const FOOTER_FETCH_BYTES = 64 * 1024;
+/** Row groups of the footers kept parsed (~20 KB each as objects): a few 1M-record runs. */
+const MAX_CACHED_ROW_GROUPS = 2000;
 /**
  * The first read of an identifier index, from its start (its size is not known yet; S3 says it
  * in Content-Range): a 10k-row batch's whole index (~80 KiB), a larger one's first row groups.
@@ -65,10 +67,39 @@ class FileCache {
   }
 }
 
+/** Parsed footers by key, bounded by their row groups (a 1M-row file of ours has 100). */
+class FooterCache {
+  private readonly entries = new Map<string, FileMetaData>();
+  private groups = 0;
+
+  get(key: string): FileMetaData | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, metadata: FileMetaData): void {
+    this.delete(key);
+    this.entries.set(key, metadata);
+    this.groups += metadata.row_groups.length;
+    for (const [oldest, value] of this.entries) {
+      if (this.groups <= MAX_CACHED_ROW_GROUPS || oldest === key) break;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    const value = this.entries.get(key);
+    if (!value) return;
+    this.entries.delete(key);
+    this.groups -= value.row_groups.length;
+  }
+}
+
 export class S3TrackingFiles implements TrackingFiles {
   private readonly cache = new FileCache();
   /** Files read by ranges (lookups): their fetched ranges stay cached with them. */
   private readonly ranged = new Map<string, AsyncBuffer>();
+  /** Parsed footers of batch files read by lookups (a 100-row-group footer takes ~20 ms to parse). */
+  private readonly footers = new FooterCache();
   /** Identifier indexes opened for lookups (footer and fetched ranges), or null: the file has none (written before indexes). */
   private readonly indexes = new Map<string, OpenedIndex | null>();
 
@@ -82,6 +113,7 @@ export class S3TrackingFiles implements TrackingFiles {
     await this.writeIndex(key, buildIdentifierIndex(rows));
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
+    this.footers.delete(key);
     return body.byteLength;
   }
 
@@ -138,7 +170,11 @@ export class S3TrackingFiles implements TrackingFiles {
 
   private async batchFooter(key: string, bytes?: number): Promise<BatchFooter> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
-    return { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) }) };
+    const known = this.footers.get(key);
+    if (known) return { file, metadata: known };
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) });
+    this.footers.set(key, metadata);
+    return { file, metadata };
   }
 
   /** The rows an index named, read from the batch file; those whose identifier is exactly the one asked (hashes can collide). */
@@ -217,9 +253,8 @@ export class S3TrackingFiles implements TrackingFiles {
 
   /** Files written before identifier indexes: bloom filters skip row groups, the page index finds the rows' pages. */
   private async findRowsByBloomFilters(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
-    const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
-    // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
-    const metadata = await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) });
+    // The footer is a few KiB per row group: a first read sized to the file, not hyparquet's 512 KiB.
+    const { file, metadata } = await this.batchFooter(key, bytes);
     // Page indexes and bloom filters sit together between the last data page and the footer:
     // one read fetches them all, instead of one read per row group.
     if (file instanceof RangeReader) await file.prefetch(dataEnd(metadata), file.byteLength);
@@ -288,6 +323,7 @@ export class S3TrackingFiles implements TrackingFiles {
   async delete(key: string): Promise<void> {
     this.cache.delete(key);
     this.ranged.delete(key);
+    this.footers.delete(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     // A batch file's index goes with it (after it: an index without its file is harmless).
     const indexKey = identifierIndexKeyOf(key);
@@ -336,6 +372,7 @@ export class S3TrackingFiles implements TrackingFiles {
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
         );
         this.ranged.delete(key);
+        this.footers.delete(key);
         return size;
       },
       discard: () => rm(dir, { recursive: true, force: true }),
