@@ -80,7 +80,7 @@ class FooterCache {
     this.delete(key);
     this.entries.set(key, metadata);
     this.groups += metadata.row_groups.length;
-    for (const [oldest, value] of this.entries) {
+    for (const oldest of this.entries.keys()) {
       if (this.groups <= MAX_CACHED_ROW_GROUPS || oldest === key) break;
       this.delete(oldest);
     }
