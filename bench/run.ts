@@ -107,8 +107,12 @@ async function main() {
     const parquetPath = join(work, 'data', 's3', stack.settings.bucket, 'sync_tracking_datasets', 'bench', 'bench-sync', 'upload', 'records_updated.0.parquet._S3rver_object');
     const ourBytes = statSync(parquetPath).size;
     row('parquet bytes', ourBytes / 1e6, 'MB', uploadDuck.bytes / 1e6, 'DuckDB zstd', 'size ≤ 1.5× DuckDB', ourBytes / uploadDuck.bytes <= 1.5, 2);
+    // The batch file's identifier index (what the lookups below read first), beside it under identifier-index/.
+    const indexBytes = statSync(join(work, 'data', 's3', stack.settings.bucket, 'identifier-index', 'bench', 'bench-sync', 'upload', 'records_updated.0.parquet._S3rver_object')).size;
+    row('identifier index bytes (per identifier)', indexBytes / UPLOAD_RECORDS, 'B', undefined, '', '—', true, 2);
 
-    // 3. Identifier lookups in the 1M-record run, through the API; DuckDB scanning the same file.
+    // 3. Identifier lookups in the 1M-record run, through the API (the batch file's identifier index,
+    // then the rows it names); DuckDB scanning the same file.
     log('lookups …');
     const ids = Array.from({ length: 21 }, (_, i) => `user-${1_000_000_000 + Math.floor(((i * 7919) % 997) / 997 * UPLOAD_RECORDS)}@example.com`);
     const lookup = async (id: string) => {
