@@ -27,6 +27,12 @@ const MAX_CACHED_ROW_GROUPS = 2000;
  * in Content-Range): a 10k-row batch's whole index (~80 KiB), a larger one's first row groups.
  */
 const INDEX_FIRST_READ_BYTES = 128 * 1024;
+/**
+ * Indexes kept open per container, each holding at most INDEX_HELD_BYTES of what it read (a 10k
+ * batch's whole index is ~85 KB): ~40 MB at most, a few runs of a hundred batches.
+ */
+const MAX_OPEN_INDEXES = 256;
+const INDEX_HELD_BYTES = 1024 * 1024;
 /** A batch file's row group up to this size is read whole (one request) to answer a lookup; a larger one page by page through its offset index. */
 const WHOLE_ROW_GROUP_BYTES = 1024 * 1024;
 
@@ -239,7 +245,7 @@ export class S3TrackingFiles implements TrackingFiles {
     }
     const total = Number(/\/(\d+)$/.exec(first.range ?? '')?.[1] ?? first.bytes.byteLength);
     if (total > first.bytes.byteLength) whenLarge();
-    const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes);
+    const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes, INDEX_HELD_BYTES);
     file.keep(0, first.bytes);
     const opened = { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }) };
     this.remember(indexKey, opened);
@@ -248,7 +254,7 @@ export class S3TrackingFiles implements TrackingFiles {
 
   private remember(indexKey: string, index: OpenedIndex | null): void {
     this.indexes.set(indexKey, index);
-    if (this.indexes.size > MAX_RANGED_FILES) this.indexes.delete(this.indexes.keys().next().value!);
+    if (this.indexes.size > MAX_OPEN_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
   }
 
   /** Files written before identifier indexes: bloom filters skip row groups, the page index finds the rows' pages. */
