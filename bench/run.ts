@@ -143,8 +143,12 @@ async function main() {
     const sameBytes = statSync(sameColumns).size;
     row('parquet bytes (same columns, payload as JSON text)', ourBytes / 1e6, 'MB', sameBytes / 1e6, 'DuckDB zstd', 'size ≤ 1.3× DuckDB', ourBytes / sameBytes <= 1.3, 2);
     row('parquet bytes (DuckDB infers the payload as columns)', ourBytes / 1e6, 'MB', uploadDuck.bytes / 1e6, 'DuckDB zstd', '—', true, 2);
+    // The batch file's identifier index (what the lookups below read first), beside it under identifier-index/.
+    const indexBytes = statSync(join(work, 'data', 's3', stack.settings.bucket, 'identifier-index', 'bench', 'bench-sync', 'upload', 'records_updated.0.parquet._S3rver_object')).size;
+    row('identifier index bytes (per identifier)', indexBytes / UPLOAD_RECORDS, 'B', undefined, '', '—', true, 2);
 
-    // 3. Identifier lookups in the 1M-record run, through the API; DuckDB scanning the same file.
+    // 3. Identifier lookups in the 1M-record run, through the API (the batch file's identifier index,
+    // then the rows it names); DuckDB scanning the same file.
     log('lookups …');
     const ids = Array.from({ length: 21 }, (_, i) => `user-${1_000_000_000 + Math.floor(((i * 7919) % 997) / 997 * UPLOAD_RECORDS)}@example.com`);
     const lookup = async (id: string) => {

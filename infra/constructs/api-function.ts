@@ -8,6 +8,7 @@ import type { Storage } from './storage.ts';
 import { allowMissingObjectChecks, bindBucket } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
+import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
 
 export interface ApiFunctionProps {
   /** Which API: its routes are those of `functions/routes.ts` with this `api`. */
@@ -41,6 +42,10 @@ export class ApiFunction extends Construct {
     if (access.table === 'readWrite') props.storage.table.grantReadWriteData(fn);
     else props.storage.table.grantReadData(fn);
     bindBucket(fn, props.storage.bucket, 'sync_tracking_datasets/', access.files);
+    // Each batch file's identifier index, written with it and read by lookups; a file written
+    // before indexes has none, and a lookup must see 404 (not 403) to fall back to its bloom filters.
+    bindBucket(fn, props.storage.bucket, IDENTIFIER_INDEX_PREFIX, access.files);
+    allowMissingObjectChecks(fn, props.storage.bucket, IDENTIFIER_INDEX_PREFIX);
     props.rootKey.grantRead(fn);
     if (needs.has('partitions')) props.grantPartitions(fn);
     if (needs.has('events') || needs.has('recovery')) props.eventBus.grantPutEventsTo(fn);

@@ -4,6 +4,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, CfnBucket, type IBucket, O
 import { Construct } from 'constructs';
 import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/dynamodb/table.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
+import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
 
 export interface StorageProps {
   /** Days row-level files under `sync_tracking_datasets/` (and their Athena manifests) are kept in the managed bucket. */
@@ -80,6 +81,9 @@ export class Storage extends Construct {
       lifecycleRules: [
         // Row-level data is browsable for the retention window; the bucket keeps it no longer.
         { id: 'expire-row-level-data', prefix: 'sync_tracking_datasets/', expiration: Duration.days(props.retentionDays) },
+        // Each batch file's identifier index (written just before it) goes with it; a lookup of a
+        // file whose index went first reads the file's bloom filters instead.
+        { id: 'expire-identifier-indexes', prefix: IDENTIFIER_INDEX_PREFIX, expiration: Duration.days(props.retentionDays) },
         // Athena's manifests of those files go a day before them: a manifest naming a file that is
         // gone fails every query over its partition ("Input path does not exist").
         { id: 'expire-sync-log-manifests', prefix: SYNC_LOG_MANIFESTS, expiration: Duration.days(Math.max(1, props.retentionDays - 1)) },

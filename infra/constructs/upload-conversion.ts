@@ -5,6 +5,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bindBucket, deadLetterQueue } from './grants.ts';
+import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
 import type { Storage } from './storage.ts';
 import { NATIVE_MODULES } from './bundling.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
@@ -52,6 +53,7 @@ export class UploadConversion extends Construct {
     props.storage.table.grantReadWriteData(this.converter);
     bindBucket(this.converter, props.storage.bucket, 'uploads/', 'read');
     bindBucket(this.converter, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
+    bindBucket(this.converter, props.storage.bucket, IDENTIFIER_INDEX_PREFIX, 'write');
     bindBucket(this.converter, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
     this.deadLetters = deadLetterQueue(this);
     new Rule(this, 'UploadCreated', {

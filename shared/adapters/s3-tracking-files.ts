@@ -14,12 +14,29 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
 import type { FieldTypes } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/fact-tables.ts';
+import { identifierIndexKeyOf } from '#domain/identifier-index.ts';
+import { buildIdentifierIndex, IdentifierIndexBuilder, indexedRowNumbers, type OpenedIndex } from './identifier-index.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
 /** Files whose ranges are cached for lookups; each holds little (footer, a few pages). */
 const MAX_RANGED_FILES = 2000;
 const FOOTER_FETCH_BYTES = 64 * 1024;
+/** Row groups of the footers kept parsed (~20 KB each as objects): a few 1M-record runs. */
+const MAX_CACHED_ROW_GROUPS = 2000;
+/**
+ * The first read of an identifier index, from its start (its size is not known yet; S3 says it
+ * in Content-Range): a 10k-row batch's whole index (~80 KiB), a larger one's first row groups.
+ */
+const INDEX_FIRST_READ_BYTES = 128 * 1024;
+/**
+ * Indexes kept open per container, each holding at most INDEX_HELD_BYTES of what it read (a 10k
+ * batch's whole index is ~85 KB): ~40 MB at most, a few runs of a hundred batches.
+ */
+const MAX_OPEN_INDEXES = 256;
+const INDEX_HELD_BYTES = 1024 * 1024;
+/** A batch file's row group up to this size is read whole (one request) to answer a lookup; a larger one page by page through its offset index. */
+const WHOLE_ROW_GROUP_BYTES = 1024 * 1024;
 
 /**
  * A batch file never changes once written (a retried batch rewrites the same bytes), so
@@ -58,10 +75,41 @@ class FileCache {
   }
 }
 
+/** Parsed footers by key, bounded by their row groups (a 1M-row file of ours has 100). */
+class FooterCache {
+  private readonly entries = new Map<string, FileMetaData>();
+  private groups = 0;
+
+  get(key: string): FileMetaData | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, metadata: FileMetaData): void {
+    this.delete(key);
+    this.entries.set(key, metadata);
+    this.groups += metadata.row_groups.length;
+    for (const oldest of this.entries.keys()) {
+      if (this.groups <= MAX_CACHED_ROW_GROUPS || oldest === key) break;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    const value = this.entries.get(key);
+    if (!value) return;
+    this.entries.delete(key);
+    this.groups -= value.row_groups.length;
+  }
+}
+
 export class S3TrackingFiles implements TrackingFiles {
   private readonly cache = new FileCache();
   /** Files read by ranges (lookups): their fetched ranges stay cached with them. */
   private readonly ranged = new Map<string, AsyncBuffer>();
+  /** Parsed footers of batch files read by lookups (a 100-row-group footer takes ~20 ms to parse). */
+  private readonly footers = new FooterCache();
+  /** Identifier indexes opened for lookups (footer and fetched ranges), or null: the file has none (written before indexes). */
+  private readonly indexes = new Map<string, OpenedIndex | null>();
 
   constructor(
     private readonly client: S3Client,
@@ -70,8 +118,10 @@ export class S3TrackingFiles implements TrackingFiles {
 
   async writeRows(key: string, rows: TrackingRow[], payloadSchema: FieldTypes): Promise<number> {
     const body = encodeTrackingRows(rows, payloadSchema);
+    await this.writeIndex(key, buildIdentifierIndex(rows));
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
+    this.footers.delete(key);
     return body.byteLength;
   }
 
@@ -91,10 +141,128 @@ export class S3TrackingFiles implements TrackingFiles {
     return payloadSchemaOf(await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }));
   }
 
+  /**
+   * A batch file's identifier index, put before the file itself: a crash between the two leaves
+   * an index without a file, which the retry rewrites with the same bytes (the file's existence
+   * is what counts).
+   */
+  private async writeIndex(fileKey: string, body: Uint8Array): Promise<void> {
+    const key = identifierIndexKeyOf(fileKey);
+    if (!key) return;
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+    this.indexes.delete(key);
+  }
+
   async findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
+    const indexKey = identifierIndexKeyOf(key);
+    if (indexKey) {
+      // The batch file's footer is read once the index names rows — or right away, beside the
+      // index's own reads, when the index is large (so is the file: the lookup is one read shorter).
+      let footer: Promise<BatchFooter> | undefined;
+      const batchFooter = () => {
+        if (!footer) {
+          footer = this.batchFooter(key, bytes);
+          footer.catch(() => undefined); // awaited below if needed; a miss may never ask
+        }
+        return footer;
+      };
+      const index = await this.openIndex(indexKey, batchFooter);
+      if (index) {
+        const rowNumbers = await indexedRowNumbers(index, identifier);
+        if (rowNumbers.length === 0) return [];
+        return this.readIndexedRows(await batchFooter(), rowNumbers, identifier);
+      }
+    }
+    return this.findRowsByBloomFilters(key, identifier, bytes);
+  }
+
+  private async batchFooter(key: string, bytes?: number): Promise<BatchFooter> {
     const file = this.cache.get(key) ?? (await this.rangedFile(key, bytes));
-    // The footer is a few KiB per row group: a small first read, not hyparquet's 512 KiB.
-    const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES });
+    const known = this.footers.get(key);
+    if (known) return { file, metadata: known };
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: footerFetchBytes(file.byteLength) });
+    this.footers.set(key, metadata);
+    return { file, metadata };
+  }
+
+  /** The rows an index named, read from the batch file; those whose identifier is exactly the one asked (hashes can collide). */
+  private async readIndexedRows({ file, metadata }: BatchFooter, rowNumbers: number[], identifier: string): Promise<TrackingRow[]> {
+    // The row groups of the batch file, from its own footer (a DuckDB file's are not ours).
+    const groups: Array<{ start: number; end: number; data: Span; offsetIndex: Span }> = [];
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const data = emptySpan();
+      const offsetIndex = emptySpan();
+      for (const column of group.columns) {
+        const meta = column.meta_data;
+        if (meta) widen(data, Number(meta.dictionary_page_offset ?? meta.data_page_offset), Number(meta.total_compressed_size));
+        if (column.offset_index_offset !== undefined && column.offset_index_length) widen(offsetIndex, Number(column.offset_index_offset), column.offset_index_length);
+      }
+      groups.push({ start, end, data, offsetIndex });
+      start = end;
+    }
+    const wanted = groups.filter((g) => rowNumbers.some((r) => r >= g.start && r < g.end));
+    // Each row group's offset index (the columns' ones sit together: one read) finds the rows'
+    // pages; a small row group's data is one read too, a large one's is read page by page.
+    if (file instanceof RangeReader) {
+      await Promise.all(
+        wanted.flatMap((g) => [
+          file.prefetch(g.offsetIndex.from, g.offsetIndex.to),
+          ...(g.data.to - g.data.from <= WHOLE_ROW_GROUP_BYTES ? [file.prefetch(g.data.from, g.data.to)] : []),
+        ]),
+      );
+    }
+    const rows: TrackingRow[] = [];
+    for (const row of rowNumbers) {
+      const found = (await parquetReadObjects({ file, metadata, rowStart: row, rowEnd: row + 1, useOffsetIndex: true, compressors: DECOMPRESSORS })) as TrackingRow[];
+      for (const candidate of found) if (candidate.identifier === identifier) rows.push(candidate);
+    }
+    return rows;
+  }
+
+  /**
+   * The index of a batch file, opened (footer read) once per container; null when there is none.
+   * Explicit ranges only (local S3 answers suffix ranges wrongly): the first read, from the
+   * start, tells the size.
+   */
+  private async openIndex(indexKey: string, whenLarge: () => void): Promise<OpenedIndex | null> {
+    const known = this.indexes.get(indexKey);
+    if (known !== undefined) {
+      if (known && known.file.byteLength > INDEX_FIRST_READ_BYTES) whenLarge();
+      return known;
+    }
+    const fetchRange = async (start: number, end: number) => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: indexKey, Range: `bytes=${start}-${end - 1}` }));
+      const array = await object.Body!.transformToByteArray();
+      return { bytes: array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer, range: object.ContentRange };
+    };
+    let first: Awaited<ReturnType<typeof fetchRange>>;
+    try {
+      first = await fetchRange(0, INDEX_FIRST_READ_BYTES);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      this.remember(indexKey, null);
+      return null;
+    }
+    const total = Number(/\/(\d+)$/.exec(first.range ?? '')?.[1] ?? first.bytes.byteLength);
+    if (total > first.bytes.byteLength) whenLarge();
+    const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes, INDEX_HELD_BYTES);
+    file.keep(0, first.bytes);
+    const opened = { file, metadata: await parquetMetadataAsync(file, { initialFetchSize: FOOTER_FETCH_BYTES }) };
+    this.remember(indexKey, opened);
+    return opened;
+  }
+
+  private remember(indexKey: string, index: OpenedIndex | null): void {
+    this.indexes.set(indexKey, index);
+    if (this.indexes.size > MAX_OPEN_INDEXES) this.indexes.delete(this.indexes.keys().next().value!);
+  }
+
+  /** Files written before identifier indexes: bloom filters skip row groups, the page index finds the rows' pages. */
+  private async findRowsByBloomFilters(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]> {
+    // The footer is a few KiB per row group: a first read sized to the file, not hyparquet's 512 KiB.
+    const { file, metadata } = await this.batchFooter(key, bytes);
     // Page indexes and bloom filters sit together between the last data page and the footer:
     // one read fetches them all, instead of one read per row group.
     if (file instanceof RangeReader) await file.prefetch(dataEnd(metadata), file.byteLength);
@@ -163,7 +331,14 @@ export class S3TrackingFiles implements TrackingFiles {
   async delete(key: string): Promise<void> {
     this.cache.delete(key);
     this.ranged.delete(key);
+    this.footers.delete(key);
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    // A batch file's index goes with it (after it: an index without its file is harmless).
+    const indexKey = identifierIndexKeyOf(key);
+    if (indexKey) {
+      this.indexes.delete(indexKey);
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: indexKey }));
+    }
   }
 
   private async bytes(key: string): Promise<ArrayBuffer> {
@@ -217,15 +392,21 @@ export class S3TrackingFiles implements TrackingFiles {
     const dir = await mkdtemp(join(tmpdir(), 'synctrail-batch-'));
     const path = join(dir, 'batch.parquet');
     const file = new TrackingParquetFile(path);
+    const index = new IdentifierIndexBuilder();
     return {
-      push: (row) => file.push(row),
+      push: (row) => {
+        index.add(row.identifier, row.row_number);
+        return file.push(row);
+      },
       commit: async (key, payloadSchema) => {
         await file.finish(payloadSchema);
+        await this.writeIndex(key, index.encode());
         const { size } = await stat(path);
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),
         );
         this.ranged.delete(key);
+        this.footers.delete(key);
         return size;
       },
       discard: () => rm(dir, { recursive: true, force: true }),
@@ -281,6 +462,28 @@ export async function* splitLines(source: AsyncIterable<Buffer | Uint8Array | st
   if (length > 0) yield Buffer.concat(parts, length).toString('utf8');
 }
 
+type BatchFooter = { file: AsyncBuffer; metadata: FileMetaData };
+
+/**
+ * The first read of a batch file's footer: ~1.8 KB per 10k-row row group (0.55 % of our files),
+ * so 1/128 of the file, at least 64 KiB: one read for any file instead of two for large ones.
+ */
+const footerFetchBytes = (byteLength: number) => Math.min(byteLength, Math.max(FOOTER_FETCH_BYTES, Math.min(1024 * 1024, Math.ceil(byteLength / 128))));
+
+/** A byte range [from, to) of a file; empty while from ≥ to. */
+type Span = { from: number; to: number };
+const emptySpan = (): Span => ({ from: Infinity, to: 0 });
+function widen(span: Span, offset: number, length: number): void {
+  span.from = Math.min(span.from, offset);
+  span.to = Math.max(span.to, offset + length);
+}
+
+/** S3's "no such key": 404 (403 without s3:ListBucket on the prefix, which readers of indexes are granted). */
+function isMissing(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NoSuchKey' || e.Code === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
+}
+
 /** Where a file's data pages end: indexes, bloom filters and the footer follow. */
 function dataEnd(metadata: FileMetaData): number {
   let end = 0;
@@ -326,7 +529,8 @@ export class RangeReader implements AsyncBuffer {
     return this.regions.find((r) => start >= r.start && end <= r.start + r.bytes.byteLength);
   }
 
-  private keep(start: number, bytes: ArrayBuffer): void {
+  /** Keeps bytes already fetched (from `start`) for later slices. */
+  keep(start: number, bytes: ArrayBuffer): void {
     this.regions.push({ start, bytes });
     this.held += bytes.byteLength;
     while (this.held > this.maxHeld && this.regions.length > 1) this.held -= this.regions.shift()!.bytes.byteLength;

@@ -97,7 +97,7 @@ type RecordAt = { fileKey: string; rowNumber: number; identifier: string | null;
 
 /**
  * The whole JSON text of a record, read from its batch file (by its identifier, through the
- * file's bloom filters and page index, when it has one); undefined when that file is past
+ * file's identifier index or bloom filters and page index, when it has one); undefined when that file is past
  * its retention or gone.
  */
 async function readWholePayload(deps: Deps, at: RecordAt): Promise<string | undefined> {

@@ -227,8 +227,9 @@ export interface TrackingFiles {
   /** The payload schema a batch file keeps in its footer. */
   readPayloadSchema(key: string): Promise<FieldTypes>;
   /**
-   * The rows of a batch file whose identifier is exactly `identifier`, reading only what
-   * the file's bloom filters and page index say it must (`bytes`: the file's size, if known).
+   * The rows of a batch file whose identifier is exactly `identifier`, in row order, reading only
+   * what the file's identifier index (or, for a file without one, its bloom filters) and page
+   * index say it must (`bytes`: the file's size, if known).
    */
   findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]>;
   /** A pre-signed PUT URL for an upload object. */

@@ -268,8 +268,9 @@ export async function scanRun(deps: Deps, run: Run, visit: (row: WalkColumns, pl
 const LOOKUP_CONCURRENCY = 16;
 
 /**
- * An exact identifier: each file is asked for just those rows (its bloom filters rule out
- * whole row groups, its page index finds the pages), many files at a time.
+ * An exact identifier: each file is asked for just those rows (its identifier index names
+ * them, or its bloom filters rule out whole row groups; its page index finds the pages), many
+ * files at a time.
  */
 async function walkByIdentifier(
   deps: Deps,

@@ -207,6 +207,18 @@ describe('Analytics', () => {
     expect(ids('athena/sync-log-manifests/').map((id) => id.replace(/ServiceRole.*$/, ''))).toEqual(
       ['IngestApiFunction', 'UploadsConvertUpload'],
     );
+    // Identifier indexes are written with the batch files, by the same two.
+    expect(ids('identifier-index/').map((id) => id.replace(/ServiceRole.*$/, ''))).toEqual(['IngestApiFunction', 'UploadsConvertUpload']);
+  });
+
+  it('expires identifier indexes with the batch files, and lets every API function read them', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-identifier-indexes', Prefix: 'identifier-index/', ExpirationInDays: 14, Status: 'Enabled' })]) },
+    });
+    const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
+    const reads = (statement: any) => [statement.Action].flat().includes('s3:GetObject') && JSON.stringify(statement.Resource).includes('/identifier-index/*');
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(reads));
+    expect(readers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'QueryApiFunction']);
   });
 
   it("gives analysts a policy that reads the manifests and the files they name, not the rest of the bucket", () => {
@@ -277,9 +289,12 @@ describe('Upload conversion', () => {
     // Telling a missing object (404) from a forbidden one (403) takes s3:ListBucket, on the prefix only.
     const lists = (statement: any) => [statement.Action].flat().includes('s3:ListBucket');
     const listers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(lists));
-    expect(listers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['IngestApiFunction']);
-    for (const [, policy] of listers) {
-      for (const statement of statements(policy).filter(lists)) expect(Object.values(statement.Condition.StringLike['s3:prefix']).flat()).toEqual(expect.arrayContaining([expect.stringMatching(/^(uploads|sync_tracking_datasets)\/\*$/)]));
+    // The API functions tell a missing identifier index (a file written before indexes) that way too.
+    expect(listers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'QueryApiFunction']);
+    for (const [id, policy] of listers) {
+      const prefixes = statements(policy).filter(lists).flatMap((statement) => Object.values(statement.Condition.StringLike['s3:prefix']).flat());
+      expect(prefixes.every((prefix) => /^(uploads|sync_tracking_datasets|identifier-index)\/\*$/.test(String(prefix))), id).toBe(true);
+      expect(prefixes.some((prefix) => /^(uploads|sync_tracking_datasets)\/\*$/.test(String(prefix))), id).toBe(id.startsWith('IngestApi'));
     }
   });
 
