@@ -10,6 +10,7 @@ import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
 import { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from '#domain/uploads.ts';
 import * as z from 'zod';
 import { PAYLOAD_SCHEMA_KEY, ROW_GROUP_ROWS } from './parquet.ts';
+import { IDENTIFIER_HASH_SQL, IDENTIFIER_INDEX_ROW_GROUP_ROWS } from '#domain/identifier-index.ts';
 
 /**
  * Uploads converted by DuckDB: the NDJSON is read, validated, classified and written as the
@@ -307,6 +308,11 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
     // Rows in line order: f and k are both in it (one thread), so they are joined by position.
     await exec(`COPY (SELECT ${columns} FROM f POSITIONAL JOIN k) TO ${sqlString(job.target)}
       (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, KV_METADATA ${kv})`);
+    // Its identifier index (identifier-index.ts): each identifier's hash and row, sorted.
+    if (job.indexTarget) {
+      await exec(`COPY (SELECT ${IDENTIFIER_HASH_SQL('identifier')} AS identifier_hash, idx AS row_number FROM k WHERE identifier IS NOT NULL ORDER BY 1, 2)
+        TO ${sqlString(job.indexTarget)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${IDENTIFIER_INDEX_ROW_GROUP_ROWS})`);
+    }
   }
   const finalFailures = await rows<TrackingRow>(`SELECT ${columns} FROM f POSITIONAL JOIN k WHERE f.is_final AND k.outcome = 'failed' ORDER BY f.idx`);
   return {

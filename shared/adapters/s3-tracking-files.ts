@@ -5,7 +5,7 @@ import { syncLogManifestKey, type TrackingRow } from '#domain/tracking-row.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -378,7 +378,9 @@ export class S3TrackingFiles implements TrackingFiles {
     };
   }
 
-  async putBatchFile(key: string, path: string): Promise<number> {
+  async putBatchFile(key: string, path: string, indexPath: string): Promise<number> {
+    // The index first, as for every batch file.
+    await this.writeIndex(key, await readFile(indexPath));
     const { size } = await stat(path);
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType: 'application/vnd.apache.parquet' }),

@@ -236,8 +236,11 @@ export interface TrackingFiles {
   presignUpload(key: string, seconds: number): Promise<string>;
   /** Copies an uploaded object to local disk, with the SHA-256 of its bytes as stored. */
   downloadUpload(key: string): Promise<DownloadedUpload>;
-  /** Puts a batch file written on local disk (by the native engine) at `key`; answers its size in bytes. */
-  putBatchFile(key: string, path: string): Promise<number>;
+  /**
+   * Puts a batch file written on local disk (by the native engine) at `key`, its identifier
+   * index (written beside it, `indexPath`) first; answers the file's size in bytes.
+   */
+  putBatchFile(key: string, path: string, indexPath: string): Promise<number>;
   /** A parquet file written a row group at a time to local disk, then put at a key. */
   stageRows(): Promise<StagedRows>;
   /** Some columns of every row of a batch file, in row order. */
@@ -316,8 +319,9 @@ export interface DownloadedUpload {
 export interface NativeConversionJob {
   source: string;
   gzip: boolean;
-  /** Where to write the batch file; absent for a dry run, which only counts. */
+  /** Where to write the batch file and its identifier index; absent for a dry run, which only counts. */
   target?: string;
+  indexTarget?: string;
   batch: { batchType: string; batchNumber: number; startedAt: string; endedAt: string };
   run: Run;
   /** The contract's check of one line (zod): its payload when the record is valid. */

@@ -272,10 +272,11 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
 /** The native engine's conversion (DuckDB), or undefined when the batch is the reference path's to convert. */
 async function nativeConversion(deps: Deps, engine: BatchEngine, run: Run, batch: BatchRecord, upload: DownloadedUpload): Promise<Converted | undefined> {
   const target = run.dryRun ? undefined : upload.scratch('batch.parquet');
+  const indexTarget = upload.scratch('index.parquet');
   const found = await engine.convert({
     source: upload.path,
     gzip: upload.gzip,
-    ...(target ? { target } : {}),
+    ...(target ? { target, indexTarget } : {}),
     batch: { batchType: batch.batchType, batchNumber: batch.batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! },
     run,
     reference: (line) => {
@@ -285,7 +286,7 @@ async function nativeConversion(deps: Deps, engine: BatchEngine, run: Run, batch
   });
   // Declined (found.declined says why): the reference path converts it, or reports its bad lines.
   if ('declined' in found) return undefined;
-  return { ...found, writeFile: (key) => deps.files.putBatchFile(key, target!) };
+  return { ...found, writeFile: (key) => deps.files.putBatchFile(key, target!, indexTarget) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
 import { encodeTrackingRows } from '#adapters/parquet.ts';
+import { buildIdentifierIndex } from '#adapters/identifier-index.ts';
 import { BatchClassifier } from '#domain/batch.ts';
 import type { NativeConversionJob } from '#domain/ports.ts';
 import type { Run } from '#domain/run-entity.ts';
@@ -67,10 +68,11 @@ async function native(lines: string[], options: { gzip?: boolean; runOf?: Run; d
   const text = lines.join('\n');
   await writeFile(source, options.gzip ? gzipSync(text) : text);
   const target = join(dir, `out-${files}.parquet`);
+  const indexTarget = join(dir, `index-${files}.parquet`);
   const job: NativeConversionJob = {
     source,
     gzip: Boolean(options.gzip),
-    ...(options.dryRun ? {} : { target }),
+    ...(options.dryRun ? {} : { target, indexTarget }),
     batch,
     run: options.runOf ?? run,
     reference: (line) => {
@@ -78,13 +80,13 @@ async function native(lines: string[], options: { gzip?: boolean; runOf?: Run; d
       return typeof problem === 'string' ? undefined : { payload: problem.record.payload };
     },
   };
-  return { result: await engine.convert(job), target };
+  return { result: await engine.convert(job), target, indexTarget };
 }
 
 /** Every column of a parquet file as DuckDB reads it, in row order; timestamps as ISO. */
-async function readBack(path: string) {
+async function readBack(path: string, order = 'ORDER BY row_number') {
   const connection = await reader.connect();
-  const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}') ORDER BY row_number`);
+  const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}') ${order}`);
   connection.closeSync();
   return result.getRowObjectsJson();
 }
@@ -100,7 +102,7 @@ const iso = (row: TrackingRow) => ({
 async function expectParity(lines: string[], options: { gzip?: boolean; runOf?: Run; mayDecline?: boolean } = {}) {
   const expected = reference(lines, options.runOf);
   expect(expected, 'the reference path accepts these lines').toBeDefined();
-  const { result, target } = await native(lines, options);
+  const { result, target, indexTarget } = await native(lines, options);
   if ('declined' in result) {
     expect(options.mayDecline, `declined: ${result.declined}`).toBe(true);
     return result;
@@ -117,6 +119,12 @@ async function expectParity(lines: string[], options: { gzip?: boolean; runOf?: 
   const referenceFile = join(dir, `ref-${files}.parquet`);
   await writeFile(referenceFile, encodeTrackingRows(expected!.rows, expected!.payloadFields));
   expect(await readBack(target)).toEqual(await readBack(referenceFile));
+  // Row order itself, not only the rows: the file holds them as the lines came.
+  expect((await readBack(target, '')).map((row) => Number(row.row_number))).toEqual(expected!.rows.map((_, i) => i));
+  // The identifier index: the same hashes and rows as the reference writer's.
+  const referenceIndex = join(dir, `ref-index-${files}.parquet`);
+  await writeFile(referenceIndex, buildIdentifierIndex(expected!.rows));
+  expect(await readBack(indexTarget, 'ORDER BY identifier_hash, row_number')).toEqual(await readBack(referenceIndex, 'ORDER BY identifier_hash, row_number'));
   return result;
 }
 
