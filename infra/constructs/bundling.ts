@@ -9,12 +9,13 @@ import { lockClosure, readLock, type Target } from './native-modules.mjs';
 const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * Packages replaced by a small file of what SyncTrail's bundles use of them: semver is
+ * Packages replaced by a small file of what SyncTrail's bundles use of them: fzstd by node:zlib's
+ * zstd (the functions run Node.js 24; see the shim); semver is
  * required only by aws-xray-sdk-core's SDK v2 patcher, for one `gte` (see the shim).
  */
-export const BUNDLE_ALIASES = { semver: join(import.meta.dirname, 'shims', 'semver.cjs') };
+export const BUNDLE_ALIASES = { semver: join(import.meta.dirname, 'shims', 'semver.cjs'), fzstd: join(import.meta.dirname, 'shims', 'fzstd.cjs') };
 /** The same for `cdk synth`, whose esbuild runs in the project's root: relative, so no machine's path is in the bundling options. */
-const CDK_ALIASES = { semver: './infra/constructs/shims/semver.cjs' };
+const CDK_ALIASES = { semver: './infra/constructs/shims/semver.cjs', fzstd: './infra/constructs/shims/fzstd.cjs' };
 
 /** Every function bundle stays under this (bytes): cold starts load the whole file. */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
