@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { BatchCounts, EntityCounts } from '#domain/batch-entity.ts';
@@ -93,8 +95,28 @@ export const MAX_PAYLOAD_KEY_LISTS = 64;
  */
 const SUSPECT_VALUE = '^\\{|^\\[.*([\\[{]|[0-9][eE]|[0-9]\\.0[,\\]]|[0-9]{16}|NaN|Infinity)|^-?(NaN|Infinity)|^-?[0-9].*([eE]|\\.0$)|^-?[0-9]{16}';
 
+/** Whether the upload starts with a UTF-8 byte order mark (gunzipped first when it is gzip). */
+async function startsWithBom(path: string, gzip: boolean): Promise<boolean> {
+  const stream = gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { end: 2 });
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= 3) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  const head = Buffer.concat(chunks);
+  return head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+}
+
 async function convertWith(connection: DuckDBConnection, job: NativeConversionJob): Promise<NativeConversion | Declined> {
   const { run } = job;
+  // The engine's reader skips a byte order mark; JSON.parse refuses the line that holds one.
+  if (await startsWithBom(job.source, job.gzip)) return { declined: 'the upload starts with a byte order mark' };
   const trace = process.env.SYNCTRAIL_ENGINE_TRACE === '1';
   const timed = async <T>(sql: string, step: () => Promise<T>) => {
     const started = performance.now();

@@ -219,6 +219,12 @@ describe('native writer parity with the reference path', () => {
       '{"identifier":"a",\n"status":"success"}',
       'not json',
     ];
+    // A byte order mark: the engine's reader skips it, JSON.parse refuses the first line.
+    for (const gzip of [false, true]) {
+      const lines = [`\ufeff${good}`, good.replace('ok', 'ok2')];
+      expect(reference(lines)).toBeUndefined();
+      expect((await native(lines, { gzip })).result).toHaveProperty('declined', 'the upload starts with a byte order mark');
+    }
     for (const bad of refused) {
       const lines = [good, bad, good.replace('ok', 'ok2')];
       expect(reference(lines), bad).toBeUndefined();
