@@ -250,6 +250,41 @@ describe('native writer parity with the reference path', () => {
     }
   });
 
+  it('agrees on random batches: statuses, identifiers, payloads and fields drawn at random (three seeds)', async () => {
+    for (const seed of [1, 7, 42]) {
+      let state = seed;
+      const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+      const statuses = [...REPORTED_STATUS_WORDS, 'SUCCESS', ' In Progress ', 'partially-failed', '\u00a0failed'];
+      const identifiers = ['a', 'b', 'c', 'é', '😀', '  ', '', 7, -3, 0, null, undefined, 'x'.repeat(300)];
+      const payloads = [
+        undefined,
+        {},
+        { email: 'x@y.z', n: 12, ok: true, none: null },
+        { n: 'twelve', tags: ['a', 'b'], ltv: 12.5 },
+        { nested: { a: 1, b: [1, { c: 2 }] } },
+        { big: 12345678901234567890, tiny: 1e-9, whole: 2.0 },
+        { '10': 'ten', '2': 'two', z: 'zed' },
+        { text: 'line\nbreak\ttab "quoted" \\ back', ctrl: '\u0007' },
+      ];
+      const lines = Array.from({ length: 3000 }, () => {
+        const record: Record<string, unknown> = { status: pick(statuses) };
+        const identifier = pick(identifiers);
+        if (identifier !== undefined) record.identifier = identifier;
+        const payload = pick(payloads);
+        if (payload !== undefined) record.payload = payload;
+        if (random() < 0.3) record.final = random() < 0.5;
+        if (random() < 0.3) record.statusMessage = pick(['boom', 'rate limited', null, 'ünïcode']);
+        if (random() < 0.2) record.entityType = pick(['item', 'order', 'bp']);
+        if (random() < 0.2) record.eventDate = pick(['2026-11-30T23:59:59.999+02:00', '2026-12-01T00:00:00Z', '2026-12-02T10:00:00.1234567Z']);
+        if (random() < 0.1) record.targetId = pick(['t-1', 5, null]);
+        if (random() < 0.1) record.operation = pick(['upsert', 'delete', 'create']);
+        return line(record);
+      });
+      expect(await expectParity(lines), `seed ${seed}`).not.toHaveProperty('declined');
+    }
+  });
+
   it('writes byte-identical files for the same upload (a retried conversion rewrites the same bytes)', async () => {
     const lines = Array.from({ length: 25_000 }, (_, i) => line({ identifier: `user-${i % 20_000}`, status: i % 7 ? 'success' : 'rejected', final: i % 5 === 0, payload: { i, city: ['Lisbon', 'Oslo'][i % 2] } }));
     const first = await native(lines);
