@@ -3,6 +3,7 @@ import { convertUpload } from '#domain/uploads.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
+import { sweepDownloads } from '#adapters/s3-tracking-files.ts';
 
 /** An S3 notification (local mode's s3rver) or an EventBridge "Object Created" event (AWS). */
 export interface ObjectCreatedEvent {
@@ -32,6 +33,12 @@ export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => 
 
 let handle: ReturnType<typeof makeHandler> | undefined;
 /** The converter ships DuckDB (linux-arm64): uploads are converted natively, in /tmp. */
-export const handler = lambdaJob((event: ObjectCreatedEvent) =>
-  (handle ??= makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine() }))(event),
-);
+export const handler = lambdaJob(async (event: ObjectCreatedEvent) => {
+  if (!handle) {
+    // A conversion that timed out left its copy of the upload and the engine's files in /tmp.
+    const swept = await sweepDownloads();
+    if (swept) log('info', 'removed what killed conversions left in /tmp', { folders: swept });
+    handle = makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine() });
+  }
+  return handle(event);
+});

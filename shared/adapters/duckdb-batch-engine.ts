@@ -9,9 +9,10 @@ import { addPayloadFieldTypes, publishedSchema, type FieldTypes } from '#domain/
 import type { BatchEngine, Declined, NativeConversion, NativeConversionJob } from '#domain/ports.ts';
 import { normalizeReportedStatus, RECORD_OPERATIONS } from '#domain/statuses.ts';
 import { TRACKING_COLUMNS, type TrackingRow } from '#domain/tracking-row.ts';
-import { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from '#domain/uploads.ts';
+import { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from '#domain/upload-limits.ts';
 import * as z from 'zod';
 import { PAYLOAD_SCHEMA_KEY, ROW_GROUP_ROWS } from './parquet.ts';
+import { sqlString } from './athena-query.ts';
 import { IDENTIFIER_HASH_SQL, IDENTIFIER_INDEX_ROW_GROUP_ROWS } from '#domain/identifier-index.ts';
 
 /**
@@ -41,16 +42,23 @@ export class DuckDbBatchEngine implements BatchEngine {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    const connection = await instance.connect();
     try {
-      return await convertWith(connection, job);
+      const connection = await instance.connect();
+      try {
+        return await convertWith(connection, job);
+      } finally {
+        connection.closeSync();
+      }
     } catch (error) {
-      // The engine's own reading refused a line (malformed JSON, a lone surrogate, a line
-      // over the limit): the reference path reports it by line number.
+      // The engine's own reading refused a line (malformed JSON, a lone surrogate): the
+      // reference path reports it by line number.
       if (isInputError(error)) return { declined: `the engine's reader refused a line: ${(error as Error).message.split('\n')[0]}` };
-      throw error;
+      // Anything else (out of memory or disk, a defect): the reference path converts the batch,
+      // rather than every retry failing the same way. Said in the log, for the operator.
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      console.error(JSON.stringify({ level: 'error', message: 'native conversion failed; the reference path converts the batch', error: message }));
+      return { declined: `the engine failed: ${message}` };
     } finally {
-      connection.closeSync();
       instance.closeSync();
       await rm(folder, { recursive: true, force: true });
     }
@@ -58,12 +66,10 @@ export class DuckDbBatchEngine implements BatchEngine {
 }
 
 /** The engine's memory: the 1M-record conversion peaks under 512 MB with it (docs/performance.md). */
-export const DEFAULT_MEMORY_LIMIT = '160MB';
+export const DEFAULT_MEMORY_LIMIT = '128MB';
 
 const isInputError = (error: unknown) => error instanceof Error && /^(Invalid Input|Conversion) Error/.test(error.message);
 
-/** A SQL string literal. */
-export const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const sqlOrNull = (value: string | null | undefined) => (value === null || value === undefined ? 'NULL' : sqlString(value));
 const sqlList = (values: readonly string[]) => `[${values.map(sqlString).join(', ')}]`;
 
@@ -80,43 +86,65 @@ type Key = (typeof RECORD_KEYS)[number];
 /** Fields the contract takes absent but never null. */
 const NOT_NULLABLE: readonly Key[] = ['payload', 'operation', 'status', 'entityType', 'eventDate', 'final'];
 /** Distinct status words one batch may hold and still be converted natively. */
-export const MAX_STATUS_WORDS = 1000;
+const MAX_STATUS_WORDS = 1000;
 /** A JSON Pointer (RFC 6901) to a top-level key. */
 const jsonPointer = (key: string) => `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 /**
  * Distinct payload key lists one batch may have and still be converted natively (each is
  * looked into with a query of its own); beyond it the reference path converts the batch.
  */
-export const MAX_PAYLOAD_KEY_LISTS = 64;
+const MAX_PAYLOAD_KEY_LISTS = 64;
+/**
+ * Rows whose payload the reference code checks, one by one in memory; a batch with more is the
+ * reference path's, which streams (nested objects in every payload would otherwise hold them all).
+ */
+const MAX_REFERENCED_ROWS = 20_000;
+/** 10000-01-01T00:00:00Z in milliseconds. */
+const YEAR_10000_MS = 253_402_300_800_000;
 /**
  * A payload value (as the engine writes it) that JavaScript may print otherwise: an object; an
  * array holding objects, arrays, or numbers such as below; a number with an exponent, written
- * as 1.0, NaN or Infinity; an integer of 16 digits or more.
+ * as 1.0, an integer of 16 digits or more; NaN and Infinity in any spelling the engine's reader
+ * takes (`nan`, `-inf`, `INFINITY`: it writes them back as read, which is no JSON).
  */
-const SUSPECT_VALUE = '^\\{|^\\[.*([\\[{]|[0-9][eE]|[0-9]\\.0[,\\]]|[0-9]{16}|NaN|Infinity)|^-?(NaN|Infinity)|^-?[0-9].*([eE]|\\.0$)|^-?[0-9]{16}';
+const SUSPECT_VALUE = '(?i)^\\{|^\\[.*([\\[{]|[0-9]e|[0-9]\\.0[,\\]]|[0-9]{16}|nan|inf)|^[-+]?(nan|inf)|^-?[0-9].*(e|\\.0$)|^-?[0-9]{16}';
 
-/** Whether the upload starts with a UTF-8 byte order mark (gunzipped first when it is gzip). */
-async function startsWithBom(path: string, gzip: boolean): Promise<boolean> {
-  const stream = gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { end: 2 });
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      length += chunk.length;
-      if (length >= 3) break;
+/**
+ * What the engine's reader would not tell: whether the upload starts with a UTF-8 byte order
+ * mark (the reader skips it, JSON.parse refuses the line), and its longest line in bytes as the
+ * reference path counts it (a final CR not counted; the reader takes objects past the limit).
+ */
+async function scanLines(path: string, gzip: boolean): Promise<{ bom: boolean; longest: number }> {
+  const stream = gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  let head: Buffer | undefined;
+  let longest = 0;
+  let current = 0;
+  let lastByte = -1;
+  const close = (length: number, endsWithCr: boolean) => Math.max(longest, endsWithCr ? length - 1 : length);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    head ??= chunk;
+    let from = 0;
+    let newline = chunk.indexOf(10, from);
+    while (newline !== -1) {
+      const length = current + newline - from;
+      const endsWithCr = newline > from ? chunk[newline - 1] === 13 : lastByte === 13;
+      longest = close(length, endsWithCr);
+      current = 0;
+      from = newline + 1;
+      newline = chunk.indexOf(10, from);
     }
-  } finally {
-    stream.destroy();
+    current += chunk.length - from;
+    if (chunk.length) lastByte = chunk[chunk.length - 1]!;
   }
-  const head = Buffer.concat(chunks);
-  return head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  longest = close(current, lastByte === 13 && current > 0);
+  return { bom: Boolean(head && head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf), longest };
 }
 
 async function convertWith(connection: DuckDBConnection, job: NativeConversionJob): Promise<NativeConversion | Declined> {
   const { run } = job;
-  // The engine's reader skips a byte order mark; JSON.parse refuses the line that holds one.
-  if (await startsWithBom(job.source, job.gzip)) return { declined: 'the upload starts with a byte order mark' };
+  const scanned = await scanLines(job.source, job.gzip);
+  if (scanned.bom) return { declined: 'the upload starts with a byte order mark' };
+  if (scanned.longest > MAX_LINE_BYTES) return { declined: `a line of ${scanned.longest} bytes (the limit is ${MAX_LINE_BYTES})` };
   const trace = process.env.SYNCTRAIL_ENGINE_TRACE === '1';
   const timed = async <T>(sql: string, step: () => Promise<T>) => {
     const started = performance.now();
@@ -185,7 +213,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
       SELECT idx, line,
         contains(line::VARCHAR, 'null') AND list_contains(json_type(line, ${notNullable}), 'NULL') AS null_given,
         contains(line::VARCHAR, ',}') OR contains(line::VARCHAR, ',]') OR contains(line::VARCHAR, 'NaN') OR contains(line::VARCHAR, 'Infinity')
-          OR ((contains(line::VARCHAR, ' }') OR contains(line::VARCHAR, ' ]') OR contains(line::VARCHAR, '\t')) AND regexp_matches(line::VARCHAR, ',${ASCII_WHITESPACE}*[}\\]]')) AS lenient
+          OR ((contains(line::VARCHAR, ' }') OR contains(line::VARCHAR, ' ]') OR contains(line::VARCHAR, '\t') OR contains(line::VARCHAR, '\r')) AND regexp_matches(line::VARCHAR, ',${ASCII_WHITESPACE}*[}\\]]')) AS lenient
       FROM ${lines}
     ) GROUP BY hash(json_keys(line))`);
   const lenientRows: number[] = [];
@@ -229,14 +257,14 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
     // past 2^53 — looking only into the keys that ever hold a number, an array or an object.
     const paths = sqlList(keys.map(jsonPointer));
     const typeLists = await rows<{ types: string[] }>(`SELECT DISTINCT json_type(payload_text, ${paths}) AS types FROM f WHERE ${inList}`);
-    const withObject = typeLists.filter(({ types }) => types.includes('OBJECT')).map(({ types }) => `hash(${sqlList(types)})`);
+    const withObject = typeLists.filter(({ types }) => types.includes('OBJECT')).map(({ types }) => `hash(${payload_keys}::UBIGINT, ${sqlList(types)})`);
     const looked = keys.filter((_, i) => typeLists.some(({ types }) => !['VARCHAR', 'BOOLEAN', 'NULL'].includes(types[i]!)));
     const suspect = [
       ...(withObject.length ? [`shape IN (${withObject.join(', ')})`] : []),
       ...looked.map((_, i) => `regexp_matches(v[${i + 1}]::VARCHAR, ${sqlString(SUSPECT_VALUE)})`),
     ];
     await exec(`INSERT INTO shapes SELECT idx, shape, ${suspect.length ? `coalesce(${suspect.join(' OR ')}, false)` : 'false'}
-      FROM (SELECT idx, hash(json_type(payload_text, ${paths})) AS shape${looked.length ? `, json_extract(payload_text, ${sqlList(looked.map(jsonPointer))}) AS v` : ''} FROM f WHERE ${inList})`);
+      FROM (SELECT idx, hash(payload_keys, json_type(payload_text, ${paths})) AS shape${looked.length ? `, json_extract(payload_text, ${sqlList(looked.map(jsonPointer))}) AS v` : ''} FROM f WHERE ${inList})`);
   }
   const referencedRows = ['SELECT idx FROM f WHERE by_text', 'SELECT idx FROM shapes WHERE suspect', 'SELECT idx FROM lenient'];
 
@@ -245,6 +273,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   await exec(`CREATE TABLE referenced AS ${referencedRows.join(' UNION ')}`);
   await exec('CREATE TABLE reference_payloads(idx INTEGER, payload_text VARCHAR)');
   const { n: referencedCount } = await one<{ n: bigint }>('SELECT count(*) AS n FROM referenced');
+  if (Number(referencedCount) > MAX_REFERENCED_ROWS) return { declined: `${referencedCount} payloads for the reference code to check` };
   const toCheck = Number(referencedCount)
     ? await rows<{ idx: number; line: string }>(`SELECT idx, line::VARCHAR AS line FROM ${lines} WHERE idx IN (SELECT idx FROM referenced) ORDER BY idx`)
     : [];
@@ -263,6 +292,7 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
       appender.closeSync();
     }
   }
+  // Every payload here passed the checks above, so JSON.parse reads it as the engine wrote it.
   const shapes = await rows<{ first: number; payload_text: string }>(`SELECT idx AS first, payload_text FROM f
     WHERE idx IN (SELECT min(idx) FROM shapes WHERE NOT suspect GROUP BY shape) AND idx NOT IN (SELECT idx FROM referenced) ORDER BY idx`);
 
@@ -311,6 +341,8 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   if (entityTypes.size > MAX_ENTITY_TYPES_PER_BATCH) return { declined: `${entityTypes.size} entity types` };
   const kinds = await one<{ nulls: bigint; duplicates: bigint; max_event: bigint | null }>(`SELECT count_if(kind = 'null') AS nulls, count_if(kind = 'duplicate') AS duplicates,
       max(epoch_ms(CAST(f.event_text AS TIMESTAMPTZ))) FILTER (WHERE outcome IN ('succeeded', 'partial')) AS max_event FROM f POSITIONAL JOIN k`);
+  // Past year 9999 (an offset can take 9999-12-31 there) ISO strings no longer sort as instants.
+  if (kinds.max_event !== null && Number(kinds.max_event) >= YEAR_10000_MS) return { declined: 'an event date past the year 9999 in UTC' };
   counts.null = Number(kinds.nulls);
   counts.duplicate = Number(kinds.duplicates);
 
@@ -325,15 +357,15 @@ async function convertWith(connection: DuckDBConnection, job: NativeConversionJo
   for (const [, payload] of sources) addPayloadFieldTypes(payloadFields, payload);
 
   const columns = trackingSelect(job);
-  if (job.target) {
+  if (job.output) {
     const kv = `{${sqlString(PAYLOAD_SCHEMA_KEY)}: ${sqlString(JSON.stringify(publishedSchema(payloadFields)))}}`;
     // Rows in line order: f and k are both in it (one thread), so they are joined by position.
-    await exec(`COPY (SELECT ${columns} FROM f POSITIONAL JOIN k) TO ${sqlString(job.target)}
+    await exec(`COPY (SELECT ${columns} FROM f POSITIONAL JOIN k) TO ${sqlString(job.output.file)}
       (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, KV_METADATA ${kv})`);
     // Its identifier index (identifier-index.ts): each identifier's hash and row, sorted.
-    if (job.indexTarget) {
+    {
       await exec(`COPY (SELECT ${IDENTIFIER_HASH_SQL('identifier')} AS identifier_hash, idx AS row_number FROM k WHERE identifier IS NOT NULL ORDER BY 1, 2)
-        TO ${sqlString(job.indexTarget)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${IDENTIFIER_INDEX_ROW_GROUP_ROWS})`);
+        TO ${sqlString(job.output.index)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${IDENTIFIER_INDEX_ROW_GROUP_ROWS})`);
     }
   }
   const finalFailures = await rows<TrackingRow>(`SELECT ${columns} FROM f POSITIONAL JOIN k WHERE f.is_final AND k.outcome = 'failed' ORDER BY f.idx`);
@@ -369,8 +401,8 @@ function trackingSelect(job: NativeConversionJob): string {
     target_id: 'f.target_id',
     instance: `${sqlOrNull(run.instance)}::VARCHAR`,
     reported_status: 'f.reported_status',
-    // Milliseconds, as JavaScript's Date keeps them.
-    event_date: 'make_timestamp(epoch_ms(CAST(f.event_text AS TIMESTAMPTZ)) * 1000)::TIMESTAMPTZ',
+    // Milliseconds, as JavaScript's Date keeps them, without a time zone's help (none is loaded).
+    event_date: 'CAST(f.event_text AS TIMESTAMPTZ) - to_microseconds(epoch_us(CAST(f.event_text AS TIMESTAMPTZ)) % 1000)',
     is_final: 'f.is_final',
     batch_type: sqlString(batch.batchType),
     batch_number: `${batch.batchNumber}::INTEGER`,

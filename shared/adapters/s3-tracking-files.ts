@@ -5,7 +5,7 @@ import { syncLogManifestKey, type TrackingRow } from '#domain/tracking-row.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -356,18 +356,24 @@ export class S3TrackingFiles implements TrackingFiles {
   }
 
   async downloadUpload(key: string): Promise<DownloadedUpload> {
-    const dir = await mkdtemp(join(tmpdir(), 'synctrail-upload-'));
+    const dir = await mkdtemp(join(tmpdir(), DOWNLOAD_PREFIX));
     const gzip = key.endsWith('.gz');
     const path = join(dir, gzip ? 'upload.ndjson.gz' : 'upload.ndjson');
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     const hash = createHash('sha256');
-    await pipeline(
-      object.Body as Readable,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) yield hash.update(chunk) && chunk;
-      },
-      createWriteStream(path),
-    );
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      await pipeline(
+        object.Body as Readable,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) yield hash.update(chunk) && chunk;
+        },
+        createWriteStream(path),
+      );
+    } catch (error) {
+      // No partial copy stays behind (a multi-GB one would fill the converter's /tmp).
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
     return {
       path,
       gzip,
@@ -387,6 +393,7 @@ export class S3TrackingFiles implements TrackingFiles {
     );
     this.ranged.delete(key);
     this.cache.delete(key);
+    this.footers.delete(key);
     return size;
   }
 
@@ -422,6 +429,21 @@ export class S3TrackingFiles implements TrackingFiles {
   async readRows(key: string, start: number, end: number): Promise<TrackingRow[]> {
     return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end, compressors: DECOMPRESSORS })) as TrackingRow[];
   }
+}
+
+/** The prefix of the local folders a conversion downloads into (`downloadUpload`). */
+export const DOWNLOAD_PREFIX = 'synctrail-upload-';
+
+/**
+ * Removes what conversions killed mid-way left in the temp folder (their upload copies, the
+ * engine's database and spill files). For the converter's start in Lambda, where one
+ * invocation runs at a time and a timed-out one restarts the runtime; not for local mode,
+ * whose temp folder other SyncTrails on the machine may be converting in.
+ */
+export async function sweepDownloads(dir = tmpdir()): Promise<number> {
+  const left = (await readdir(dir)).filter((name) => name.startsWith(DOWNLOAD_PREFIX));
+  await Promise.all(left.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+  return left.length;
 }
 
 /**

@@ -320,8 +320,7 @@ export interface NativeConversionJob {
   source: string;
   gzip: boolean;
   /** Where to write the batch file and its identifier index; absent for a dry run, which only counts. */
-  target?: string;
-  indexTarget?: string;
+  output?: { file: string; index: string };
   batch: { batchType: string; batchNumber: number; startedAt: string; endedAt: string };
   run: Run;
   /** The contract's check of one line (zod): its payload when the record is valid. */

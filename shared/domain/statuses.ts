@@ -44,14 +44,13 @@ const REPORTED_STATUS_ALIASES: Record<string, Exclude<RecordStatus, 'NULL' | 'DU
 
 export const REPORTED_STATUS_WORDS = Object.keys(REPORTED_STATUS_ALIASES);
 
-/** Every folded word a producer may report, with the canonical status it stands for. */
-export const reportedStatusAliases = (): ReadonlyArray<[string, RecordStatus]> => Object.entries(REPORTED_STATUS_ALIASES);
-
 const fold = (word: string) => word.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
 /** The canonical status for a producer's word, or undefined when it is not one we know. */
 export function normalizeReportedStatus(word: string): Exclude<RecordStatus, 'NULL' | 'DUPLICATE'> | undefined {
-  return REPORTED_STATUS_ALIASES[fold(word)];
+  // Own words only: `constructor` or `__proto__` is no status.
+  const folded = fold(word);
+  return Object.hasOwn(REPORTED_STATUS_ALIASES, folded) ? REPORTED_STATUS_ALIASES[folded] : undefined;
 }
 
 /**

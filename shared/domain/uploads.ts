@@ -24,12 +24,11 @@ import { claimTime, CONVERSION_DEADLINE_MS, deadlineAfter, writerIsDead } from '
 import { outcomeOf, type RecordStatus } from './statuses.ts';
 import { trackingFileKey, type TrackingRow } from './tracking-row.ts';
 import { describeIssue, requiredWhenMissing } from './validation-messages.ts';
+import { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from './upload-limits.ts';
 
 /** A pre-signed upload URL works for this long. */
 export const UPLOAD_URL_SECONDS = 15 * 60;
-export const MAX_LINES_PER_UPLOAD = 2_000_000;
-/** One NDJSON line (one record) may be at most this long. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+export { MAX_LINE_BYTES, MAX_LINES_PER_UPLOAD } from './upload-limits.ts';
 const BAD_LINES_REPORTED = 20;
 const MAX_MESSAGE_CHARS = 1000;
 
@@ -269,14 +268,17 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
   }
 }
 
-/** The native engine's conversion (DuckDB), or undefined when the batch is the reference path's to convert. */
+/**
+ * The native engine's conversion (DuckDB), or undefined when the batch is the reference path's
+ * to convert: the engine declined it (it cannot vouch for something in it, or it failed), and
+ * the reference path converts it or names its bad lines.
+ */
 async function nativeConversion(deps: Deps, engine: BatchEngine, run: Run, batch: BatchRecord, upload: DownloadedUpload): Promise<Converted | undefined> {
-  const target = run.dryRun ? undefined : upload.scratch('batch.parquet');
-  const indexTarget = upload.scratch('index.parquet');
+  const output = run.dryRun ? undefined : { file: upload.scratch('batch.parquet'), index: upload.scratch('index.parquet') };
   const found = await engine.convert({
     source: upload.path,
     gzip: upload.gzip,
-    ...(target ? { target, indexTarget } : {}),
+    ...(output ? { output } : {}),
     batch: { batchType: batch.batchType, batchNumber: batch.batchNumber, startedAt: batch.startedAt!, endedAt: batch.endedAt! },
     run,
     reference: (line) => {
@@ -284,9 +286,8 @@ async function nativeConversion(deps: Deps, engine: BatchEngine, run: Run, batch
       return typeof problem === 'string' ? undefined : { payload: problem.record.payload };
     },
   });
-  // Declined (found.declined says why): the reference path converts it, or reports its bad lines.
   if ('declined' in found) return undefined;
-  return { ...found, writeFile: (key) => deps.files.putBatchFile(key, target!, indexTarget) };
+  return { ...found, writeFile: (key) => deps.files.putBatchFile(key, output!.file, output!.index) };
 }
 
 /**

@@ -21,6 +21,10 @@ import { lineProblem } from '#domain/uploads.ts';
  * DuckDB — or the engine declines the batch and the reference path converts it.
  */
 
+// A host in a time zone far from UTC: nothing written may depend on it (the reference path's
+// Dates do not; DuckDB's casts of naive timestamps would).
+process.env.TZ = 'America/New_York';
+
 const run = {
   orgId: 'org-1',
   syncId: 'sync-1',
@@ -72,7 +76,7 @@ async function native(lines: string[], options: { gzip?: boolean; runOf?: Run; d
   const job: NativeConversionJob = {
     source,
     gzip: Boolean(options.gzip),
-    ...(options.dryRun ? {} : { target, indexTarget }),
+    ...(options.dryRun ? {} : { output: { file: target, index: indexTarget } }),
     batch,
     run: options.runOf ?? run,
     reference: (line) => {
@@ -200,6 +204,9 @@ describe('native writer parity with the reference path', () => {
       '{"identifier":"a","status":"success",}',
       '{"identifier":"a","status":"success","payload":{"x":NaN}}',
       '{"identifier":"a","status":"success","payload":{"x":[1,]}}',
+      '{"identifier":"a","status":"success",\r}',
+      '{"identifier":"a","status":"constructor"}',
+      '{"identifier":"a","status":"__proto__"}',
       '{"identifier":"a","status":"nope"}',
       '{"identifier":"a"}',
       '{"identifier":"a","status":"success","extra":1}',
@@ -248,6 +255,41 @@ describe('native writer parity with the reference path', () => {
       expect(reference(lines)?.counts.received, lines[0]).toBe(1);
       await expectParity(lines, { mayDecline: true });
     }
+    // Of these, what the engine converts itself (the rest it may leave to the reference path).
+    for (const lines of [cases[0]!, cases[6]!, cases[7]!]) expect(await expectParity(lines), lines[0]).not.toHaveProperty('declined');
+  });
+
+  it('types every payload field when payloads of different keys have the same types', async () => {
+    const lines = [line({ identifier: 'a', status: 'success', payload: { a: 'x' } }), line({ identifier: 'b', status: 'success', payload: { b: 'y' } }), line({ identifier: 'c', status: 'success', payload: { a: 1 } })];
+    const result = await expectParity(lines);
+    expect(result).toMatchObject({ payloadFields: { a: ['string', 'number'], b: ['string'] } });
+  });
+
+  it('leaves NaN and Infinity in any spelling to the reference code, which refuses them', async () => {
+    for (const value of ['inf', '-nan', 'INF', 'Infinity', 'NaN', '[inf]', '[1,-Infinity]']) {
+      const lines = [line({ identifier: 'a', status: 'success', payload: { x: 1.5 } }), `{"identifier":"b","status":"success","payload":{"x":${value}}}`];
+      expect(reference(lines), value).toBeUndefined();
+      expect((await native(lines)).result, value).toHaveProperty('declined');
+    }
+  });
+
+  it('measures lines as the reference path does: one over 1 MiB, spaces included, is declined; one at the limit is converted', async () => {
+    const record = (padding: number) => `${' '.repeat(padding)}${line({ identifier: 'long', status: 'success', payload: { s: 'x'.repeat(1000) } })}`;
+    const base = record(0).length;
+    const atLimit = [record(1024 * 1024 - base)];
+    expect(Buffer.byteLength(atLimit[0]!)).toBe(1024 * 1024);
+    expect(await expectParity(atLimit)).not.toHaveProperty('declined');
+    const over = [record(1024 * 1024 - base + 1)];
+    expect(reference(over)).toBeUndefined();
+    expect((await native(over)).result).toHaveProperty('declined');
+    expect((await native([`${record(1024 * 1024 - base)}\r`])).result).not.toHaveProperty('declined');
+  });
+
+  it('leaves a batch with more payloads to check one by one than it keeps in memory to the reference path', async () => {
+    const lines = Array.from({ length: 20_001 }, (_, i) => line({ identifier: `n-${i}`, status: 'success', payload: { address: { city: 'Lisbon', zip: `${i}` } } }));
+    expect(reference(lines)?.counts.received).toBe(20_001);
+    expect((await native(lines)).result).toHaveProperty('declined', '20001 payloads for the reference code to check');
+    expect(await expectParity(lines.slice(0, 5_000))).not.toHaveProperty('declined');
   });
 
   it('agrees on random batches: statuses, identifiers, payloads and fields drawn at random (three seeds)', async () => {
@@ -263,7 +305,7 @@ describe('native writer parity with the reference path', () => {
         { email: 'x@y.z', n: 12, ok: true, none: null },
         { n: 'twelve', tags: ['a', 'b'], ltv: 12.5 },
         { nested: { a: 1, b: [1, { c: 2 }] } },
-        { big: 12345678901234567890, tiny: 1e-9, whole: 2.0 },
+        { big: 12345678901234567000, tiny: 1e-9, whole: 2.0 },
         { '10': 'ten', '2': 'two', z: 'zed' },
         { text: 'line\nbreak\ttab "quoted" \\ back', ctrl: '\u0007' },
       ];

@@ -2,6 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { Event, Result } from '#http/api-handler.ts';
@@ -277,6 +279,8 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
       AWS_SECRET_ACCESS_KEY: stores.settings.localCredentials!.secretAccessKey,
       AWS_SESSION_TOKEN: 'deployed-bundle-test',
       ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolve(value, `${fn.logicalId}'s ${name}`)])),
+      // Each function's /tmp is its own, as in Lambda (the converter clears leftovers in it at start).
+      TMPDIR: mkdtempSync(join(tmpdir(), `synctrail-lambda-tmp-${fn.logicalId}-`)),
       // Where this machine's stand-ins are; nothing else differs from the deployed function.
       SYNCTRAIL_DYNAMODB_ENDPOINT: stores.settings.dynamodbEndpoint!,
       SYNCTRAIL_S3_ENDPOINT: stores.settings.s3Endpoint!,
