@@ -82,7 +82,8 @@ export class Storage extends Construct {
         // Row-level data is browsable for the retention window; the bucket keeps it no longer.
         { id: 'expire-row-level-data', prefix: 'sync_tracking_datasets/', expiration: Duration.days(props.retentionDays) },
         // Each batch file's identifier index (written just before it) goes with it; a lookup of a
-        // file whose index went first reads the file's bloom filters instead.
+        // file whose index went first reads the file's bloom filters (JS-written files) or scans
+        // its identifiers (DuckDB writes no bloom filter for them).
         { id: 'expire-identifier-indexes', prefix: IDENTIFIER_INDEX_PREFIX, expiration: Duration.days(props.retentionDays) },
         // Athena's manifests of those files go a day before them: a manifest naming a file that is
         // gone fails every query over its partition ("Input path does not exist").

@@ -45,7 +45,7 @@ export class UploadConversion extends Construct {
       fn: 'ingest/convert-upload',
       environment: props.environment,
       timeout: Duration.minutes(10),
-      // A million-record upload converts under 512 MB; the rest is headroom and CPU.
+      // A million-record upload converts in ~0.5 GB (DuckDB's pool is 128 MB); the rest is headroom and CPU.
       memorySize: 2048,
       ephemeralStorageMiB: CONVERTER_TMP_MIB,
       nativeModules: CONVERTER_NATIVE_MODULES,

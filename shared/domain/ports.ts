@@ -228,7 +228,8 @@ export interface TrackingFiles {
   readPayloadSchema(key: string): Promise<FieldTypes>;
   /**
    * The rows of a batch file whose identifier is exactly `identifier`, in row order, reading only
-   * what the file's identifier index (or, for a file without one, its bloom filters) and page
+   * what the file's identifier index (or, for a file without one, its bloom filters where the
+   * JavaScript writer wrote them; DuckDB-written files have none, so every row group) and page
    * index say it must (`bytes`: the file's size, if known).
    */
   findRows(key: string, identifier: string, bytes?: number): Promise<TrackingRow[]>;
