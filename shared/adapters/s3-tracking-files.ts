@@ -360,12 +360,16 @@ export class S3TrackingFiles implements TrackingFiles {
     const gzip = key.endsWith('.gz');
     const path = join(dir, gzip ? 'upload.ndjson.gz' : 'upload.ndjson');
     const hash = createHash('sha256');
+    let first: Buffer | undefined;
     try {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       await pipeline(
         object.Body as Readable,
         async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) yield hash.update(chunk) && chunk;
+          for await (const chunk of source) {
+          first ??= chunk;
+          yield hash.update(chunk) && chunk;
+        }
         },
         createWriteStream(path),
       );
@@ -378,6 +382,7 @@ export class S3TrackingFiles implements TrackingFiles {
       path,
       gzip,
       sha256: hash.digest('hex'),
+      looksGzipped: Boolean(first && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b),
       lines: (maxBytes) => splitLines(gzip ? createReadStream(path).pipe(createGunzip()) : createReadStream(path), maxBytes),
       scratch: (name) => join(dir, name),
       discard: () => rm(dir, { recursive: true, force: true }),

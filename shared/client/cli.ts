@@ -243,7 +243,10 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
         return;
       }
       if (!options.complete) return out.log(`run ${runId} left open`);
-      const run = await api.call('ingest/complete-run', { params: { runId }, body: options.itemsTotal !== undefined ? { itemsTotal: options.itemsTotal } : {} });
+      const run = await completeWhenWritten(
+        () => api.call('ingest/complete-run', { params: { runId }, body: options.itemsTotal !== undefined ? { itemsTotal: options.itemsTotal } : {} }),
+        (message) => out.log(message),
+      );
       out.log(`run ${runId}: ${run.status}, ${fmt.format(run.itemsProcessed)} of ${fmt.format(run.itemsTotal)} processed (${pct(run.coverageRate)})${run.statusMessage ? ` — ${run.statusMessage}` : ''}`);
     });
 
@@ -431,5 +434,28 @@ export async function main(argv: string[] = process.argv, out: Out = consoleOut,
     if (code?.startsWith('commander.')) return 2;
     out.error(`synctrail: ${describeError(error)}`);
     return 1;
+  }
+}
+
+/** How long `push` waits for batches still being written (an upload's dead letters, say) before completing. */
+export const COMPLETION_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * Completes the run, waiting while the server answers 409 naming batches still being written
+ * (a counted upload whose dead-letter items are being stored answers so for a few seconds).
+ */
+export async function completeWhenWritten<T>(complete: () => Promise<T>, say: (message: string) => void, waitMs = COMPLETION_WAIT_MS, pauseMs = 2000): Promise<T> {
+  const until = Date.now() + waitMs;
+  let said = false;
+  for (;;) {
+    try {
+      return await complete();
+    } catch (error) {
+      const waiting = error instanceof ApiError && error.status === 409 ? (error.details as { batches?: unknown[] } | null)?.batches : undefined;
+      if (!Array.isArray(waiting) || waiting.length === 0 || Date.now() + pauseMs > until) throw error;
+      if (!said) say(`waiting for ${waiting.length} batch${waiting.length === 1 ? '' : 'es'} still being written before completing the run …`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 }

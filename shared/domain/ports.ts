@@ -308,6 +308,8 @@ export interface DownloadedUpload {
   gzip: boolean;
   /** Hex SHA-256 of the object's bytes. */
   sha256: string;
+  /** Whether its bytes start as gzip does (1f 8b), whatever was announced. */
+  looksGzipped: boolean;
   /** Its lines, gunzipped; a line over `maxBytes` comes cut at maxBytes + 1. */
   lines(maxBytes: number): AsyncIterable<string>;
   /** A path beside it for a file to write (the batch file); removed with it. */

@@ -223,6 +223,16 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
   try {
     // The identity of what is converted: the batch and the object's bytes (a retry converts the same).
     const contentHash = createHash('sha256').update(`${batchType}\n${batchNumber}\n${batch.startedAt}\n${batch.endedAt}\n`).update(upload.sha256).digest('hex');
+    // Announced as gzip and not, or the other way round: say so, rather than a gunzip error on every retry.
+    if (upload.gzip !== upload.looksGzipped) {
+      return await fail({
+        reason: upload.gzip
+          ? 'the upload was announced as gzip (contentEncoding) but is not gzip-compressed; ask for a new URL without contentEncoding, or compress it'
+          : 'the upload is gzip-compressed but was not announced so; ask for a new URL with "contentEncoding": "gzip"',
+        badLines: [],
+        invalidLines: 0,
+      });
+    }
     const converted = (deps.batchEngine && (await nativeConversion(deps, deps.batchEngine, run, batch, upload))) || (await referenceConversion(deps, run, batch, upload));
     if ('reason' in converted) return await fail(converted);
     discard = converted.discard;

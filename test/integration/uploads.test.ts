@@ -73,6 +73,17 @@ describe('uploads', () => {
     expect(await settled('r-gzip', 0)).toMatchObject({ state: 'done', received: 300, succeeded: 300 });
   });
 
+  it('fails an upload announced as gzip that is not, and one gzipped but not announced, saying which', async () => {
+    await startRun('r-encoding');
+    const ticket = await api.post('/v1/runs/r-encoding/uploads', key, { batchType: 'records_updated', batchNumber: 0, contentEncoding: 'gzip' });
+    expect((await fetch(ticket.body.uploadUrl, { method: 'PUT', body: ndjson(5) })).status).toBe(200);
+    expect((await settled('r-encoding', 0)).error.reason).toMatch(/^the upload was announced as gzip \(contentEncoding\) but is not gzip-compressed/);
+    const plain = await api.post('/v1/runs/r-encoding/uploads', key, { batchType: 'records_updated', batchNumber: 1 });
+    expect((await fetch(plain.body.uploadUrl, { method: 'PUT', body: gzipSync(ndjson(5)) })).status).toBe(200);
+    expect((await settled('r-encoding', 1)).error.reason).toMatch(/^the upload is gzip-compressed but was not announced so/);
+    expect((await api.get('/v1/runs/r-encoding', key)).body.records.received).toBe(0);
+  });
+
   it('fails a batch with malformed lines, naming them, and writes and counts nothing', async () => {
     // Arrange
     await startRun('r-bad');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TableWriter, table } from '#client/cli.ts';
+import { completeWhenWritten, TableWriter, table } from '#client/cli.ts';
+import { ApiError } from '#client/api-error.ts';
 
 const COLUMNS = ['started (UTC)', 'status', 'run', 'message'];
 const row = (status: string, run: string, message = '') => ['2026-11-23 06:00', status, run, message];
@@ -59,5 +60,22 @@ describe('TableWriter (runs --follow)', () => {
 
   it('keeps table() as it was: header, rule, rows, cells cut at 60 characters', () => {
     expect(table(['a', 'bb'], [['xyz', 'q'.repeat(70)]])).toBe(['a    bb', `───  ${'─'.repeat(60)}`, `xyz  ${'q'.repeat(60)}`].join('\n'));
+  });
+});
+
+describe('completeWhenWritten (push completing its run)', () => {
+  const waiting = () => new ApiError(409, 'conflict', 'run r has uploads not converted yet', { batches: [{ batchType: 'records_updated', batchNumber: 0, reason: 'converting', until: null }] });
+
+  it('waits while the server names batches still being written, says so once, then completes', async () => {
+    const said: string[] = [];
+    let calls = 0;
+    const run = await completeWhenWritten(async () => (++calls < 3 ? Promise.reject(waiting()) : 'complete'), (m) => said.push(m), 1000, 1);
+    expect([run, calls]).toEqual(['complete', 3]);
+    expect(said).toEqual(['waiting for 1 batch still being written before completing the run …']);
+  });
+
+  it('does not wait on any other error, nor past its limit', async () => {
+    await expect(completeWhenWritten(() => Promise.reject(new ApiError(409, 'conflict', 'run r is complete')), () => undefined, 1000, 1)).rejects.toThrow('run r is complete');
+    await expect(completeWhenWritten(() => Promise.reject(waiting()), () => undefined, 20, 5)).rejects.toThrow('not converted yet');
   });
 });
