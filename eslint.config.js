@@ -24,9 +24,11 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS files (the semver shim bundled for aws-xray-sdk-core): its module globals.
+    // CommonJS files (the shims bundled for aws-xray-sdk-core's semver and for fzstd): their module
+    // globals, and `require`, which is how CommonJS imports.
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { exports: 'writable', module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // Tests and the benchmark read HTTP answers and SDK inputs as untyped JSON (`body: any`) and assert on their
