@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -262,7 +263,10 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
   };
   stores.s3.on('event', onObject);
 
+  const tmpDirs: string[] = [];
   for (const fn of stack.functions.values()) {
+    const tmp = mkdtempSync(join(tmpdir(), `synctrail-lambda-tmp-${fn.logicalId}-`));
+    tmpDirs.push(tmp);
     const environment: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       TZ: 'UTC',
@@ -280,7 +284,7 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
       AWS_SESSION_TOKEN: 'deployed-bundle-test',
       ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolve(value, `${fn.logicalId}'s ${name}`)])),
       // Each function's /tmp is its own, as in Lambda (the converter clears leftovers in it at start).
-      TMPDIR: mkdtempSync(join(tmpdir(), `synctrail-lambda-tmp-${fn.logicalId}-`)),
+      TMPDIR: tmp,
       // Where this machine's stand-ins are; nothing else differs from the deployed function.
       SYNCTRAIL_DYNAMODB_ENDPOINT: stores.settings.dynamodbEndpoint!,
       SYNCTRAIL_S3_ENDPOINT: stores.settings.s3Endpoint!,
@@ -294,6 +298,7 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
     stores.s3.off('event', onObject);
     await Promise.all([...runtimes.values()].map((runtime) => runtime.stop()));
     await aws.close();
+    await Promise.all(tmpDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   };
   try {
     await Promise.all([...runtimes.values()].map((runtime) => runtime.start()));
