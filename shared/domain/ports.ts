@@ -150,6 +150,8 @@ export interface RunStore {
       BatchRecord,
       'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt' | 'payloadFields' | 'payloadFieldsTruncated' | 'finalFailures' | 'claimedAt' | 'writeDeadline'
     >,
+    /** Also over a `writing` claim of this content hash (a dead writer's, of other content, that wrote no file). */
+    replacing?: string,
   ): Promise<boolean>;
   /** Marks the current upload of a batch failed, with why. */
   failUpload(orgId: string, runId: string, batchKey: string, uploadKey: string, error: BatchError): Promise<void>;

@@ -253,7 +253,12 @@ async function convertClaimed(deps: Deps, run: Run, batch: BatchRecord, uploadKe
       // The file and the count are left: a fresh deadline for them.
       writeDeadline: deadlineAfter(deps.clock.now(), CONVERSION_DEADLINE_MS),
     };
-    const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, claim);
+    // A dead writer's claim of other content (the object replaced through its URL, or a hash of an
+    // older SyncTrail's) is taken over only when it wrote no file; one that did is rolled forward by
+    // completion, with the counts its file was written from.
+    const replacing =
+      batch.state === 'writing' && batch.contentHash && batch.contentHash !== contentHash && !(fileKey && (await deps.files.head(fileKey))) ? batch.contentHash : undefined;
+    const began = await deps.runs.beginConversion(orgId, runId, batchKey, uploadKey, claim, replacing);
     if (!began) return (await deps.runs.getBatch(orgId, runId, batchKey))?.state === 'done' ? 'done' : 'stale';
     try {
       await commitBatch(deps, run, { ...batch, ...claim, state: 'writing' }, {

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '#adapters/clients.ts';
+import { DynamoRunStore } from '#adapters/dynamodb/run-store.ts';
 import { apiClient, createOrgWithKeys, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { batch, records, syncConfig } from '../support/fixtures.ts';
 
@@ -71,6 +72,22 @@ describe('uploads', () => {
     await startRun('r-gzip');
     await upload('r-gzip', 0, ndjson(300, 'g'), true);
     expect(await settled('r-gzip', 0)).toMatchObject({ state: 'done', received: 300, succeeded: 300 });
+  });
+
+  it("takes over a dead conversion's claim of other content that wrote no file (an older SyncTrail's hash), and counts the upload", async () => {
+    await startRun('r-takeover');
+    const ticket = await api.post('/v1/runs/r-takeover/uploads', key, { batchType: 'records_updated', batchNumber: 0 });
+    const uploadKey = decodeURIComponent(new URL(ticket.body.uploadUrl).pathname).replace(/^\/[^/]+\//, '');
+    // A conversion claimed the batch under another content hash, then died before its file.
+    const runs = new DynamoRunStore(createClients(stack.settings).dynamo, stack.settings.table);
+    const past = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await runs.markConversionStarted('up', 'r-takeover', 'records_updated.0', uploadKey, undefined, past, past)).toBe(true);
+    const counts = { received: 1, succeeded: 1, partial: 0, failed: 0, null: 0, duplicate: 0, inFlight: 0, superseded: 0 };
+    expect(await runs.beginConversion('up', 'r-takeover', 'records_updated.0', uploadKey, { contentHash: 'an-older-hash', counts, entityCounts: {}, claimedAt: past, writeDeadline: past })).toBe(true);
+    // The object arrives (or its conversion is asked for again): it is converted and counted.
+    expect((await fetch(ticket.body.uploadUrl, { method: 'PUT', body: ndjson(7) })).status).toBe(200);
+    expect(await settled('r-takeover', 0)).toMatchObject({ state: 'done', received: 7 });
+    expect(await fileExists('r-takeover', 0)).toBe(true);
   });
 
   it('fails an upload announced as gzip that is not, and one gzipped but not announced, saying which', async () => {

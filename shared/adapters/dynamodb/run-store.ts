@@ -223,9 +223,10 @@ export class DynamoRunStore implements RunStore {
       BatchRecord,
       'contentHash' | 'counts' | 'entityCounts' | 'maxEventDate' | 'fileKey' | 'conversionStartedAt' | 'payloadFields' | 'payloadFieldsTruncated' | 'finalFailures' | 'claimedAt' | 'writeDeadline'
     >,
+    replacing?: string,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#state': 'state', '#uploadKey': 'uploadKey', '#contentHash': 'contentHash' };
-    const values: Record<string, unknown> = { ':writing': 'writing', ':pending': 'pending', ':key': uploadKey, ':hash': fields.contentHash };
+    const values: Record<string, unknown> = { ':writing': 'writing', ':pending': 'pending', ':key': uploadKey, ':hash': fields.contentHash, ...(replacing ? { ':replacing': replacing } : {}) };
     const sets = ['#state = :writing'];
     for (const [field, value] of Object.entries(fields)) {
       if (value === undefined || field === 'contentHash') continue;
@@ -241,7 +242,8 @@ export class DynamoRunStore implements RunStore {
           Key: this.batchKey(orgId, runId, batchKey),
           UpdateExpression: `SET ${sets.join(', ')}`,
           // Only the conversion holding the claim; a retried one of the same upload may go on where the first stopped.
-          ConditionExpression: '#uploadKey = :key AND #claimedAt = :claimedAt AND (#state = :pending OR (#state = :writing AND #contentHash = :hash))',
+          // `replacing`: a dead writer's claim of other content that wrote no file, taken over.
+          ConditionExpression: `#uploadKey = :key AND #claimedAt = :claimedAt AND (#state = :pending OR (#state = :writing AND (#contentHash = :hash${replacing ? ' OR #contentHash = :replacing' : ''})))`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
