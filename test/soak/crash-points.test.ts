@@ -64,7 +64,8 @@ const INLINE_POINTS = [
 const CONVERSION_POINTS = [
   // The upload's rows are staged locally, the batch not yet claimed.
   { point: 'conversion.staged' },
-  // Mid-conversion: the first 10,000-row group is staged, 15,000 rows to go.
+  // Mid-conversion, nothing recorded: the native writer (local mode's default) has written its
+  // local file; the reference path has staged its first 10,000-row group, 15,000 rows to go.
   { point: 'conversion.row-group' },
 ];
 
