@@ -2,7 +2,11 @@ import { readdirSync, readFileSync, rmSync, mkdtempSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncLogManifestPrefix } from '#domain/tracking-row.ts';
+import { syncLogManifestPrefix, trackingFileKey } from '#domain/tracking-row.ts';
+import { identifierIndexKey } from '#domain/identifier-index.ts';
+import { createClients } from '#adapters/clients.ts';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { parquetMetadata } from 'hyparquet';
 import { startLocalStores, type LocalStores } from '../../infra/local/local-stack.ts';
 import { FUNCTION_ENTRIES, MAX_BUNDLE_BYTES } from '../../infra/constructs/bundling.ts';
 import { ROUTES } from '../../functions/routes.ts';
@@ -117,6 +121,15 @@ describe('the deployed bundles', () => {
     expect(conversions).toHaveLength(1);
     expect(await failures()).toEqual([]);
     expect(completed).toMatchObject({ status: 'partial_complete', itemsTotal: 2_000, itemsProcessed: 1_800, itemsFailed: 200 });
+    // Written by the native writer (DuckDB in the bundle's own node_modules: ZSTD pages, its
+    // identifier index beside it), not by the reference path (GZIP).
+    const { s3 } = createClients({ ...stores.settings, retentionDays: 14, historyRetentionDays: 14 });
+    const bytes = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: stores.settings.bucket, Key: key }))).Body!.transformToByteArray();
+    const fileKey = trackingFileKey('uploads-org', 'bulk', 'bulk-1', 'records_updated', 0);
+    const metadata = parquetMetadata((await bytes(fileKey)).slice().buffer);
+    expect(new Set(metadata.row_groups.flatMap((group) => group.columns.map((column) => column.meta_data?.codec)))).toEqual(new Set(['ZSTD']));
+    expect(metadata.created_by).toMatch(/duckdb/i);
+    expect((await bytes(identifierIndexKey(fileKey))).byteLength).toBeGreaterThan(0);
   }, 120_000);
 
   it('refresh the fact tables, drop expired runs\' partitions and check freshness on their schedules', async () => {
