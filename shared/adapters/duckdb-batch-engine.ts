@@ -27,9 +27,6 @@ import { IDENTIFIER_HASH_SQL, IDENTIFIER_INDEX_ROW_GROUP_ROWS } from '#domain/id
  * keys) are checked and written by the reference code row by row, the rest by the engine.
  */
 export class DuckDbBatchEngine implements BatchEngine {
-  /** `memoryLimit`: the engine's buffer pool; beyond it, its tables spill to the conversion's own folder. */
-  constructor(private readonly options: { memoryLimit?: string } = {}) {}
-
   async convert(job: NativeConversionJob): Promise<NativeConversion | Declined> {
     // A database of its own beside the upload, on disk: its tables are compressed and spill
     // there, so memory stays within the limit whatever the upload's size; removed after.
@@ -37,7 +34,8 @@ export class DuckDbBatchEngine implements BatchEngine {
     const instance = await DuckDBInstance.create(join(folder, 'engine.duckdb'), {
       threads: '1',
       preserve_insertion_order: 'true',
-      memory_limit: this.options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      // The engine's buffer pool; beyond it its tables spill to the conversion's own folder.
+      memory_limit: DEFAULT_MEMORY_LIMIT,
       temp_directory: join(folder, 'engine.tmp'),
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',

@@ -10,6 +10,7 @@ import { encodeIdentifierIndex } from '#adapters/identifier-index.ts';
 import { identifierHash, identifierIndexKey, IDENTIFIER_HASH_SQL, IDENTIFIER_INDEX_ROW_GROUP_ROWS } from '#domain/identifier-index.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { lookupRow } from '../support/fixtures.ts';
 
 /**
  * Lookups through the identifier index, against local mode's S3 (s3rver): the index is written
@@ -26,31 +27,7 @@ let gets: Array<{ key: string; bytes: number }> = [];
 let asked: string[] = [];
 
 const KEY = (n: number) => `sync_tracking_datasets/o/s/r/records_updated.${n}.parquet`;
-const row = (i: number, batchNumber = 0): TrackingRow => ({
-  identifier: i % 1000 === 999 ? null : `user-${i}@example.com`,
-  record_payload: JSON.stringify({ email: `user-${i}@example.com`, ltv: i, pad: 'x'.repeat(120) }),
-  operation: 'upsert',
-  status: i % 10 ? 'succeeded' : 'rejected',
-  status_message: i % 10 ? null : 'Invalid email format',
-  batch_started_at: new Date(0),
-  batch_ended_at: new Date(0),
-  sync_configuration_id: 's',
-  sync_run_id: 'r',
-  org_id: 'o',
-  workspace_id: null,
-  source_object_id: 'src',
-  destination_id: 'd',
-  destination_object_id: null,
-  entity_type: null,
-  target_id: null,
-  instance: null,
-  reported_status: 'succeeded',
-  event_date: null,
-  is_final: false,
-  batch_type: 'records_updated',
-  batch_number: batchNumber,
-  row_number: i,
-});
+const row = (i: number, batchNumber = 0): TrackingRow => lookupRow(i, { identifier: i % 1000 === 999 ? null : `user-${i}@example.com`, batch_number: batchNumber });
 const fresh = () => new S3TrackingFiles(s3, stack.settings.bucket);
 const object = async (key: string) => {
   try {

@@ -4,6 +4,7 @@ import { S3TrackingFiles } from '#adapters/s3-tracking-files.ts';
 import { ROW_GROUP_ROWS } from '#adapters/parquet.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { lookupRow } from '../support/fixtures.ts';
 
 let stack: TestStack;
 let files: S3TrackingFiles;
@@ -12,31 +13,7 @@ let fileBytes = 0;
 const ROWS = 100_000;
 const KEY = 'sync_tracking_datasets/o/s/r/records_updated.0.parquet';
 
-const row = (i: number): TrackingRow => ({
-  identifier: `user-${i}@example.com`,
-  record_payload: JSON.stringify({ email: `user-${i}@example.com`, ltv: i, pad: 'x'.repeat(120) }),
-  operation: 'upsert',
-  status: i % 10 ? 'succeeded' : 'rejected',
-  status_message: i % 10 ? null : 'Invalid email format',
-  batch_started_at: new Date(0),
-  batch_ended_at: new Date(0),
-  sync_configuration_id: 's',
-  sync_run_id: 'r',
-  org_id: 'o',
-  workspace_id: null,
-  source_object_id: 'src',
-  destination_id: 'd',
-  destination_object_id: null,
-  entity_type: null,
-  target_id: null,
-  instance: null,
-  reported_status: 'succeeded',
-  event_date: null,
-  is_final: false,
-  batch_type: 'records_updated',
-  batch_number: 0,
-  row_number: i,
-});
+const row = (i: number): TrackingRow => lookupRow(i);
 
 beforeAll(async () => {
   stack = await startTestStack();

@@ -1,3 +1,4 @@
+import type { TrackingRow } from '#domain/tracking-row.ts';
 import type { BatchRequest } from '#domain/batch.ts';
 import type { SyncConfig } from '#domain/sync-entity.ts';
 
@@ -49,4 +50,37 @@ export function records(n: number, rejectEvery = 0, prefix = 'user'): RecordSpec
     identifier: `${prefix}-${i}@example.com`,
     ...(rejectEvery && i % rejectEvery === 0 ? { status: 'rejected', statusMessage: 'Invalid email format' } : {}),
   }));
+}
+
+/**
+ * A tracking row of a lookup test's batch file (`sync_tracking_datasets/o/s/r/…`): identifier
+ * `user-<i>@example.com`, every tenth rejected, a ~170-byte payload.
+ */
+export function lookupRow(i: number, overrides: Partial<TrackingRow> = {}): TrackingRow {
+  return {
+    identifier: `user-${i}@example.com`,
+    record_payload: JSON.stringify({ email: `user-${i}@example.com`, ltv: i, pad: 'x'.repeat(120) }),
+    operation: 'upsert',
+    status: i % 10 ? 'succeeded' : 'rejected',
+    status_message: i % 10 ? null : 'Invalid email format',
+    batch_started_at: new Date(0),
+    batch_ended_at: new Date(0),
+    sync_configuration_id: 's',
+    sync_run_id: 'r',
+    org_id: 'o',
+    workspace_id: null,
+    source_object_id: 'src',
+    destination_id: 'd',
+    destination_object_id: null,
+    entity_type: null,
+    target_id: null,
+    instance: null,
+    reported_status: 'succeeded',
+    event_date: null,
+    is_final: false,
+    batch_type: 'records_updated',
+    batch_number: 0,
+    row_number: i,
+    ...overrides,
+  };
 }
