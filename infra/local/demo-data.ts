@@ -19,8 +19,10 @@ interface Record_ {
 interface DemoSync {
   syncId: string;
   config: Record<string, unknown>;
-  /** Records for the run `daysAgo` days back; `error` makes the whole run fail. */
-  run(daysAgo: number, random: () => number, day: Date): { records: Record_[]; error?: string; itemsTotal?: number };
+  /** Alert rules, set before any run (`PUT /v1/syncs/{syncId}/alerts`). */
+  alerts?: unknown[];
+  /** Records for the run `daysAgo` days back; `error` makes the whole run fail; `sourceCount` is the rows the producer extracted. */
+  run(daysAgo: number, random: () => number, day: Date): { records: Record_[]; error?: string; itemsTotal?: number; sourceCount?: number };
 }
 
 /** mulberry32: the same demo every time. */
@@ -134,7 +136,13 @@ const DEMO_SYNCS: DemoSync[] = [
       destination: { id: 'gads-main', name: 'Google Ads — Main Account', connectionType: 'Google Ads' },
       destinationObject: { id: 'ul-3', type: 'Google Ads::ObjectTypes::Customer Match List', name: 'HV customers' },
     },
-    run: (_daysAgo, random) => ({ records: audienceRecords(50, random, 0.01, ['Invalid email format']) }),
+    // Every run reconciles with the warehouse's row count, until today's: the sync "completes"
+    // after 12 of its 51 rows, which the volume anomaly and unaccounted rules catch.
+    alerts: [{ type: 'run_error' }, { type: 'volume_anomaly', drop: 0.5, spike: 3, runs: 7 }, { type: 'unaccounted', above: 0 }],
+    run: (daysAgo, random) => {
+      const records = audienceRecords(50, random, 0.01, ['Invalid email format']);
+      return { records: daysAgo === 0 ? records.slice(0, 12) : records, sourceCount: records.length };
+    },
   },
   {
     syncId: 'purchases-capi',
@@ -238,7 +246,10 @@ export async function loadDemo(
   const { key } = await call('POST', '/v1/keys', adminKey, { scopes: ['ingest', 'read'], label: 'demo producer' });
   const random = seeded(42);
   let runs = 0;
-  for (const sync of DEMO_SYNCS) await call('PUT', `/v1/syncs/${sync.syncId}`, key, sync.config);
+  for (const sync of DEMO_SYNCS) {
+    await call('PUT', `/v1/syncs/${sync.syncId}`, key, sync.config);
+    if (sync.alerts) await call('PUT', `/v1/syncs/${sync.syncId}/alerts`, adminKey, { rules: sync.alerts });
+  }
   for (const sync of DEMO_SYNCS) {
     for (let daysAgo = DEMO_DAYS - 1; daysAgo >= 0; daysAgo -= 1) {
       // Each run starts at the same time of day, the newest ten minutes ago: all of it in the past.
@@ -268,7 +279,8 @@ export async function loadDemo(
         continue;
       }
       at(new Date(day.getTime() + 5 * 60_000));
-      await call('POST', `/v1/runs/${runId}/complete`, key, plan.error ? { status: 'error', statusMessage: plan.error, itemsTotal: plan.itemsTotal } : {});
+      const counted = plan.sourceCount === undefined ? {} : { sourceCount: plan.sourceCount };
+      await call('POST', `/v1/runs/${runId}/complete`, key, plan.error ? { status: 'error', statusMessage: plan.error, itemsTotal: plan.itemsTotal, ...counted } : counted);
       runs += 1;
     }
   }

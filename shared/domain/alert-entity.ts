@@ -4,6 +4,11 @@
  */
 import * as z from 'zod';
 
+/** A volume baseline needs this many finished runs before the run judged. */
+export const MIN_BASELINE_RUNS = 3;
+/** A missed run is one not started within its interval × this. */
+export const MISSED_RUN_GRACE = 1.5;
+
 /**
  * Alert rules per sync. Each is a state, not a stream of complaints: it fires once when the
  * sync enters the bad state and once (`alert.resolved`) when it leaves it. A rule is judged
@@ -19,6 +24,22 @@ export const alertRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('low_coverage'), below: z.number().min(0).max(1), runs: z.number().int().min(1).max(50) }),
   /** A signal sync's max event date (its watermark) is older than `maxAgeHours`. */
   z.strictObject({ type: z.literal('freshness'), maxAgeHours: z.number().positive().max(24 * 366) }),
+  /**
+   * The latest run's items total below `drop` × or above `spike` × the sync's baseline: the
+   * median items total of its last `runs` finished runs before it (`volumeBaseline`).
+   */
+  z.strictObject({
+    type: z.literal('volume_anomaly'),
+    drop: z.number().min(0).lt(1).default(0.5),
+    spike: z.number().gt(1).max(1000).default(3),
+    runs: z.number().int().min(MIN_BASELINE_RUNS).max(50).default(7),
+  }),
+  /** No run started within `everyHours` × 1.5 (a run that was due did not come). */
+  z.strictObject({ type: z.literal('missed_run'), everyHours: z.number().positive().max(24 * 366) }),
+  /** The latest run took longer than `aboveMinutes` from its start to its completion. */
+  z.strictObject({ type: z.literal('slow_run'), aboveMinutes: z.number().positive().max(60 * 24 * 366) }),
+  /** The latest run's `unaccountedCount` (its `sourceCount` less its items total) is above `above`. */
+  z.strictObject({ type: z.literal('unaccounted'), above: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
 ]);
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 export type AlertType = AlertRule['type'];

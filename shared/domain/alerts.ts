@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ALERT_TYPES, alertRuleSchema, type AlertRule, type AlertRuleState, type AlertState } from './alert-entity.ts';
+import { ALERT_TYPES, alertRuleSchema, MIN_BASELINE_RUNS, MISSED_RUN_GRACE, type AlertRule, type AlertRuleState, type AlertState } from './alert-entity.ts';
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
 import { invalid, notFound } from './errors.ts';
@@ -8,7 +8,8 @@ import type { Principal } from './keys.ts';
 import type { AlertBasis, Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
-import { inProgressOf, isExpired, type Run } from './run-entity.ts';
+import { runQuerySchema } from './run-schemas.ts';
+import { inProgressOf, isExpired, unaccountedOf, type Run } from './run-entity.ts';
 import { presentRun } from './run-presenter.ts';
 import type { Sync } from './sync-entity.ts';
 
@@ -16,7 +17,7 @@ import type { Sync } from './sync-entity.ts';
 export const alertRulesSchema = z.strictObject({
   rules: z
     .array(alertRuleSchema)
-    .max(4)
+    .max(ALERT_TYPES.length)
     .refine((rules) => new Set(rules.map((r) => r.type)).size === rules.length, 'one rule of each type at most'),
 });
 
@@ -70,6 +71,110 @@ export function freshnessVerdict(rule: Extract<AlertRule, { type: 'freshness' }>
   return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${ageHours.toFixed(1)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
 }
 
+/** The median of `values` (not empty). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** With at least this many earlier runs read, the baseline is drawn from runs that started on the run's own weekday. */
+export const WEEKDAY_AWARE_RUNS = 14;
+/** Earlier runs read for a baseline: enough for `runs` of one weekday among daily runs. */
+export const baselineLookback = (runs: number) => runs * 7;
+
+export interface Baseline {
+  /** The median items total. */
+  value: number;
+  /** The runs it is the median of, newest first. */
+  runIds: string[];
+  /** Drawn from runs that started on the judged run's weekday (UTC). */
+  weekday?: string;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const weekdayOf = (iso: string) => WEEKDAYS[new Date(iso).getUTCDay()]!;
+
+/**
+ * A run's volume baseline from the sync's earlier runs (newest first: finished, not dry, not
+ * error): the median items total of the last `runs` of them. When at least 14 earlier runs
+ * are at hand and `MIN_BASELINE_RUNS` of them started on the run's weekday (UTC), only those
+ * count, so a quiet Sunday is judged against Sundays. None with fewer than `MIN_BASELINE_RUNS`.
+ */
+export function volumeBaseline(run: Pick<Run, 'startedAt'>, earlier: ReadonlyArray<Pick<Run, 'runId' | 'startedAt' | 'itemsTotal'>>, runs: number): Baseline | undefined {
+  const weekday = weekdayOf(run.startedAt);
+  const sameDay = earlier.length >= WEEKDAY_AWARE_RUNS ? earlier.filter((r) => weekdayOf(r.startedAt) === weekday).slice(0, runs) : [];
+  const chosen = sameDay.length >= MIN_BASELINE_RUNS ? sameDay : earlier.slice(0, runs);
+  if (chosen.length < MIN_BASELINE_RUNS) return undefined;
+  return { value: median(chosen.map((r) => r.itemsTotal ?? 0)), runIds: chosen.map((r) => r.runId), ...(chosen === sameDay ? { weekday } : {}) };
+}
+
+const records = (n: number) => `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })} ${n === 1 ? 'record' : 'records'}`;
+
+/**
+ * Volume anomaly: the run's items total against its baseline. Below `drop` × baseline, or
+ * 0 records against a baseline above 0 (even with `drop` 0), or above `spike` × baseline.
+ * None for an error run (`run_error` speaks for it) or without a baseline yet.
+ */
+export function volumeVerdict(rule: Extract<AlertRule, { type: 'volume_anomaly' }>, run: Pick<Run, 'runId' | 'status' | 'itemsTotal'>, baseline: Baseline | undefined): Verdict | undefined {
+  if (run.status === 'error' || !baseline) return undefined;
+  const total = run.itemsTotal ?? 0;
+  const base = baseline.value;
+  const low = total < rule.drop * base || (total === 0 && base > 0);
+  const high = total > rule.spike * base;
+  const against = `the median of ${theLastRuns(baseline.runIds.length, baseline.weekday ? `${baseline.weekday}` : 'finished')} (${records(base)})`;
+  const word = low ? 'a drop: ' : high ? 'a spike: ' : '';
+  const ratio = base > 0 ? ` (${(total / base).toFixed(2)}×)` : '';
+  return { bad: low || high, detail: `${word}run ${run.runId} had ${records(total)}${ratio} against ${against}; limits ${rule.drop}× to ${rule.spike}×` };
+}
+
+/** The sync's finished, not dry, not error runs that started before `run`, newest first, at most `limit`. */
+export async function earlierRuns(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync, run: Pick<Run, 'runId' | 'startedAt'>, limit: number): Promise<Run[]> {
+  const before = `${run.startedAt}#${run.runId}`;
+  const found: Run[] = [];
+  const now = Math.floor(deps.clock.now().getTime() / 1000);
+  let cursor: string | undefined;
+  do {
+    const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 100, ...(cursor ? { cursor } : {}) }), now);
+    for (const r of page.items) {
+      if (r.dryRun || r.status === 'running' || r.status === 'error' || `${r.startedAt}#${r.runId}` >= before) continue;
+      found.push(r);
+      if (found.length >= limit) return found;
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return found;
+}
+
+/** Missed run: the newest run was started (received) no later than `everyHours` × 1.5 ago; before any, since the sync was created. */
+export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }>, sync: Pick<Sync, 'createdAt' | 'lastStartedAt'>, now: Date): Verdict {
+  const limitHours = rule.everyHours * MISSED_RUN_GRACE;
+  const since = sync.lastStartedAt ?? sync.createdAt;
+  const hours = (now.getTime() - Date.parse(since)) / 3_600_000;
+  const what = sync.lastStartedAt ? `the last run started ${hours.toFixed(1)} h ago (${since})` : `no run started since the sync was created ${hours.toFixed(1)} h ago (${since})`;
+  return { bad: hours > limitHours, detail: `${what}; expected every ${rule.everyHours} h, limit ${limitHours} h` };
+}
+
+/** Slow run: the latest run's start to its completion. */
+export function slowRunVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, run: Pick<Run, 'runId' | 'startedAt' | 'executionDate'>): Verdict | undefined {
+  if (!run.executionDate) return undefined;
+  const minutes = Math.max(0, Date.parse(run.executionDate) - Date.parse(run.startedAt)) / 60_000;
+  return { bad: minutes > rule.aboveMinutes, detail: `run ${run.runId} took ${minutes.toFixed(1)} min from start to completion (limit ${rule.aboveMinutes} min)` };
+}
+
+/** Unaccounted records: extracted (`sourceCount`) but never reported. None for a run completed without a source count. */
+export function unaccountedVerdict(rule: Extract<AlertRule, { type: 'unaccounted' }>, run: Pick<Run, 'runId' | 'sourceCount' | 'itemsTotal'>): Verdict | undefined {
+  const unaccounted = unaccountedOf(run);
+  if (unaccounted === undefined) return undefined;
+  return {
+    bad: unaccounted > rule.above,
+    detail: `run ${run.runId}: ${run.sourceCount} extracted, ${run.itemsTotal ?? 0} reported, ${unaccounted} unaccounted (limit ${rule.above})`,
+  };
+}
+
+/** Rules judged on the sync's latest finished run (their state names it). */
+export const RUN_RULES: ReadonlySet<AlertRule['type']> = new Set(['run_error', 'failed_percent', 'low_coverage', 'volume_anomaly', 'slow_run', 'unaccounted']);
+
 type AlertDeps = Pick<Deps, 'syncs' | 'runs' | 'notifier' | 'clock'>;
 
 /**
@@ -86,13 +191,28 @@ export async function ruleVerdict(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync
       return coverageVerdict(rule, (await recentCoverage(deps, sync, rule.runs)).map((r) => r.coverageRate));
     case 'freshness':
       return sync.syncType === 'signal' ? freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now()) : undefined;
+    case 'volume_anomaly':
+      if (!latestRun || latestRun.status === 'error') return undefined;
+      return volumeVerdict(rule, latestRun, volumeBaseline(latestRun, await earlierRuns(deps, sync, latestRun, baselineLookback(rule.runs)), rule.runs));
+    case 'missed_run':
+      return missedRunVerdict(rule, sync, deps.clock.now());
+    case 'slow_run':
+      return latestRun ? slowRunVerdict(rule, latestRun) : undefined;
+    case 'unaccounted':
+      return latestRun ? unaccountedVerdict(rule, latestRun) : undefined;
   }
 }
 
 /** What `settle` did: moved the state, found nothing to move, or lost to a newer judgment. */
 type Settled = 'moved' | 'kept' | 'stale';
 
-const basisOf = (sync: Sync): AlertBasis => ({ lastRunId: sync.lastRun?.runId, maxEventDate: sync.watermark?.maxEventDate, rulesRevision: sync.rulesRevision });
+/** A missed run is judged on the newest start, too: a run started meanwhile judged it. */
+const basisOf = (sync: Sync, rule: AlertRule): AlertBasis => ({
+  lastRunId: sync.lastRun?.runId,
+  maxEventDate: sync.watermark?.maxEventDate,
+  rulesRevision: sync.rulesRevision,
+  ...(rule.type === 'missed_run' ? { lastStartKey: sync.currentRunKey ?? null } : {}),
+});
 
 /**
  * Moves a rule to the verdict's state. A first verdict is stored even when it is good (the
@@ -111,7 +231,7 @@ async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Ver
   if (current && !changes && !(refreshDetail && current.detail !== verdict.detail)) return 'kept';
   const now = deps.clock.now();
   const next: AlertState = { firing: verdict.bad, since: current && !changes ? current.since : now.toISOString(), detail: verdict.detail, ...(run ? { runId: run.runId } : {}) };
-  if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next, basisOf(sync)))) return 'stale';
+  if (!(await deps.syncs.transitionAlert(sync.orgId, sync.syncId, rule.type, wasFiring, next, basisOf(sync, rule)))) return 'stale';
   if (!changes) return 'moved';
   await publishQuietly(
     deps.notifier,
@@ -154,8 +274,7 @@ export async function judgeAlertRules(deps: AlertDeps, sync: Sync): Promise<void
     let stale = false;
     for (const rule of current.alertRules ?? []) {
       const verdict = await ruleVerdict(deps, current, rule, latestRun);
-      const judgedOnRun = rule.type === 'run_error' || rule.type === 'failed_percent' || rule.type === 'low_coverage';
-      if ((await settle(deps, current, rule, verdict, judgedOnRun ? latestRun : undefined, true)) === 'stale') stale = true;
+      if ((await settle(deps, current, rule, verdict, RUN_RULES.has(rule.type) ? latestRun : undefined, true)) === 'stale') stale = true;
     }
     if (!stale || attempt >= MAX_JUDGE_ATTEMPTS) return;
     current = await deps.syncs.get(sync.orgId, sync.syncId);
@@ -163,24 +282,29 @@ export async function judgeAlertRules(deps: AlertDeps, sync: Sync): Promise<void
 }
 
 /**
- * Freshness goes stale with time alone, so a schedule asks (every 15 minutes in AWS, every
- * 5 locally): every signal sync of every org with a freshness rule.
+ * Freshness and missed runs go bad with time alone, so a schedule asks (every 15 minutes in
+ * AWS, every 5 locally): every signal sync with a freshness rule, every sync with a missed-run
+ * rule, of every org.
  */
 export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Promise<{ syncs: number; firing: number }> {
   let syncs = 0;
   let firing = 0;
+  const now = () => deps.clock.now();
   for (const orgId of await deps.orgs.listOrgIds()) {
     let cursor: string | undefined;
     do {
       const page = await deps.syncs.list(orgId, { limit: 100, ...(cursor ? { cursor } : {}) });
       for (const sync of page.items) {
-        const rule = sync.alertRules?.find((r): r is Extract<AlertRule, { type: 'freshness' }> => r.type === 'freshness');
-        if (!rule || sync.syncType !== 'signal') continue;
+        const judged: Array<[AlertRule, Verdict]> = [];
+        for (const rule of sync.alertRules ?? []) {
+          if (rule.type === 'freshness' && sync.syncType === 'signal') judged.push([rule, freshnessVerdict(rule, sync.watermark?.maxEventDate, now())]);
+          if (rule.type === 'missed_run') judged.push([rule, missedRunVerdict(rule, sync, now())]);
+        }
+        if (!judged.length) continue;
         syncs += 1;
-        const verdict = freshnessVerdict(rule, sync.watermark?.maxEventDate, deps.clock.now());
-        if (verdict.bad) firing += 1;
-        // Stale when a completion moved the watermark since the read: that completion judged it.
-        await settle(deps, sync, rule, verdict);
+        if (judged.some(([, verdict]) => verdict.bad)) firing += 1;
+        // Stale when a completion moved the watermark, or a run started, since the read: that judged it.
+        for (const [rule, verdict] of judged) await settle(deps, sync, rule, verdict);
       }
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -188,6 +312,16 @@ export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Prom
   return { syncs, firing };
 }
 
+/**
+ * After a run starts: a missed-run rule judged again on a fresh read (which has this start), so
+ * a firing one resolves now rather than at the next scheduled check.
+ */
+export async function judgeMissedRun(deps: AlertDeps, orgId: string, syncId: string): Promise<void> {
+  const sync = await deps.syncs.get(orgId, syncId);
+  const rule = sync?.alertRules?.find((r): r is Extract<AlertRule, { type: 'missed_run' }> => r.type === 'missed_run');
+  if (!sync || !rule) return;
+  await settle(deps, sync, rule, missedRunVerdict(rule, sync, deps.clock.now()));
+}
 
 function presentAlerts(sync: Sync) {
   return {

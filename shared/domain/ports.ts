@@ -83,6 +83,11 @@ export interface AlertBasis {
   maxEventDate: string | undefined;
   /** The rules' revision as read (absent: rules never set through a revision). */
   rulesRevision: number | undefined;
+  /**
+   * For a missed-run rule only: the newest start as read (`Sync.currentRunKey`; null: none). A
+   * run started since then judged the rule itself. Other rules do not wait on starts.
+   */
+  lastStartKey?: string | null;
 }
 
 export interface RunStore {

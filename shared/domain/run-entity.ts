@@ -42,6 +42,8 @@ export interface Run {
   itemsProcessed?: number;
   itemsFailed?: number;
   coverageRate?: number | null;
+  /** Rows the producer extracted, as it said at completion (`sourceCount`). */
+  sourceCount?: number;
   maxEventDate?: string;
   /** The payload fields, a bounded list (`metadata.json` has them all once the run is complete). */
   payloadSchema: FieldTypes;
@@ -58,7 +60,11 @@ export interface Run {
 }
 
 export type FinalRunFields = Required<Pick<Run, 'status' | 'executionDate' | 'itemsTotal' | 'itemsProcessed' | 'itemsFailed' | 'counts' | 'entityCounts' | 'batchCount'>> &
-  Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate'>;
+  Pick<Run, 'statusMessage' | 'maxEventDate' | 'coverageRate' | 'sourceCount'>;
+
+/** Records extracted but never reported: `sourceCount` less the items total (none without a source count; negative when more were reported). */
+export const unaccountedOf = (run: Pick<Run, 'sourceCount' | 'itemsTotal'>): number | undefined =>
+  run.sourceCount === undefined ? undefined : run.sourceCount - (run.itemsTotal ?? 0);
 
 /** Records of a run: every record received, less the in-flight reports a later record superseded. */
 export const recordsOf = (counts: BatchCounts) => counts.received - (counts.superseded ?? 0);

@@ -1,5 +1,5 @@
 /** How a run is shown: its context (sync, destination, instance) and the Sync History row of the API. */
-import { inProgressOf, recordsOf, type Run } from './run-entity.ts';
+import { inProgressOf, recordsOf, unaccountedOf, type Run } from './run-entity.ts';
 
 /** Which run, of which sync, to which destination: the head of every view of a run. */
 export function runContext(run: Run) {
@@ -37,6 +37,8 @@ export function presentRun(run: Run, now: Date) {
     itemsProcessed,
     itemsFailed: final ? run.itemsFailed! : run.counts.failed,
     coverageRate: final ? (run.coverageRate ?? null) : itemsTotal === 0 ? null : itemsProcessed / itemsTotal,
+    sourceCount: run.sourceCount ?? null,
+    unaccountedCount: unaccountedOf(run) ?? null,
     maxEventDate: run.maxEventDate ?? null,
     records: {
       received: run.counts.received,

@@ -18,6 +18,8 @@ export const completeRunRequestSchema = z.strictObject({
   status: z.literal('error').optional(),
   statusMessage: z.string().min(1).max(8192).optional(),
   itemsTotal: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Rows the producer extracted: the run then shows how many it never reported (`unaccountedCount`). */
+  sourceCount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   maxEventDate: isoDate.optional(),
 });
 export type CompleteRunRequest = z.infer<typeof completeRunRequestSchema>;

@@ -11,7 +11,7 @@ import type { FinalRunStatus } from './statuses.ts';
 import type { LastRun, Sync, Watermark } from './sync-entity.ts';
 import { metadataKey } from './tracking-row.ts';
 import { requireOrgKey } from './authz.ts';
-import { evaluateRunAlerts } from './alerts.ts';
+import { evaluateRunAlerts, judgeMissedRun } from './alerts.ts';
 import { newEvent, publishQuietly } from './events.ts';
 import type { FieldTypes } from './payload.ts';
 import { runPayloadSchema, settleBatches, type Waiting } from './recovery.ts';
@@ -109,6 +109,8 @@ export async function startRun(deps: Deps, principal: Principal, syncId: string,
   if (!run.dryRun && run.status === 'running') {
     await deps.partitions.registerRun(orgId, syncId, runId);
     await deps.syncs.markRunStarted(orgId, syncId, runId, runOrderKey(run));
+    // A missed-run rule firing on this sync resolves now (its verdict needs this start).
+    if (sync.alertRules?.some((rule) => rule.type === 'missed_run')) await judgeMissedRun(deps, orgId, syncId);
     await deps.files.writeJson(metadataKey(orgId, syncId, runId), metadataDocument(run));
   }
   if (created) await publishQuietly(deps.notifier, newEvent('run.started', orgId, now, { run: presentRun(run, now) }));
@@ -186,6 +188,12 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
         const as = `${request.status ?? 'complete'}${request.itemsTotal === undefined ? '' : ` with itemsTotal ${request.itemsTotal}`}`;
         throw conflict(`run ${runId} is already ${run.status} with itemsTotal ${run.itemsTotal}; it cannot be completed again as ${as}`, { status: run.status, itemsTotal: run.itemsTotal });
       }
+      // The source count is part of the completion: another one is another completion.
+      if (request.sourceCount !== run.sourceCount) {
+        const had = run.sourceCount === undefined ? 'no sourceCount' : `sourceCount ${run.sourceCount}`;
+        const asked = request.sourceCount === undefined ? 'without one' : `with sourceCount ${request.sourceCount}`;
+        throw conflict(`run ${runId} is already ${run.status} with ${had}; it cannot be completed again ${asked}`, { status: run.status, sourceCount: run.sourceCount ?? null });
+      }
       const batches = await deps.runs.listBatches(orgId, runId);
       // A counted batch's writer may have died before its dead letters: write them.
       await settleBatches(deps, run, batches);
@@ -224,6 +232,7 @@ export async function completeRun(deps: Deps, principal: Principal, runId: strin
       batchCount: tally.batchCount,
       executionDate: deps.clock.now().toISOString(),
       ...(statusMessage ? { statusMessage } : {}),
+      ...(request.sourceCount === undefined ? {} : { sourceCount: request.sourceCount }),
       // An error run processed nothing: it has no latest event (the watermark stays, too).
       ...(run.syncType === 'signal' && maxEventDate && outcome.status !== 'error' ? { maxEventDate } : {}),
     };

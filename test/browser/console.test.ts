@@ -511,6 +511,48 @@ describe('console in a browser', () => {
     await screenshot(page, '12-audit');
   });
 
+  it("flags a run that completed short of its source, and the sync's volume anomaly firing on it", async () => {
+    // Arrange: the demo's Google Ads sync stopped after 12 of its 51 rows today
+    const latest = (await api.get('/v1/runs?syncId=hv-customers-google&limit=1', adminKey)).body.items[0];
+    expect(latest).toMatchObject({ status: 'partial_complete', itemsTotal: 12, sourceCount: 51, unaccountedCount: 39 });
+
+    // Act
+    await goto('/history');
+    const row = page.locator(`#runs-table tbody tr[data-run-id="${latest.runId}"]`);
+    await row.waitFor();
+
+    // Assert: flagged beside Items Total, and no run that reconciles is
+    expect(await row.locator('.unaccounted').textContent()).toBe('39 unaccounted');
+    expect(await row.locator('.unaccounted').getAttribute('title')).toBe('The producer extracted 51 rows and reported 39 fewer records');
+    const flagged = await page.locator('#runs-table tbody tr:has(.unaccounted)').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')));
+    const runs = (await api.get('/v1/runs?limit=100', adminKey)).body.items as Array<{ runId: string; unaccountedCount: number | null }>;
+    const shown = new Set(await page.locator('#runs-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id'))));
+    expect(flagged).toEqual(runs.filter((r) => shown.has(r.runId) && r.unaccountedCount !== null && r.unaccountedCount !== 0).map((r) => r.runId));
+    await screenshot(page, '14-unaccounted');
+
+    // Act: the run's page
+    await goto(`/runs/${latest.runId}`);
+    await page.getByText('Source count').waitFor();
+
+    // Assert
+    expect(await page.locator('dt:text-is("Source count") + dd').textContent()).toBe('51 extracted39 unaccounted');
+
+    // Act: the sync's page
+    await goto('/syncs/hv-customers-google');
+    await expect.poll(() => page.locator('#alert-rules li').count()).toBe(3);
+
+    // Assert: the volume anomaly and the unaccounted rule fire, described in words, with what was judged
+    const volume = page.locator('#alert-rules li', { hasText: 'the median of the last 7 finished runs' });
+    expect(await volume.locator('.badge').getAttribute('data-status')).toBe('firing');
+    expect(await volume.locator('strong').textContent()).toBe("A run's records below 0.5× or above 3× the median of the last 7 finished runs");
+    expect(await volume.textContent()).toContain(`a drop: run ${latest.runId} had 12 records`);
+    const unaccounted = page.locator('#alert-rules li', { hasText: 'never reported' });
+    expect(await unaccounted.locator('.badge').getAttribute('data-status')).toBe('firing');
+    expect(await unaccounted.textContent()).toContain('51 extracted, 12 reported, 39 unaccounted (limit 0)');
+    await expectBadgesAgree('the Google Ads sync');
+    await screenshot(page, '15-volume-anomaly');
+  });
+
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, download, withQuery } from '../api.ts';
 import { Badge, CategoryBadge } from '../components/badge.tsx';
+import { Unaccounted } from '../components/unaccounted.tsx';
 import { CoverageCell } from '../components/coverage.tsx';
 import { Field, Select } from '../components/filters.tsx';
 import { Markdown } from '../components/markdown.tsx';
@@ -93,6 +94,15 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
             <dt>Items failed</dt>
             <dd class="big">{count(r.itemsFailed)}</dd>
           </div>
+          {r.sourceCount !== null ? (
+            <div>
+              <dt>Source count</dt>
+              <dd>
+                {count(r.sourceCount)} extracted
+                <Unaccounted run={r} />
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt>Invalid</dt>
             <dd>

@@ -93,7 +93,7 @@ export function SyncDetailPage({ syncId, location }: { syncId: string; location:
               ))}
             </ul>
           ) : (
-            <p class="muted">No alert rules. An admin key sets them (run errors, a failed share, low coverage, freshness) with <code>PUT /v1/syncs/{syncId}/alerts</code>; they reach your webhooks.</p>
+            <p class="muted">No alert rules. An admin key sets them (run errors, a failed share, low coverage, freshness, volume anomalies, missed or slow runs, unaccounted records) with <code>PUT /v1/syncs/{syncId}/alerts</code>; they reach your webhooks.</p>
           )}
         </section>
       ) : null}
@@ -185,5 +185,13 @@ function describeRule(rule: Alerts['rules'][number]): string {
       return `Coverage under ${percent(rule.below, 0)} for ${runsOf(rule.runs, 'finished')} in a row`;
     case 'freshness':
       return `Newest event older than ${rule.maxAgeHours} hours`;
+    case 'volume_anomaly':
+      return `A run's records below ${rule.drop}× or above ${rule.spike}× the median of the last ${runsOf(rule.runs, 'finished')}`;
+    case 'missed_run':
+      return `No run started for ${rule.everyHours * 1.5} hours (expected every ${rule.everyHours} hours)`;
+    case 'slow_run':
+      return `A run takes longer than ${rule.aboveMinutes} minutes`;
+    case 'unaccounted':
+      return `Records extracted but never reported: more than ${rule.above} in a run`;
   }
 }

@@ -8,6 +8,7 @@ import { PageHeader } from '../components/page-header.tsx';
 import { CountingLink } from './counting.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
+import { Unaccounted } from '../components/unaccounted.tsx';
 import { count, titleCase } from '../format.ts';
 import { Stamp } from '../components/stamp.tsx';
 import { usePaged, useResource, type Page } from '../hooks.ts';
@@ -90,7 +91,10 @@ export function SyncHistory({ location }: { location: Location }) {
                   <td>
                     <Badge status={run.status} />
                   </td>
-                  <td class="num">{count(run.itemsTotal)}</td>
+                  <td class="num">
+                    {count(run.itemsTotal)}
+                    <Unaccounted run={run} />
+                  </td>
                   <td>
                     <CoverageCell processed={run.itemsProcessed} running={run.status === 'running'} total={run.itemsTotal} rate={run.coverageRate} threshold={syncs.get(run.syncId)?.coverageThreshold ?? DEFAULT_THRESHOLD} />
                   </td>

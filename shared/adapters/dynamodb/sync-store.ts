@@ -12,8 +12,9 @@ import { conditionalWrite, orgPk } from './table.ts';
 const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'workspaceId', 'destinationObject', 'coverageThreshold', 'coverageWindow'];
 
 const toSync = (item: Record<string, unknown>): Sync => {
-  const { pk, sk, type, currentRunKey, hasFreshnessRule, ...sync } = item;
-  return sync as unknown as Sync;
+  const { pk, sk, type, hasFreshnessRule, ...sync } = item;
+  const key = typeof sync.currentRunKey === 'string' ? sync.currentRunKey : undefined;
+  return { ...(sync as unknown as Sync), ...(key ? { lastStartedAt: key.slice(0, key.indexOf('#')) } : {}) };
 };
 
 export class DynamoSyncStore implements SyncStore {
@@ -165,6 +166,8 @@ export class DynamoSyncStore implements SyncStore {
     // Judged on what the sync had when read: a completion since then moved lastRun or the watermark.
     const lastRun = basis.lastRunId === undefined ? 'attribute_not_exists(lastRun)' : 'lastRun.runId = :lastRunId';
     const watermark = basis.maxEventDate === undefined ? 'attribute_not_exists(watermark)' : 'watermark.maxEventDate = :maxEventDate';
+    // A missed-run verdict is judged on the newest start as read: a run started since then judged it.
+    const start = basis.lastStartKey === undefined ? '' : basis.lastStartKey === null ? ' AND attribute_not_exists(currentRunKey)' : ' AND currentRunKey = :lastStartKey';
     // Judged on the rules as read: a PUT …/alerts since then bumped the revision.
     const revision = basis.rulesRevision === undefined ? 'attribute_not_exists(rulesRevision)' : 'rulesRevision = :rulesRevision';
     return conditionalWrite(
@@ -173,7 +176,7 @@ export class DynamoSyncStore implements SyncStore {
           TableName: this.table,
           Key: this.key(orgId, syncId),
           UpdateExpression: 'SET alertStates.#type = :next',
-          ConditionExpression: `(${state}) AND ${lastRun} AND ${watermark} AND ${revision}`,
+          ConditionExpression: `(${state}) AND ${lastRun} AND ${watermark} AND ${revision}${start}`,
           ExpressionAttributeNames: { '#type': type },
           ExpressionAttributeValues: {
             ':next': next,
@@ -181,6 +184,7 @@ export class DynamoSyncStore implements SyncStore {
             ...(basis.lastRunId === undefined ? {} : { ':lastRunId': basis.lastRunId }),
             ...(basis.maxEventDate === undefined ? {} : { ':maxEventDate': basis.maxEventDate }),
             ...(basis.rulesRevision === undefined ? {} : { ':rulesRevision': basis.rulesRevision }),
+            ...(typeof basis.lastStartKey === 'string' ? { ':lastStartKey': basis.lastStartKey } : {}),
           },
         }),
       ),

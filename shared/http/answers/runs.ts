@@ -18,6 +18,8 @@ export const runAnswer = z
     itemsProcessed: count,
     itemsFailed: count,
     coverageRate: z.number().nullable(),
+    sourceCount: count.nullable().meta({ description: 'Rows the producer extracted, as it said at completion' }),
+    unaccountedCount: z.number().int().nullable().meta({ description: 'sourceCount less itemsTotal: records extracted but never reported (negative: more reported than extracted)' }),
     maxEventDate: nullableString,
     records: recordCounters,
     batchCount: count,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ALERT_TYPES } from '#domain/alert-entity.ts';
 import { alertRule, count, destinationObject, destinationStatus, nullableString, page, runStatus, str, syncContextFields, syncOperation, syncType } from './common.ts';
 import { watermarkOf } from './runs.ts';
 
@@ -35,7 +36,7 @@ export const syncAnswer = z
     currentRunId: str.optional(),
     lastRun: lastRunOf.optional(),
     alertRules: z.array(alertRule).optional(),
-    alertStates: z.strictObject({ run_error: alertState.optional(), failed_percent: alertState.optional(), low_coverage: alertState.optional(), freshness: alertState.optional() }).optional(),
+    alertStates: z.strictObject(Object.fromEntries(ALERT_TYPES.map((type) => [type, alertState.optional()]))).optional(),
     watermark: watermarkOf.nullable(),
   })
   .meta({ description: 'A sync with its destination status and watermark' });
