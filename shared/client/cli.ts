@@ -197,9 +197,10 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
     .option('--batch-type <type>', 'batch type (file name prefix)', 'records_updated')
     .option('--concurrency <n>', 'batches in flight at once', integer('concurrency'), 2)
     .option('--items-total <n>', 'records the run should have had (missing ones count as failed)', integer('items total', 0))
+    .option('--source-count <n>', 'rows extracted from the source: the run shows how many were never reported (unaccountedCount)', integer('source count', 0))
     .option('--dry-run', 'count and show in history, write no row-level files')
     .option('--no-complete', 'leave the run open after the last batch')
-    .action(async (file: string, options: { sync: string; run?: string; batchSize: number; batchType: string; concurrency: number; itemsTotal?: number; dryRun?: boolean; complete: boolean }) => {
+    .action(async (file: string, options: { sync: string; run?: string; batchSize: number; batchType: string; concurrency: number; itemsTotal?: number; sourceCount?: number; dryRun?: boolean; complete: boolean }) => {
       if (file !== '-' && !existsSync(file)) throw new Error(`no such file: ${file}`);
       let startStatus = 0;
       const api = client((status) => (startStatus = status));
@@ -244,10 +245,15 @@ export function buildCli(out: Out = consoleOut, env: NodeJS.ProcessEnv = process
       }
       if (!options.complete) return out.log(`run ${runId} left open`);
       const run = await completeWhenWritten(
-        () => api.call('ingest/complete-run', { params: { runId }, body: options.itemsTotal !== undefined ? { itemsTotal: options.itemsTotal } : {} }),
+        () =>
+          api.call('ingest/complete-run', {
+            params: { runId },
+            body: { ...(options.itemsTotal !== undefined ? { itemsTotal: options.itemsTotal } : {}), ...(options.sourceCount !== undefined ? { sourceCount: options.sourceCount } : {}) },
+          }),
         (message) => out.log(message),
       );
       out.log(`run ${runId}: ${run.status}, ${fmt.format(run.itemsProcessed)} of ${fmt.format(run.itemsTotal)} processed (${pct(run.coverageRate)})${run.statusMessage ? ` — ${run.statusMessage}` : ''}`);
+      if (run.unaccountedCount) out.log(run.unaccountedCount > 0 ? `${fmt.format(run.unaccountedCount)} of ${fmt.format(run.sourceCount!)} rows extracted were never reported` : `${fmt.format(-run.unaccountedCount)} more records reported than the ${fmt.format(run.sourceCount!)} rows extracted`);
     });
 
   program

@@ -42,6 +42,22 @@ describe('synctrail CLI against local mode', () => {
     expect(run.body).toMatchObject({ status: 'partial_complete', itemsTotal: RECORDS, itemsFailed: 250, batchCount: 3 });
   }, 60_000);
 
+  it('completes with the source count and says how many rows were never reported', async () => {
+    // Arrange: 3 records of the 5 rows the source had
+    const file = join(dir, 'short.ndjson');
+    writeFileSync(file, ['a', 'b', 'c'].map((id) => JSON.stringify({ identifier: id, payload: {}, status: 'succeeded' })).join('\n'));
+
+    // Act
+    const ran = await synctrail(['push', file, '--sync', 'hv-meta', '--run', 'cli-short', '--source-count', '5'], env);
+
+    // Assert
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('run cli-short: complete, 3 of 3 processed (100.0%)\n2 of 5 rows extracted were never reported');
+    expect((await api.get('/v1/runs/cli-short', env.SYNCTRAIL_KEY)).body).toMatchObject({ sourceCount: 5, unaccountedCount: 2 });
+    const refused = await synctrail(['push', file, '--sync', 'hv-meta', '--source-count', '-1'], env);
+    expect(refused.code).toBe(2);
+  }, 60_000);
+
   it('lists recent runs, shows failed records with the fix, and follows one identifier', async () => {
     const runs = await synctrail(['runs', '--limit', '5'], env);
     expect(runs.code).toBe(0);
