@@ -146,9 +146,13 @@ export async function earlierRuns(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync
   return found;
 }
 
-/** Missed run: the newest run was started (received) no later than `everyHours` × 1.5 ago; before any, since the sync was created. */
-export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }>, sync: Pick<Sync, 'createdAt' | 'lastStartedAt'>, now: Date): Verdict {
+/**
+ * Missed run: the newest run was started (received) no later than `everyHours` × 1.5 ago;
+ * before any, since the sync was created. A disabled sync expects no run: ok.
+ */
+export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }>, sync: Pick<Sync, 'createdAt' | 'lastStartedAt' | 'enabled'>, now: Date): Verdict {
   const limitHours = rule.everyHours * MISSED_RUN_GRACE;
+  if (!sync.enabled) return { bad: false, detail: `the sync is disabled: no run is expected (limit ${limitHours} h once enabled)` };
   const since = sync.lastStartedAt ?? sync.createdAt;
   const hours = (now.getTime() - Date.parse(since)) / 3_600_000;
   const what = sync.lastStartedAt ? `the last run started ${hours.toFixed(1)} h ago (${since})` : `no run started since the sync was created ${hours.toFixed(1)} h ago (${since})`;
