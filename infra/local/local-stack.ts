@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   nativeWriter?: boolean;
   /** Waits before webhook retries (default: as in AWS, 1 s, 5 s, 30 s). */
   webhookRetryDelaysMs?: number[];
+  /** Where Slack and PagerDuty messages link to (default: this server, which serves the console). */
+  consoleUrl?: string;
   /** Crash tests only: a point at which the process kills itself (see crash-points.ts). */
   crashAt?: string;
 }
@@ -311,6 +313,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   });
   url = `http://${host}:${port}`;
+  // The console is served here, on the API's origin: messages link to it.
+  deps.config.consoleUrl = options.consoleUrl ?? url;
   // Sync Tracking: fact tables are rewritten every six hours, as the AWS schedule does.
   const factsTimer = setInterval(() => {
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));

@@ -60,6 +60,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock, instr
       webhookRetryDelaysMs: settings.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
       ...(settings.writersAliveSince ? { writersAliveSince: settings.writersAliveSince } : {}),
       ...(settings.dropPartitionsAfterDays ? { dropPartitionsAfterDays: settings.dropPartitionsAfterDays } : {}),
+      ...(settings.consoleUrl ? { consoleUrl: settings.consoleUrl } : {}),
     },
   };
   return deps;
