@@ -150,7 +150,7 @@ function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalR
         return json(400, errorBody('invalid_json', 'request body is not valid JSON'));
       }
       const clock = new DemoClock();
-      const demoDeps = createDeps(settings, clock);
+      const demoDeps = createDeps(settings, clock, undefined, (own) => new DirectNotifier(own));
       const server = createLocalServer({ routes: apiRoutes(demoDeps) });
       const port = await listen(server, 0, '127.0.0.1');
       try {
@@ -284,7 +284,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
 
-  const deps = createDeps(settings, options.clock ?? systemClock);
+  // No bus here: events go straight to the org's webhooks.
+  const deps = createDeps(settings, options.clock ?? systemClock, undefined, (own) => new DirectNotifier(own));
   // Uploads are converted by DuckDB, as in AWS; `nativeWriter: false` keeps the reference path alone.
   if (options.nativeWriter !== false) deps.batchEngine = new DuckDbBatchEngine();
   const crashAt = parseCrashAt(options.crashAt);
