@@ -68,14 +68,6 @@ export class SyncTrailStack extends Stack {
       SYNCTRAIL_GLUE_DATABASE: analytics.databaseName,
       SYNCTRAIL_GLUE_TABLE: SYNC_LOG_TABLE,
     };
-    const routes = { api: http.api, storage, rootKey: http.rootKey, eventBus, environment, grantPartitions: (fn: Parameters<Analytics['grantRegisterPartitions']>[0]) => analytics.grantRegisterPartitions(fn) };
-    const ingest = new ApiFunction(this, 'IngestApi', { ...routes, name: 'ingest' });
-    const query = new ApiFunction(this, 'QueryApi', { ...routes, name: 'query' });
-    const admin = new ApiFunction(this, 'AdminApi', { ...routes, name: 'admin' });
-    const schedules = new Schedules(this, 'Schedules', { storage, analytics, environment });
-    const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
-    const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment });
-
     if (props.console ?? true) {
       this.console = new ConsoleHosting(this, 'Console', {
         api: http.api,
@@ -84,6 +76,17 @@ export class SyncTrailStack extends Stack {
         ...(props.consoleWebAclArn ? { webAclArn: props.consoleWebAclArn } : {}),
       });
     }
+    // Slack and PagerDuty messages link to the console: the one served here, or one hosted elsewhere
+    // (its origin, allowed for CORS). Only the functions that deliver webhooks (admin: test-sends) need it.
+    const consoleUrl = this.console?.url ?? props.consoleOrigin;
+
+    const routes = { api: http.api, storage, rootKey: http.rootKey, eventBus, environment, grantPartitions: (fn: Parameters<Analytics['grantRegisterPartitions']>[0]) => analytics.grantRegisterPartitions(fn) };
+    const ingest = new ApiFunction(this, 'IngestApi', { ...routes, name: 'ingest' });
+    const query = new ApiFunction(this, 'QueryApi', { ...routes, name: 'query' });
+    const admin = new ApiFunction(this, 'AdminApi', { ...routes, environment: { ...environment, ...(consoleUrl ? { SYNCTRAIL_CONSOLE_URL: consoleUrl } : {}) }, name: 'admin' });
+    const schedules = new Schedules(this, 'Schedules', { storage, analytics, environment });
+    const uploads = new UploadConversion(this, 'Uploads', { storage, eventBus, environment });
+    const notifications = new Notifications(this, 'Notifications', { storage, eventBus, environment, ...(consoleUrl ? { consoleUrl } : {}) });
 
     new Monitoring(this, 'Monitoring', {
       api: http.api,

@@ -44,6 +44,8 @@ export interface ConsoleHostingProps {
 export class ConsoleHosting extends Construct {
   readonly distribution: Distribution;
   readonly bucket: Bucket;
+  /** The console's address (its own domain, or CloudFront's): webhook messages link to it. */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: ConsoleHostingProps) {
     super(scope, id);
@@ -132,6 +134,7 @@ export class ConsoleHosting extends Construct {
     });
     page.node.addDependency(assets);
 
-    new CfnOutput(scope, 'ConsoleUrl', { value: `https://${props.domain?.name ?? this.distribution.distributionDomainName}`, description: 'The SyncTrail console (and the API under /v1 on the same origin)' });
+    this.url = `https://${props.domain?.name ?? this.distribution.distributionDomainName}`;
+    new CfnOutput(scope, 'ConsoleUrl', { value: this.url, description: 'The SyncTrail console (and the API under /v1 on the same origin)' });
   }
 }

@@ -13,6 +13,8 @@ export interface NotificationsProps {
   readonly storage: Storage;
   readonly eventBus: IEventBus;
   readonly environment: Record<string, string>;
+  /** Where the console is, for the links in Slack and PagerDuty messages. */
+  readonly consoleUrl?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export class Notifications extends Construct {
 
     this.deliverWebhooks = new SyncTrailFunction(this, 'DeliverWebhooks', {
       fn: 'jobs/deliver-webhooks',
-      environment: props.environment,
+      environment: { ...props.environment, ...(props.consoleUrl ? { SYNCTRAIL_CONSOLE_URL: props.consoleUrl } : {}) },
       // Four attempts of up to 10 s each, with 1 s, 5 s and 30 s between them.
       timeout: Duration.minutes(2),
       memorySize: 256,

@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   nativeWriter?: boolean;
   /** Waits before webhook retries (default: as in AWS, 1 s, 5 s, 30 s). */
   webhookRetryDelaysMs?: number[];
+  /** Where Slack and PagerDuty messages link to (default: this server, which serves the console). */
+  consoleUrl?: string;
   /** Crash tests only: a point at which the process kills itself (see crash-points.ts). */
   crashAt?: string;
 }
@@ -148,7 +150,7 @@ function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalR
         return json(400, errorBody('invalid_json', 'request body is not valid JSON'));
       }
       const clock = new DemoClock();
-      const demoDeps = createDeps(settings, clock);
+      const demoDeps = createDeps(settings, clock, undefined, (own) => new DirectNotifier(own));
       const server = createLocalServer({ routes: apiRoutes(demoDeps) });
       const port = await listen(server, 0, '127.0.0.1');
       try {
@@ -282,7 +284,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
   };
 
-  const deps = createDeps(settings, options.clock ?? systemClock);
+  // No bus here: events go straight to the org's webhooks.
+  const deps = createDeps(settings, options.clock ?? systemClock, undefined, (own) => new DirectNotifier(own));
   // Uploads are converted by DuckDB, as in AWS; `nativeWriter: false` keeps the reference path alone.
   if (options.nativeWriter !== false) deps.batchEngine = new DuckDbBatchEngine();
   const crashAt = parseCrashAt(options.crashAt);
@@ -311,6 +314,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   });
   url = `http://${host}:${port}`;
+  // The console is served here, on the API's origin: messages link to it.
+  deps.config.consoleUrl = options.consoleUrl ?? url;
   // Sync Tracking: fact tables are rewritten every six hours, as the AWS schedule does.
   const factsTimer = setInterval(() => {
     refreshFactTables(deps).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'fact table refresh failed', error: String(error) })));

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { retentionFromEnv } from '#adapters/settings.ts';
+import { consoleUrlFromEnv, retentionFromEnv } from '#adapters/settings.ts';
 import { loadRootKey } from './root-key-file.ts';
 import { acquireInstanceLock, describePortError, localSettings, portProblem, type HeldLock } from './instance.ts';
 
@@ -11,6 +11,7 @@ async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { port, dataDir } = localSettings(process.env);
   const retention = retentionFromEnv(process.env);
+  const consoleUrl = consoleUrlFromEnv(process.env);
   mkdirSync(dataDir, { recursive: true });
 
   // One SyncTrail per data folder (its stores are not shared between processes) and per port:
@@ -31,6 +32,7 @@ async function main() {
     port,
     rootKey: root.rootKey,
     ...retention,
+    ...(consoleUrl ? { consoleUrl } : {}),
     ...(process.env.SYNCTRAIL_CRASH_AT ? { crashAt: process.env.SYNCTRAIL_CRASH_AT } : {}),
     onRequest: ({ method, path, status, ms }) => console.log(`${new Date().toISOString()} ${method} ${path} ${status} ${ms}ms`),
   }).catch(async (error: NodeJS.ErrnoException) => {

@@ -4,7 +4,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { DynamoDlqStore } from './dynamodb/dlq-store.ts';
 import { GluePartitions, NO_PARTITION_REGISTRY } from './glue-partitions.ts';
 import { ReplayEvents } from './replay-events.ts';
-import type { Clock, Deps } from '#domain/ports.ts';
+import type { Clock, Deps, Notifier } from '#domain/ports.ts';
 import { createClients, UNINSTRUMENTED, type ClientInstrument } from './clients.ts';
 import { DynamoAuditLog } from './dynamodb/audit-log.ts';
 import { DynamoKeyStore, DynamoOrgStore } from './dynamodb/org-store.ts';
@@ -13,7 +13,7 @@ import { DynamoSyncStore } from './dynamodb/sync-store.ts';
 import { NO_ROOT_KEY, SecretsManagerRootKey, StaticRootKey } from './root-key.ts';
 import { S3TrackingFiles } from './s3-tracking-files.ts';
 import { settingsFromEnv, type Settings } from './settings.ts';
-import { DirectNotifier, EventBridgeNotifier } from './notifier.ts';
+import { EventBridgeNotifier, NO_BUS } from './notifier.ts';
 import { DynamoWebhookStore } from './dynamodb/webhook-store.ts';
 import { HttpWebhookSender, webhookTargetPolicy } from './webhook-sender.ts';
 import { DEFAULT_RETRY_DELAYS_MS } from '#domain/webhooks.ts';
@@ -24,8 +24,11 @@ export const systemClock: Clock = { now: () => new Date() };
 /**
  * Wires the adapters for one set of settings. Handlers call this once, at module load.
  * `instrument` is applied to every SDK client (in Lambda: X-Ray capture; locally: nothing).
+ * Events go on the bus when there is one (every Lambda function has it); without one they go
+ * to `localNotifier` (local mode delivers them in-process with `DirectNotifier`). Taken as a
+ * parameter, so the delivery code stays out of the bundles of functions that never deliver.
  */
-export function createDeps(settings: Settings, clock: Clock = systemClock, instrument: ClientInstrument = UNINSTRUMENTED): Deps {
+export function createDeps(settings: Settings, clock: Clock = systemClock, instrument: ClientInstrument = UNINSTRUMENTED, localNotifier: (deps: () => Deps) => Notifier = () => NO_BUS): Deps {
   const { dynamo, s3 } = createClients(settings, instrument);
   const rootKey = settings.rootKey
     ? new StaticRootKey(settings.rootKey)
@@ -43,7 +46,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock, instr
     dlq: new DynamoDlqStore(dynamo, settings.table),
     events: new ReplayEvents(dynamo, settings.table, eventBridge && settings.eventBusName ? { client: eventBridge, name: settings.eventBusName } : undefined),
     // In AWS events go on the bus and a function delivers webhooks; locally they are delivered directly.
-    notifier: eventBridge && settings.eventBusName ? new EventBridgeNotifier(eventBridge, settings.eventBusName) : new DirectNotifier(() => deps),
+    notifier: eventBridge && settings.eventBusName ? new EventBridgeNotifier(eventBridge, settings.eventBusName) : localNotifier(() => deps),
     webhooks: new DynamoWebhookStore(dynamo, settings.table),
     webhookSender: new HttpWebhookSender(allowPrivate),
     webhookTargets: webhookTargetPolicy(allowPrivate),
@@ -60,6 +63,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock, instr
       webhookRetryDelaysMs: settings.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
       ...(settings.writersAliveSince ? { writersAliveSince: settings.writersAliveSince } : {}),
       ...(settings.dropPartitionsAfterDays ? { dropPartitionsAfterDays: settings.dropPartitionsAfterDays } : {}),
+      ...(settings.consoleUrl ? { consoleUrl: settings.consoleUrl } : {}),
     },
   };
   return deps;

@@ -26,6 +26,12 @@ export class EventBridgeNotifier implements Notifier {
   }
 }
 
+/** No bus and no local delivery: every event is refused (publishing logs it; a test-send answers its retries not queued). */
+export const NO_BUS: Notifier = {
+  publish: () => Promise.reject(new Error('no event bus (SYNCTRAIL_EVENT_BUS) and no local delivery: event not delivered')),
+  queueRetries: () => Promise.reject(new Error('no event bus (SYNCTRAIL_EVENT_BUS) and no local delivery: retries not queued')),
+};
+
 /**
  * Local mode: no bus, so events go straight to the org's webhooks, and queued retries run, in
  * the background (the request that caused them does not wait for receivers). `idle()` waits

@@ -22,6 +22,8 @@ export interface Settings {
   allowPrivateWebhookTargets?: boolean;
   /** Waits before webhook retries, in ms. */
   webhookRetryDelaysMs?: number[];
+  /** Where the web console is (`SYNCTRAIL_CONSOLE_URL`), for links in Slack and PagerDuty messages. */
+  consoleUrl?: string;
   /** Local mode: when this process started; batch writers from before it are gone. */
   writersAliveSince?: string;
   /** Managed bucket (AWS): the fact-table job drops `sync_log` partitions created this many days ago. */
@@ -59,9 +61,24 @@ function positiveDays(env: NodeJS.ProcessEnv, name: string): number | undefined 
   return value;
 }
 
+/** `SYNCTRAIL_CONSOLE_URL` (set by the CDK app on the functions that deliver webhooks): an http(s) URL, or unset. */
+export function consoleUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.SYNCTRAIL_CONSOLE_URL;
+  if (!value) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new Error('SYNCTRAIL_CONSOLE_URL must be an http(s) URL');
+  return value.replace(/\/+$/, '');
+}
+
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   const { retentionDays, historyRetentionDays } = retentionFromEnv(env);
   const dropPartitionsAfterDays = dropPartitionsAfterDaysFromEnv(env, retentionDays);
+  const consoleUrl = consoleUrlFromEnv(env);
   return {
     region: env.AWS_REGION ?? 'us-east-1',
     table: env.SYNCTRAIL_TABLE ?? 'synctrail',
@@ -76,5 +93,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...(env.SYNCTRAIL_WEBHOOK_ALLOW_PRIVATE === 'true' ? { allowPrivateWebhookTargets: true } : {}),
     ...(env.SYNCTRAIL_GLUE_DATABASE ? { glue: { database: env.SYNCTRAIL_GLUE_DATABASE, table: env.SYNCTRAIL_GLUE_TABLE ?? 'sync_log' } } : {}),
     ...(dropPartitionsAfterDays ? { dropPartitionsAfterDays } : {}),
+    ...(consoleUrl ? { consoleUrl } : {}),
   };
 }

@@ -240,7 +240,18 @@ async function settle(deps: AlertDeps, sync: Sync, rule: AlertRule, verdict: Ver
   await publishQuietly(
     deps.notifier,
     newEvent(verdict.bad ? 'alert.fired' : 'alert.resolved', sync.orgId, now, {
-      alert: { syncId: sync.syncId, syncName: sync.name, destinationName: sync.destination.name, connectionType: sync.destination.connectionType, rule, state: verdict.bad ? 'firing' : 'resolved', detail: verdict.detail, since: next.since },
+      alert: {
+        syncId: sync.syncId,
+        syncName: sync.name,
+        destinationName: sync.destination.name,
+        connectionType: sync.destination.connectionType,
+        rule,
+        state: verdict.bad ? 'firing' : 'resolved',
+        detail: verdict.detail,
+        since: next.since,
+        // Which firing this ends (its alert.fired's `since`): PagerDuty resolves that one incident.
+        ...(wasFiring && current ? { firingSince: current.since } : {}),
+      },
       ...(run ? { run: presentRun(run, now) } : {}),
     }),
   );
@@ -379,7 +390,7 @@ export async function putAlerts(deps: Deps, principal: Principal, syncId: string
     await publishQuietly(
       deps.notifier,
       newEvent('alert.resolved', orgId, at, {
-        alert: { syncId, syncName: sync.name, destinationName: sync.destination.name, connectionType: sync.destination.connectionType, rule, state: 'resolved', detail: 'rule removed', since: at.toISOString() },
+        alert: { syncId, syncName: sync.name, destinationName: sync.destination.name, connectionType: sync.destination.connectionType, rule, state: 'resolved', detail: 'rule removed', since: at.toISOString(), firingSince: state.since },
       }),
     );
   }

@@ -291,6 +291,8 @@ export interface Config {
   historyRetentionDays: number;
   /** Waits before each webhook retry, in ms (attempts = this + 1). */
   webhookRetryDelaysMs: number[];
+  /** Where the web console is, for links in Slack and PagerDuty messages; none when not known. */
+  consoleUrl?: string;
   /**
    * No writer that claimed a batch before this moment is still alive (local mode: when the
    * process started). In AWS a writer is known dead once its deadline (past its function's

@@ -6,18 +6,41 @@
 import * as z from 'zod';
 import type { EventType } from './events.ts';
 
-export interface Webhook {
+/**
+ * What a webhook posts: SyncTrail's own signed event (`synctrail`, the default), a Slack
+ * incoming-webhook message (`slack`), or a PagerDuty Events API v2 event (`pagerduty`).
+ */
+export const WEBHOOK_FORMATS = ['synctrail', 'slack', 'pagerduty'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+interface WebhookFields {
   orgId: string;
   webhookId: string;
   url: string;
   /** Event types delivered to it. */
   events: EventType[];
   description?: string;
-  /** Signs every delivery; shown once, at creation. */
-  secret: string;
   createdAt: string;
   createdBy: string;
 }
+
+/**
+ * A webhook. One stored before formats existed has no `format`: it is `synctrail`. Slack and
+ * PagerDuty check no signature, so those have no secret; a PagerDuty one has the routing key
+ * its events carry (a secret too: never shown back whole).
+ */
+export type Webhook = WebhookFields &
+  (
+    | {
+        format?: 'synctrail';
+        /** Signs every delivery; shown once, at creation. */
+        secret: string;
+      }
+    | { format: 'slack' }
+    | { format: 'pagerduty'; routingKey: string }
+  );
+
+export const formatOf = (hook: Pick<Webhook, 'format'>): WebhookFormat => hook.format ?? 'synctrail';
 
 export interface DeliveryAttempt {
   at: string;

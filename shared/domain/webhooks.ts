@@ -9,7 +9,8 @@ import type { Principal } from './keys.ts';
 import type { PageRequest } from './paging.ts';
 import type { Deps } from './ports.ts';
 import { cursorSchema, limitSchema } from './query-params.ts';
-import { queuedRetriesSchema, TEST_MESSAGE, type DeliveryAttempt, type QueuedRetries, type Webhook, type WebhookDelivery } from './webhook-entity.ts';
+import { ALERT_EVENT_TYPES, webhookBody } from './webhook-formats.ts';
+import { formatOf, queuedRetriesSchema, TEST_MESSAGE, WEBHOOK_FORMATS, type DeliveryAttempt, type QueuedRetries, type Webhook, type WebhookDelivery } from './webhook-entity.ts';
 
 /** An org may have this many webhooks. */
 export const MAX_WEBHOOKS_PER_ORG = 20;
@@ -44,18 +45,46 @@ const webhookUrl = z
     }
   }, 'must be an http(s) URL without credentials');
 
-export const createWebhookSchema = z.strictObject({
-  url: webhookUrl,
-  events: z.array(z.enum(SUBSCRIBABLE_EVENT_TYPES as unknown as [EventType, ...EventType[]])).min(1).max(EVENT_TYPES.length).optional(),
-  description: z.string().trim().min(1).max(256).optional(),
-});
+/** A PagerDuty integration key (Events API v2), as PagerDuty issues them. */
+export const ROUTING_KEY_PATTERN = /^[A-Za-z0-9]{32}$/;
+
+const isAlertEvent = (type: EventType) => (ALERT_EVENT_TYPES as readonly EventType[]).includes(type);
+
+export const createWebhookSchema = z
+  .strictObject({
+    url: webhookUrl,
+    events: z.array(z.enum(SUBSCRIBABLE_EVENT_TYPES as unknown as [EventType, ...EventType[]])).min(1).max(EVENT_TYPES.length).optional(),
+    description: z.string().trim().min(1).max(256).optional(),
+    format: z.enum(WEBHOOK_FORMATS).optional().meta({ description: 'synctrail (default: the signed event), slack (an incoming-webhook message) or pagerduty (an Events API v2 event)' }),
+    routingKey: z.string().regex(ROUTING_KEY_PATTERN, 'must be a PagerDuty integration key: 32 letters and digits').optional().meta({ description: 'pagerduty only, and required there: the Events API v2 integration key' }),
+  })
+  .superRefine((body, ctx) => {
+    const format = body.format ?? 'synctrail';
+    if (format === 'pagerduty' && body.routingKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['routingKey'], message: 'required for the pagerduty format: the integration key of a PagerDuty Events API v2 integration' });
+    }
+    if (format !== 'pagerduty' && body.routingKey !== undefined) ctx.addIssue({ code: 'custom', path: ['routingKey'], message: `only the pagerduty format takes a routingKey, not ${format}` });
+    // An incident a run event opened would have no event to resolve it.
+    const runEvents = format === 'pagerduty' ? (body.events ?? []).filter((type) => !isAlertEvent(type)) : [];
+    if (runEvents.length) ctx.addIssue({ code: 'custom', path: ['events'], message: `a pagerduty webhook takes alert events only (alert.fired, alert.resolved), not ${runEvents.join(', ')}: nothing would resolve the incident a run event opened` });
+  });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
 
 export const deliveriesQuerySchema = z.strictObject({ limit: limitSchema, cursor: cursorSchema });
 
-/** A webhook as the API shows it: never its secret. */
-export function presentWebhook({ orgId: _org, secret, ...hook }: Webhook) {
-  return { ...hook, description: hook.description ?? null, secretHint: `${secret.slice(0, 10)}…` };
+/** A webhook as the API shows it: never its secret or routing key, only their first characters. */
+export function presentWebhook(hook: Webhook) {
+  return {
+    webhookId: hook.webhookId,
+    url: hook.url,
+    format: formatOf(hook),
+    events: hook.events,
+    description: hook.description ?? null,
+    secretHint: hook.format === 'slack' || hook.format === 'pagerduty' ? null : `${hook.secret.slice(0, 10)}…`,
+    routingKeyHint: hook.format === 'pagerduty' ? `${hook.routingKey.slice(0, 4)}…` : null,
+    createdAt: hook.createdAt,
+    createdBy: hook.createdBy,
+  };
 }
 
 /**
@@ -86,20 +115,24 @@ export async function createWebhook(deps: Deps, principal: Principal, request: C
   }
   if ((await deps.webhooks.list(orgId)).length >= MAX_WEBHOOKS_PER_ORG) throw conflict(`an org may have at most ${MAX_WEBHOOKS_PER_ORG} webhooks; delete one first`);
   const now = deps.clock.now();
-  const hook: Webhook = {
+  const format = request.format ?? 'synctrail';
+  const fields = {
     orgId,
     webhookId: newId('whk', now),
     url: request.url,
-    events: request.events ? [...new Set(request.events)] : [...SUBSCRIBABLE_EVENT_TYPES],
+    // Slack and PagerDuty hear of alerts unless told otherwise; SyncTrail's own format of everything.
+    events: request.events ? [...new Set(request.events)] : format === 'synctrail' ? [...SUBSCRIBABLE_EVENT_TYPES] : [...ALERT_EVENT_TYPES],
     ...(request.description ? { description: request.description } : {}),
-    secret: `whsec_${randomBytes(24).toString('base64url')}`,
     createdAt: now.toISOString(),
     createdBy: principal.kind === 'key' ? principal.keyId : 'root',
   };
+  // The schema holds a routingKey exactly when the format is pagerduty.
+  const hook: Webhook =
+    format === 'slack' ? { ...fields, format } : format === 'pagerduty' ? { ...fields, format, routingKey: request.routingKey! } : { ...fields, format, secret: `whsec_${randomBytes(24).toString('base64url')}` };
   await deps.webhooks.create(hook);
-  await recordAudit(deps, { orgId, actor: hook.createdBy, action: 'webhook.created', target: { type: 'webhook', id: hook.webhookId }, after: { url: hook.url, events: hook.events } });
+  await recordAudit(deps, { orgId, actor: hook.createdBy, action: 'webhook.created', target: { type: 'webhook', id: hook.webhookId }, after: { url: hook.url, format, events: hook.events } });
   // The secret, this once: the receiver needs it to check signatures.
-  return { ...presentWebhook(hook), secret: hook.secret };
+  return hook.format === 'slack' || hook.format === 'pagerduty' ? presentWebhook(hook) : { ...presentWebhook(hook), secret: hook.secret };
 }
 
 export async function listWebhooks(deps: Deps, principal: Principal) {
@@ -112,7 +145,7 @@ export async function deleteWebhook(deps: Deps, principal: Principal, webhookId:
   const hook = await deps.webhooks.get(orgId, webhookId);
   if (!hook || !(await deps.webhooks.delete(orgId, webhookId))) throw notFound(`webhook ${webhookId}`);
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
-  await recordAudit(deps, { orgId, actor, action: 'webhook.deleted', target: { type: 'webhook', id: webhookId }, before: { url: hook.url, events: hook.events } });
+  await recordAudit(deps, { orgId, actor, action: 'webhook.deleted', target: { type: 'webhook', id: webhookId }, before: { url: hook.url, format: formatOf(hook), events: hook.events } });
   return { webhookId, deleted: true };
 }
 
@@ -130,18 +163,21 @@ export const isRetryable = (attempt: DeliveryAttempt) => attempt.status === null
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
-/** One signed attempt (numbered from 1) of a delivery; never throws: no answer is an attempt with an error. */
+/**
+ * One attempt (numbered from 1) of a delivery, in the webhook's format (SyncTrail's own is
+ * signed; Slack and PagerDuty check no signature); never throws: no answer is an attempt with an error.
+ */
 async function attemptDelivery(deps: Deps, hook: Webhook, event: SyncTrailEvent, deliveryId: string, number: number, timeoutMs: number): Promise<DeliveryAttempt> {
-  const body = JSON.stringify(event);
   const at = deps.clock.now();
   const started = Date.now();
   try {
+    const body = webhookBody(hook, event, deps.config.consoleUrl);
     const { status } = await deps.webhookSender.post(
       hook.url,
       {
         'content-type': 'application/json',
         'user-agent': 'SyncTrail-Webhooks/1',
-        [SIGNATURE_HEADER]: signatureHeader(hook.secret, Math.floor(at.getTime() / 1000), body),
+        ...(hook.format === 'slack' || hook.format === 'pagerduty' ? {} : { [SIGNATURE_HEADER]: signatureHeader(hook.secret, Math.floor(at.getTime() / 1000), body) }),
         'synctrail-event-id': event.id,
         'synctrail-event-type': event.type,
         'synctrail-delivery-id': deliveryId,
@@ -241,7 +277,8 @@ export async function continueDelivery(deps: Deps, queued: QueuedRetries): Promi
 }
 
 /**
- * `POST /v1/webhooks/{id}/test`: a signed `webhook.test` event to this webhook now. The
+ * `POST /v1/webhooks/{id}/test`: a `webhook.test` event to this webhook now, in its format (signed,
+ * a Slack message, or an `info` PagerDuty alert). The
  * answer is the first attempt's outcome, bounded by `TEST_ATTEMPT_TIMEOUT_MS`; when it failed
  * in a way that may pass, the retries are queued to run in the background as any delivery's
  * do (`retriesQueued`), and the delivery log shows each attempt as it happens.

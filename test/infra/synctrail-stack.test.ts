@@ -388,6 +388,25 @@ describe('Notifications', () => {
     expect(putEvents[0].Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Events/), 'Arn'] });
   });
 
+  it("tell the functions that deliver webhooks (delivery, admin for test-sends) where the console is, for Slack and PagerDuty links: the hosted one, else the console origin, else nowhere", () => {
+    // Arrange
+    const consoleUrlOf = (t: Template) =>
+      Object.fromEntries(Object.entries(t.findResources('AWS::Lambda::Function')).map(([id, fn]) => [id.replace(/[0-9A-F]{8}$/, ''), fn.Properties.Environment?.Variables?.SYNCTRAIL_CONSOLE_URL]));
+    const hosted = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^ConsoleDistribution/), 'DomainName'] }]] };
+
+    // Act
+    const withConsole = consoleUrlOf(template);
+    const elsewhere = consoleUrlOf(synth({ console: false, consoleOrigin: 'https://console.example.com' }).template);
+    const none = consoleUrlOf(synth({ console: false }).template);
+
+    // Assert
+    const delivering = (urls: Record<string, unknown>) => Object.keys(urls).filter((id) => urls[id] !== undefined).sort();
+    expect(delivering(withConsole)).toEqual(['AdminApiFunction', 'NotificationsDeliverWebhooks'].map((id) => expect.stringMatching(new RegExp(`^${id}`))));
+    expect(Object.values(withConsole).filter(Boolean)).toEqual([hosted, hosted]);
+    expect(Object.values(elsewhere).filter(Boolean)).toEqual(['https://console.example.com', 'https://console.example.com']);
+    expect(Object.values(none).filter(Boolean)).toEqual([]);
+  });
+
   it('check freshness every 15 minutes', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotificationsCheckFreshness'), 'Arn'] } })] });
   });

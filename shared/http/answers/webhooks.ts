@@ -1,9 +1,20 @@
 import * as z from 'zod';
+import { WEBHOOK_FORMATS } from '#domain/webhook-entity.ts';
 import { count, eventType, nullableString, page, str } from './common.ts';
 
-const webhookFields = { webhookId: str, url: str, events: z.array(eventType), description: nullableString, secretHint: str, createdAt: str, createdBy: str };
-export const webhookAnswer = z.strictObject(webhookFields).meta({ description: 'A webhook, without its secret' });
-export const createdWebhookAnswer = z.strictObject({ ...webhookFields, secret: str });
+const webhookFields = {
+  webhookId: str,
+  url: str,
+  format: z.enum(WEBHOOK_FORMATS),
+  events: z.array(eventType),
+  description: nullableString,
+  secretHint: nullableString.meta({ description: "The signing secret's first characters (synctrail format); null for slack and pagerduty, which have none" }),
+  routingKeyHint: nullableString.meta({ description: "The PagerDuty routing key's first 4 characters; null for other formats" }),
+  createdAt: str,
+  createdBy: str,
+};
+export const webhookAnswer = z.strictObject(webhookFields).meta({ description: 'A webhook, without its secret or routing key' });
+export const createdWebhookAnswer = z.strictObject({ ...webhookFields, secret: str.optional().meta({ description: 'The signing secret, shown this once (synctrail format only)' }) });
 export const webhooksAnswer = z.strictObject({ items: z.array(webhookAnswer), nextCursor: z.null() });
 export const deletedWebhookAnswer = z.strictObject({ webhookId: str, deleted: z.boolean() });
 

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DirectNotifier, EventBridgeNotifier } from '#adapters/notifier.ts';
+import { createDeps } from '#adapters/deps.ts';
+import { DirectNotifier, EventBridgeNotifier, NO_BUS } from '#adapters/notifier.ts';
 import type { Deps } from '#domain/ports.ts';
 import { queuedRetriesSchema, TEST_MESSAGE, type QueuedRetries, type Webhook, type WebhookDelivery } from '#domain/webhook-entity.ts';
 import { continueDelivery, presentDelivery, RETRIES_GIVE_UP_MS } from '#domain/webhooks.ts';
@@ -172,5 +173,20 @@ describe('queued retries', () => {
     const [first, second] = await Promise.all([continueDelivery(deps, queuedRetries()), continueDelivery(deps, queuedRetries())]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
     expect(sent.map((h) => h['synctrail-attempt'])).toEqual(['2', '3']);
+  });
+});
+
+describe('createDeps without a bus', () => {
+  const settings = { region: 'eu-west-1', table: 'synctrail', bucket: 'b', retentionDays: 14, historyRetentionDays: 14 };
+
+  it('hands events to the local notifier it is given (local mode: DirectNotifier), else refuses them', async () => {
+    // Act
+    const local = createDeps(settings, undefined, undefined, (own) => new DirectNotifier(own));
+    const none = createDeps(settings);
+
+    // Assert
+    expect(local.notifier).toBeInstanceOf(DirectNotifier);
+    expect(none.notifier).toBe(NO_BUS);
+    await expect(none.notifier.publish({ id: 'evt_1', type: 'run.started', orgId: 'acme', createdAt: '2026-11-23T06:00:00.000Z', data: {} })).rejects.toThrow('no event bus (SYNCTRAIL_EVENT_BUS) and no local delivery');
   });
 });

@@ -34,3 +34,15 @@ describe('settingsFromEnv: retention', () => {
     expect(() => settingsFromEnv({ SYNCTRAIL_RETENTION_DAYS: '7', SYNCTRAIL_HISTORY_RETENTION_DAYS: '3' })).toThrow('must be at least SYNCTRAIL_RETENTION_DAYS');
   });
 });
+
+describe('settingsFromEnv: SYNCTRAIL_CONSOLE_URL', () => {
+  it('takes the console URL for webhook messages, without a trailing slash; none when unset or empty', () => {
+    expect(settingsFromEnv({ SYNCTRAIL_CONSOLE_URL: 'https://d111111abcdef8.cloudfront.net/' }).consoleUrl).toBe('https://d111111abcdef8.cloudfront.net');
+    expect(settingsFromEnv({})).not.toHaveProperty('consoleUrl');
+    expect(settingsFromEnv({ SYNCTRAIL_CONSOLE_URL: '' })).not.toHaveProperty('consoleUrl');
+  });
+
+  it.each(['console.example.com', 'ftp://console.example.com', 'javascript:alert(1)'])('refuses %s: not an http(s) URL', (value) => {
+    expect(() => settingsFromEnv({ SYNCTRAIL_CONSOLE_URL: value })).toThrow('SYNCTRAIL_CONSOLE_URL must be an http(s) URL');
+  });
+});
