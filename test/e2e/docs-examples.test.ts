@@ -14,6 +14,26 @@ const repo = resolve(import.meta.dirname, '../..');
  * `<!-- example:NAME -->` in docs/ runs in the order below; what each prints is checked.
  */
 const EXAMPLES: Array<{ name: string; prints: (out: string) => void }> = [
+  {
+    name: 'webhook-formats',
+    prints: (out) => {
+      // The stand-in prints each delivery as it lands, between the commands' own lines.
+      const posted = out.split('\n').filter((line) => line.startsWith('/'));
+      const own = out.split('\n').filter((line) => !line.startsWith('/'));
+      expect(own).toEqual(['delivered', 'ok', 'running', 'error', 'running', 'complete', 'alert.resolved delivered', 'alert.fired delivered', 'required for the pagerduty format: the integration key of a PagerDuty Events API v2 integration']);
+      const slack = posted.filter((line) => line.startsWith('/slack ')).map((line) => JSON.parse(line.slice('/slack '.length)));
+      expect(slack.map((m) => m.text)).toEqual([
+        'A test from SyncTrail: if you can read this, the webhook works.',
+        ':rotating_light: Alert firing: run_error on High-value customers → Meta Ads — Main Account — run run-pd-1 failed: 401 token expired',
+        ':white_check_mark: Alert resolved: run_error on High-value customers → Meta Ads — Main Account — run run-pd-2 ended complete',
+      ]);
+      const pagerDuty = posted.filter((line) => line.startsWith('/pagerduty ')).map((line) => JSON.parse(line.slice('/pagerduty '.length)));
+      expect(pagerDuty.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+      expect(pagerDuty[0].dedup_key).toMatch(/^synctrail\/acme\/hv-customers-meta\/run_error\//);
+      expect(pagerDuty[1].dedup_key).toBe(pagerDuty[0].dedup_key);
+      expect(pagerDuty[0].payload).toMatchObject({ severity: 'error', source: 'Meta Ads — Main Account (Meta Ads)', summary: expect.stringContaining('run run-pd-1 failed: 401 token expired') });
+    },
+  },
   { name: 'alert-rules', prints: (out) => expect(out).toBe('volume_anomaly: pending\nmissed_run: ok\nslow_run: ok\nunaccounted: pending') },
   { name: 'source-count', prints: (out) => expect(out).toBe('extracted 3, reported 2, unaccounted 1') },
 ];
