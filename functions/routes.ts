@@ -12,7 +12,7 @@
 import { alertRulesSchema } from '#domain/alerts.ts';
 import { auditQuerySchema } from '#domain/audit-entity.ts';
 import { batchRequestSchema } from '#domain/batch.ts';
-import { dlqQuerySchema } from '#domain/dlq-entity.ts';
+import { dlqBulkRequestSchema, dlqQuerySchema } from '#domain/dlq-entity.ts';
 import { replaysQuerySchema } from '#domain/dlq.ts';
 import { identifierPath, timelineQuerySchema } from '#domain/identifier-timeline.ts';
 import { createKeyRequestSchema, createOrgRequestSchema } from '#domain/keys.ts';
@@ -146,6 +146,8 @@ const ROUTE_TABLE = [
   { method: 'GET', path: '/v1/dlq/{itemId}', fn: 'dlq/get-dlq-item', api: 'query', summary: 'One dead-lettered record with its whole payload', spec: { auth: 'read', params: dlqItemPath } },
   { method: 'POST', path: '/v1/dlq/{itemId}/replay', fn: 'dlq/replay-dlq-item', api: 'admin', summary: 'Replay a dead-lettered record (emits a replay event)', needs: ['events'], spec: { auth: 'ingest', params: dlqItemPath } },
   { method: 'POST', path: '/v1/dlq/{itemId}/discard', fn: 'dlq/discard-dlq-item', api: 'admin', summary: 'Discard a dead-lettered record', spec: { auth: 'ingest', params: dlqItemPath } },
+  { method: 'POST', path: '/v1/dlq/replay', fn: 'dlq/bulk-replay-dlq', api: 'admin', summary: 'Replay the pending dead-lettered records a filter matches, at most 1,000 a request (or count them: dryRun)', needs: ['events'], spec: { auth: 'ingest', body: dlqBulkRequestSchema } },
+  { method: 'POST', path: '/v1/dlq/discard', fn: 'dlq/bulk-discard-dlq', api: 'admin', summary: 'Discard the pending dead-lettered records a filter matches, at most 1,000 a request (or count them: dryRun)', spec: { auth: 'ingest', body: dlqBulkRequestSchema } },
   { method: 'GET', path: '/v1/openapi.json', fn: 'meta/get-openapi', api: 'query', summary: 'This API as an OpenAPI 3.1 document (no key needed)' },
   { method: 'GET', path: '/v1/replays', fn: 'dlq/list-replays', api: 'query', summary: 'Replay events for the producer', spec: { auth: 'read', query: replaysQuerySchema } },
 ] as const satisfies readonly Route[];

@@ -3,6 +3,8 @@ import { makeHandler as createKey } from '../admin/create-key.ts';
 import { makeHandler as createOrg } from '../admin/create-org.ts';
 import { makeHandler as putAlerts } from '../admin/put-alerts.ts';
 import { makeHandler as revokeKey } from '../admin/revoke-key.ts';
+import { makeHandler as bulkDiscardDlq } from '../dlq/bulk-discard-dlq.ts';
+import { makeHandler as bulkReplayDlq } from '../dlq/bulk-replay-dlq.ts';
 import { makeHandler as discardDlqItem } from '../dlq/discard-dlq-item.ts';
 import { makeHandler as replayDlqItem } from '../dlq/replay-dlq-item.ts';
 import { makeHandler as createWebhook } from '../webhooks/create-webhook.ts';
@@ -24,6 +26,8 @@ export const makeHandler = apiRouter('admin', {
   'admin/put-alerts': putAlerts,
   'dlq/replay-dlq-item': replayDlqItem,
   'dlq/discard-dlq-item': discardDlqItem,
+  'dlq/bulk-replay-dlq': bulkReplayDlq,
+  'dlq/bulk-discard-dlq': bulkDiscardDlq,
 });
 
 export const handler = lambdaHandler(makeHandler);

@@ -1,5 +1,5 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { putEvent } from './event-bus.ts';
+import { putEvent, putEvents } from './event-bus.ts';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayEvent } from '#domain/dlq-entity.ts';
 import type { Page, PageRequest } from '#domain/paging.ts';
@@ -28,6 +28,26 @@ export class ReplayEvents implements EventPublisher {
     if (this.bus) {
       await putEvent(this.bus.client, { bus: this.bus.name, source: REPLAY_EVENT_SOURCE, detailType: REPLAY_DETAIL_TYPE, detail: event }, 'replay event');
     }
+    await this.keep(event, expiresAt);
+  }
+
+  /**
+   * On the bus first (in AWS), then kept in the table, each event at most once: with a bus, an
+   * event is sent once the bus took it (a failure to keep it after is the error, not a reason
+   * to send it again); without one, once it is kept.
+   */
+  async publishReplays(replays: ReadonlyArray<{ event: ReplayEvent; expiresAt: string }>): Promise<{ sent: boolean[]; error?: unknown }> {
+    const onBus = this.bus
+      ? await putEvents(this.bus.client, replays.map(({ event }) => ({ bus: this.bus!.name, source: REPLAY_EVENT_SOURCE, detailType: REPLAY_DETAIL_TYPE, detail: event })), 'replay event')
+      : { sent: replays.map(() => true) };
+    let error = onBus.error;
+    const kept = await Promise.allSettled(replays.map(({ event, expiresAt }, i) => (onBus.sent[i] ? this.keep(event, expiresAt) : Promise.resolve())));
+    const failed = kept.find((result) => result.status === 'rejected');
+    error ??= failed?.reason;
+    return { sent: this.bus ? onBus.sent : kept.map((result) => result.status === 'fulfilled'), ...(error === undefined ? {} : { error }) };
+  }
+
+  private async keep(event: ReplayEvent, expiresAt: string): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.table,

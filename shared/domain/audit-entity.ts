@@ -20,6 +20,8 @@ export const AUDIT_ACTION_LABELS = {
   'sync.alerts_updated': 'Alert rules changed',
   'dlq.replayed': 'Record replayed',
   'dlq.discarded': 'Record discarded',
+  'dlq.bulk_replayed': 'Records replayed in bulk',
+  'dlq.bulk_discarded': 'Records discarded in bulk',
   'webhook.created': 'Webhook added',
   'webhook.deleted': 'Webhook removed',
 } as const satisfies Record<string, string>;

@@ -4,8 +4,9 @@
  * replaying and discarding items are `dlq.ts`.
  */
 import * as z from 'zod';
+import { ERROR_CATEGORIES } from './error-catalogue.ts';
 import { idSchema } from './ids.ts';
-import { cursorSchema, limitSchema } from './query-params.ts';
+import { cursorSchema, dateBound, fromBeforeTo, limitSchema } from './query-params.ts';
 import type { RecordStatus } from './statuses.ts';
 
 export const DLQ_STATES = ['pending', 'replayed', 'discarded'] as const;
@@ -76,3 +77,35 @@ export const dlqQuerySchema = z.strictObject({
   cursor: cursorSchema,
 });
 export type DlqQuery = z.infer<typeof dlqQuerySchema>;
+
+/** The filter keys of the bulk actions, in the order the docs list them. */
+export const DLQ_BULK_FILTER_KEYS = ['syncId', 'runId', 'statusMessage', 'category', 'from', 'to'] as const;
+
+/**
+ * Which pending items a bulk replay or discard acts on: every key given must hold (AND).
+ * `syncId` as in `GET /v1/dlq`; `statusMessage` matches exactly, or by prefix when it ends
+ * with `*` (as `identifier` does on a run's records); `category` is the error catalogue's
+ * (`docs/errors.md`) for the item's message; `from`/`to` bound its `createdAt` (a bare date
+ * is the whole day, UTC). An empty filter is refused: "everything" has to be said with a key.
+ */
+export const dlqBulkFilterSchema = z
+  .strictObject({
+    syncId: idSchema.optional(),
+    runId: idSchema.optional(),
+    statusMessage: z.string().min(1).max(8192).optional(),
+    category: z.enum(ERROR_CATEGORIES).optional(),
+    from: dateBound('start').optional(),
+    to: dateBound('end').optional(),
+  })
+  .refine(fromBeforeTo, { message: 'from is after to', path: ['from'] })
+  .refine((filter) => DLQ_BULK_FILTER_KEYS.some((key) => filter[key] !== undefined), {
+    message: `filter must name at least one of ${DLQ_BULK_FILTER_KEYS.join(', ')}; an empty filter would act on every pending item of the org (to mean that, say "from": "2000-01-01")`,
+  });
+export type DlqBulkFilter = z.infer<typeof dlqBulkFilterSchema>;
+
+/** The part of a bulk filter the store applies itself (the rest is matched on the items it reads). */
+export type DlqStoreFilter = Pick<DlqBulkFilter, 'syncId' | 'runId' | 'from' | 'to'>;
+
+/** `POST /v1/dlq/replay` and `POST /v1/dlq/discard`: `dryRun` must be said, true or false. */
+export const dlqBulkRequestSchema = z.strictObject({ filter: dlqBulkFilterSchema, dryRun: z.boolean() });
+export type DlqBulkRequest = z.infer<typeof dlqBulkRequestSchema>;

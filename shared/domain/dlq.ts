@@ -157,27 +157,38 @@ const onlyPending = (itemId: string, state: DlqState, action: 'replayed' | 'disc
   conflict(`dead-letter item ${itemId} is ${state}; only pending items can be ${action}`);
 
 /**
+ * The replay event of one item, as `by` sends it at `now`: it carries the whole record up to
+ * EVENT_PAYLOAD_MAX_BYTES (read from its batch file when the item holds a preview); a larger
+ * one goes out as its preview and `GET /v1/replays` answers it whole.
+ */
+export async function replayEventOf(deps: Deps, item: DlqItem, by: string, now: Date): Promise<ReplayEvent> {
+  const stored = storedPayloadView(item, now);
+  const carried = item.payloadBytes <= EVENT_PAYLOAD_MAX_BYTES ? await wholePayloadView(deps, stored, item) : stored;
+  const { orgId, state: _state, stateChangedAt: _at, stateChangedBy: _by, expiresAt: _expires, payload: _p, payloadTruncated: _t, payloadBytes: _b, recordsExpireAt, ...rest } = item;
+  return { eventId: newId('evt', now), orgId, type: 'dlq.replay', at: now.toISOString(), by, item: { ...rest, ...carried, recordsExpireAt: recordsExpireAt ?? null } };
+}
+
+/** The key id that acts, or `root`. */
+export const actorOf = (principal: Principal) => (principal.kind === 'key' ? principal.keyId : 'root');
+
+/**
  * Replays one item: it moves from pending to replayed in one conditional write (so it can
  * be replayed once, and never also discarded), then the replay event goes out. If sending
  * the event fails, the item goes back to pending and the caller gets the error. The event
- * carries the whole record up to EVENT_PAYLOAD_MAX_BYTES (read from its batch file, before
- * the item changes state); a larger one goes out as its preview and `GET /v1/replays`
- * answers it whole.
+ * (`replayEventOf`) is made before the item changes state: reading its record from the
+ * batch file may fail, and then nothing changed.
  */
 export async function replayDlqItem(deps: Deps, principal: Principal, itemId: string) {
   const orgId = requireOrgKey(principal, 'ingest');
-  const actor = principal.kind === 'key' ? principal.keyId : 'root';
+  const actor = actorOf(principal);
   const item = await loadItem(deps, orgId, itemId);
   if (item.state !== 'pending') throw onlyPending(itemId, item.state, 'replayed');
   const now = deps.clock.now();
-  const at = now.toISOString();
-  const stored = storedPayloadView(item, now);
-  const carried = item.payloadBytes <= EVENT_PAYLOAD_MAX_BYTES ? await wholePayloadView(deps, stored, item) : stored;
+  const event = await replayEventOf(deps, item, actor, now);
+  const at = event.at;
   if (!(await deps.dlq.transition(orgId, itemId, 'pending', 'replayed', at, actor))) {
     throw onlyPending(itemId, (await deps.dlq.get(orgId, itemId))?.state ?? item.state, 'replayed');
   }
-  const { orgId: _o, state, stateChangedAt, stateChangedBy, expiresAt, payload, payloadTruncated, payloadBytes, recordsExpireAt, ...rest } = item;
-  const event: ReplayEvent = { eventId: newId('evt', now), orgId, type: 'dlq.replay', at, by: actor, item: { ...rest, ...carried, recordsExpireAt: recordsExpireAt ?? null } };
   try {
     await deps.events.publishReplay(event, item.expiresAt);
   } catch (error) {
@@ -190,7 +201,7 @@ export async function replayDlqItem(deps: Deps, principal: Principal, itemId: st
 
 export async function discardDlqItem(deps: Deps, principal: Principal, itemId: string) {
   const orgId = requireOrgKey(principal, 'ingest');
-  const actor = principal.kind === 'key' ? principal.keyId : 'root';
+  const actor = actorOf(principal);
   const item = await loadItem(deps, orgId, itemId);
   const now = deps.clock.now();
   const at = now.toISOString();

@@ -4,7 +4,8 @@
  * fine). Patterns are tried in order, first match wins; `docs/errors.md` has a section per
  * key, and a test keeps the two in step.
  */
-export type ErrorCategory = 'data' | 'connectivity' | 'unknown';
+export const ERROR_CATEGORIES = ['data', 'connectivity', 'unknown'] as const;
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
 export interface ErrorPattern {
   key: string;

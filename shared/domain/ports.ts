@@ -3,7 +3,7 @@
  * DynamoDB and S3 (AWS, or dynalite and s3rver locally); the domain never imports an SDK.
  */
 import type { AuditEntry, AuditQuery } from './audit-entity.ts';
-import type { DlqItem, DlqQuery, DlqState, ReplayEvent } from './dlq-entity.ts';
+import type { DlqItem, DlqQuery, DlqState, DlqStoreFilter, ReplayEvent } from './dlq-entity.ts';
 import type { BatchCounts, BatchError, BatchRecord, EntityCounts } from './batch-entity.ts';
 import type { StoredKey } from './keys.ts';
 import type { Org } from './org-entity.ts';
@@ -174,6 +174,12 @@ export interface DlqStore {
   addItems(items: DlqItem[]): Promise<void>;
   get(orgId: string, itemId: string): Promise<DlqItem | undefined>;
   list(orgId: string, query: DlqQuery, nowEpochSeconds: number): Promise<Page<DlqItem>>;
+  /**
+   * One read of the pending, unexpired items matching `filter`, oldest `createdAt` first: a
+   * page may hold fewer items than matched so far (the store stops at its read size), and
+   * `nextCursor` goes on where it stopped.
+   */
+  pendingPage(orgId: string, filter: DlqStoreFilter, nowEpochSeconds: number, cursor?: string): Promise<Page<DlqItem>>;
   /** Moves an item from one state to another; false when it was not in `from`. */
   transition(orgId: string, itemId: string, from: DlqState, to: DlqState, at: string, by: string): Promise<boolean>;
 }
@@ -181,6 +187,12 @@ export interface DlqStore {
 export interface EventPublisher {
   /** Sends a replay to the producer (EventBridge in AWS) and keeps it for `GET /v1/replays`. */
   publishReplay(event: ReplayEvent, expiresAt: string): Promise<void>;
+  /**
+   * Sends many replays, batched (PutEvents takes 10 entries and 256 KB). Answers, in order,
+   * which were sent, and the first failure; it stops at a failure, and never throws for one:
+   * the caller puts the unsent items back.
+   */
+  publishReplays(replays: ReadonlyArray<{ event: ReplayEvent; expiresAt: string }>): Promise<{ sent: boolean[]; error?: unknown }>;
   listReplays(orgId: string, page: PageRequest, nowEpochSeconds: number): Promise<Page<ReplayEvent>>;
 }
 

@@ -553,6 +553,45 @@ describe('console in a browser', () => {
     await screenshot(page, '15-volume-anomaly');
   });
 
+  it('replays all matching records of a sync after a dry run counts them, and audits it once', async () => {
+    // Arrange: the sync with the most pending dead letters.
+    const pending = (await api.get('/v1/dlq?state=pending&limit=1000', adminKey)).body.items as Array<{ syncId: string }>;
+    const bySync = new Map<string, number>();
+    for (const item of pending) bySync.set(item.syncId, (bySync.get(item.syncId) ?? 0) + 1);
+    const [syncId, count] = [...bySync].sort((a, b) => b[1] - a[1])[0]!;
+    expect(count).toBeGreaterThan(1);
+    const others = pending.length - count;
+    await goto('/dlq');
+    await page.locator('#dlq-table tbody tr').first().waitFor();
+    // Without a sync picked there is no filter: the bulk buttons wait for one.
+    expect(await page.getByRole('button', { name: 'Replay all matching' }).isDisabled()).toBe(true);
+    await page.locator('#d-sync').selectOption(syncId);
+    await expect.poll(() => page.getByRole('button', { name: 'Replay all matching' }).isDisabled()).toBe(false);
+
+    // Act: the dry run's count in the dialog; cancel first, nothing moves
+    await page.getByRole('button', { name: 'Replay all matching' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.locator('#bulk-matched').textContent()).toContain(`${count} pending records`);
+    await screenshot(page, '11b-dlq-bulk-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await api.get(`/v1/dlq?state=pending&syncId=${syncId}`, adminKey)).body.items).toHaveLength(count);
+    await page.getByRole('button', { name: 'Replay all matching' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay all' }).click();
+
+    // Assert
+    await expect.poll(() => page.locator('.notice').textContent()).toContain(`${count} records replayed`);
+    expect((await api.get(`/v1/dlq?state=pending&syncId=${syncId}`, adminKey)).body.items).toEqual([]);
+    expect((await api.get('/v1/dlq?state=pending&limit=1000', adminKey)).body.items).toHaveLength(others);
+    await expect.poll(() => page.locator('#dlq-table tbody tr').count()).toBe(0);
+    const audit = (await api.get('/v1/audit', adminKey)).body.items;
+    expect(audit[0]).toMatchObject({ action: 'dlq.bulk_replayed', syncId, after: { filter: { syncId }, matched: count, replayed: count, remaining: false } });
+    expect(audit[1].action).not.toBe('dlq.bulk_replayed');
+    // Nothing left for that sync: the page says so instead of opening an empty dialog.
+    await page.getByRole('button', { name: 'Discard all matching' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('No pending record');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+  });
+
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;

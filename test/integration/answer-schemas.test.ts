@@ -79,6 +79,9 @@ describe('answers match their schemas', () => {
     expectAnswer('admin/put-alerts', await api.put('/v1/syncs/s1/alerts', admin, { rules: [{ type: 'run_error' }] }));
     expectAnswer('query/get-alerts', await api.get('/v1/syncs/s1/alerts', key));
     expectAnswer('webhooks/list-webhooks', await api.get('/v1/webhooks', admin));
+    expectAnswer('dlq/bulk-replay-dlq', await api.post('/v1/dlq/replay', key, { filter: { syncId: 's1' }, dryRun: true }));
+    expectAnswer('dlq/bulk-replay-dlq', await api.post('/v1/dlq/replay', key, { filter: { syncId: 's1' }, dryRun: false }));
+    expectAnswer('dlq/bulk-discard-dlq', await api.post('/v1/dlq/discard', key, { filter: { syncId: 's1' }, dryRun: false }));
     expectAnswer('meta/get-openapi', await api.get('/v1/openapi.json'));
     expect(checked.size).toBeGreaterThanOrEqual(30);
   });

@@ -7,6 +7,7 @@ import { Table } from '../components/table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Empty, ErrorState, Loading, LoadMore } from '../components/states.tsx';
 import { Truncated } from '../components/truncated.tsx';
+import { bulkResultText, runBulk, type BulkVerb } from '../dlq-bulk.ts';
 import { when } from '../format.ts';
 import { usePaged } from '../hooks.ts';
 import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
@@ -14,6 +15,8 @@ import type { DlqItemView } from '../types.ts';
 import { useSyncs } from './sync-history.tsx';
 
 type Action = { kind: 'replay' | 'discard'; item: DlqItemView };
+/** A bulk action waiting for confirmation, with its dry run's count. */
+type BulkAction = { kind: BulkVerb; matched: number; more: boolean };
 
 /** Sync Logs' DLQ and Replay: records that exhausted their retries; replay or discard each, with confirmation. */
 export function DeadLetterQueue({ location }: { location: Location }) {
@@ -24,6 +27,40 @@ export function DeadLetterQueue({ location }: { location: Location }) {
   const [action, setAction] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
+  const [bulk, setBulk] = useState<BulkAction | null>(null);
+  // The page's filters as the bulk routes take them: only pending items are ever acted on.
+  const bulkFilter = syncId ? { syncId } : null;
+  const syncName = syncs.get(syncId)?.name ?? syncId;
+
+  /** The dry run first: its count goes in the confirmation. */
+  async function askBulk(kind: BulkVerb) {
+    if (!bulkFilter) return;
+    setBusy(true);
+    try {
+      const { matched, remaining } = await postJson<{ matched: number; remaining: boolean }>(`/v1/dlq/${kind}`, { filter: bulkFilter, dryRun: true });
+      if (matched === 0) setNotice({ text: `No pending record of ${syncName} to ${kind}.` });
+      else setBulk({ kind, matched, more: remaining });
+    } catch (error) {
+      setNotice({ text: `Could not count the matching records: ${(error as ApiError).message}`, error: true });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function confirmBulk() {
+    if (!bulk || !bulkFilter) return;
+    setBusy(true);
+    try {
+      const totals = await runBulk((body) => postJson(`/v1/dlq/${bulk.kind}`, body), bulkFilter);
+      setNotice({ text: bulkResultText(bulk.kind, totals) });
+    } catch (error) {
+      setNotice({ text: `Could not ${bulk.kind} all matching records: ${(error as ApiError).message}. What was done is kept; run it again for the rest.`, error: true });
+    } finally {
+      list.reload();
+      setBusy(false);
+      setBulk(null);
+    }
+  }
 
   async function confirm() {
     if (!action) return;
@@ -52,6 +89,17 @@ export function DeadLetterQueue({ location }: { location: Location }) {
           <Select id="d-sync" value={syncId} options={[...syncs.values()].map((s) => [s.syncId, `${s.name} → ${s.destination.name}`] as const)} onChange={(value) => setQuery(location, { syncId: value })} />
         </Field>
       </form>
+      {state === 'pending' || state === 'all' ? (
+        <div class="bulk-actions" role="group" aria-label="Act on all matching records">
+          <button type="button" class="button button-small" disabled={!bulkFilter || busy} onClick={() => void askBulk('replay')}>
+            Replay all matching
+          </button>
+          <button type="button" class="button button-small button-quiet" disabled={!bulkFilter || busy} onClick={() => void askBulk('discard')}>
+            Discard all matching
+          </button>
+          <span class="small muted">{bulkFilter ? `Every pending record of ${syncName}, not only those shown.` : 'Pick a sync to act on all its pending records.'}</span>
+        </div>
+      ) : null}
       <div role="status" aria-live="polite" class={notice ? `notice${notice.error ? ' notice-error' : ''}` : 'visually-hidden'}>
         {notice?.text ?? ''}
       </div>
@@ -115,6 +163,26 @@ export function DeadLetterQueue({ location }: { location: Location }) {
             {action.kind === 'replay'
               ? 'SyncTrail emits a replay event with this record and its payload; the producer consumes it and sends the record again. This is recorded in the audit log.'
               : 'The record is closed without being sent again. This cannot be undone, and is recorded in the audit log.'}
+          </p>
+        </Confirm>
+      ) : null}
+      {bulk ? (
+        <Confirm
+          title={bulk.kind === 'replay' ? 'Replay all matching records?' : 'Discard all matching records?'}
+          confirmLabel={bulk.kind === 'replay' ? 'Replay all' : 'Discard all'}
+          tone={bulk.kind === 'discard' ? 'danger' : 'primary'}
+          busy={busy}
+          onCancel={() => setBulk(null)}
+          onConfirm={confirmBulk}
+        >
+          <p id="bulk-matched">
+            <strong>{bulk.matched.toLocaleString('en-US')}{bulk.more ? '+' : ''}</strong> pending record{bulk.matched === 1 && !bulk.more ? '' : 's'} of {syncName} match.
+          </p>
+          <p>
+            {bulk.kind === 'replay'
+              ? 'SyncTrail emits a replay event for each; the producer consumes them and sends the records again.'
+              : 'The records are closed without being sent again. This cannot be undone.'}{' '}
+            One entry in the audit log records the filter and the counts.
           </p>
         </Confirm>
       ) : null}

@@ -1,11 +1,16 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DlqItem, DlqQuery, DlqState } from '#domain/dlq-entity.ts';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DlqItem, DlqQuery, DlqState, DlqStoreFilter } from '#domain/dlq-entity.ts';
 import type { Page } from '#domain/paging.ts';
 import type { DlqStore } from '#domain/ports.ts';
 import { trackingFileKey } from '#domain/tracking-row.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { queryPaged } from './paged-query.ts';
 import { conditionalWrite, dlqPk, epochSeconds, RUNS_BY_ORG_INDEX } from './table.ts';
+
+/** Items a bulk action's read evaluates at once (DynamoDB also stops a read at 1 MB, about 200 items with their previews). */
+const PENDING_READ_ITEMS = 1000;
+/** Above every character of an item id: `<to>#<id>` sorts below `<to>#\uffff` for every id. */
+const SORT_KEY_TOP = '\uffff';
 
 /** Puts of one batch's dead-letter items run this many at a time. */
 const PUT_CONCURRENCY = 8;
@@ -97,6 +102,37 @@ export class DynamoDlqStore implements DlqStore {
       start,
     );
     return { items: items.map(toItem), nextCursor: lastKey ? encodeCursor({ k: String(lastKey[INDEX.sortKey]) }) : null };
+  }
+
+  /** The items' `createdAt` range is gsi1's sort key range (`<createdAt>#<itemId>`); the rest is a filter on what that reads. */
+  async pendingPage(orgId: string, filter: DlqStoreFilter, nowEpochSeconds: number, cursor?: string): Promise<Page<DlqItem>> {
+    const names: Record<string, string> = { '#gpk': INDEX.partitionKey, '#gsk': INDEX.sortKey, '#ttl': 'ttl', '#state': 'state' };
+    const values: Record<string, unknown> = { ':gpk': dlqPk(orgId), ':lo': filter.from ?? '', ':hi': `${filter.to ?? SORT_KEY_TOP}#${SORT_KEY_TOP}`, ':now': nowEpochSeconds, ':pending': 'pending' };
+    const filters = ['#ttl > :now', '#state = :pending'];
+    for (const key of ['syncId', 'runId'] as const) {
+      if (filter[key] === undefined) continue;
+      values[`:${key}`] = filter[key];
+      filters.push(`${key} = :${key}`);
+    }
+    let start: Record<string, unknown> | undefined;
+    if (cursor) {
+      const { k } = decodeCursor(cursor);
+      start = { ...this.key(orgId, k.slice(k.lastIndexOf('#') + 1)), [INDEX.partitionKey]: dlqPk(orgId), [INDEX.sortKey]: k };
+    }
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEX.name,
+        KeyConditionExpression: '#gpk = :gpk AND #gsk BETWEEN :lo AND :hi',
+        FilterExpression: filters.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: true,
+        Limit: PENDING_READ_ITEMS,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    return { items: Items.map(toItem), nextCursor: LastEvaluatedKey ? encodeCursor({ k: String(LastEvaluatedKey[INDEX.sortKey]) }) : null };
   }
 
   async transition(orgId: string, itemId: string, from: DlqState, to: DlqState, at: string, by: string): Promise<boolean> {

@@ -31,3 +31,8 @@ export const replayedAnswer = dlqItemAnswer.extend({ eventId: str });
 export const replaysPageAnswer = page(
   z.strictObject({ eventId: str, orgId: str, type: z.literal('dlq.replay'), at: str, by: str, item: z.strictObject(itemFields) }),
 );
+
+const remaining = z.boolean().meta({ description: 'More pending items match than this answer counted or acted on: send the request again' });
+const dryRunAnswer = z.strictObject({ matched: count, remaining }).meta({ description: 'A dry run: the pending items the filter matches (at most 10,000)' });
+export const bulkReplayedAnswer = z.union([dryRunAnswer, z.strictObject({ matched: count, replayed: count, remaining }).meta({ description: 'The items this request took up (matched) and replayed' })]);
+export const bulkDiscardedAnswer = z.union([dryRunAnswer, z.strictObject({ matched: count, discarded: count, remaining }).meta({ description: 'The items this request took up (matched) and discarded' })]);

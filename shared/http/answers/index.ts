@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { auditPageAnswer, createKeyAnswer, createOrgAnswer, revokeKeyAnswer } from './admin.ts';
-import { dlqItemAnswer, dlqPageAnswer, replayedAnswer, replaysPageAnswer } from './dlq.ts';
+import { bulkDiscardedAnswer, bulkReplayedAnswer, dlqItemAnswer, dlqPageAnswer, replayedAnswer, replaysPageAnswer } from './dlq.ts';
 import { exportAnswer, logsPageAnswer, recordsPageAnswer, runErrorsAnswer, timelineAnswer } from './records.ts';
 import { facetsAnswer, instanceAnswer, instancesAnswer, statsAnswer } from './rollups.ts';
 import { batchResultAnswer, coverageAnswer, lineageAnswer, listBatchesAnswer, runAnswer, runDetailAnswer, runsPageAnswer, startRunAnswer, uploadAnswer } from './runs.ts';
@@ -54,6 +54,8 @@ export const ROUTE_ANSWERS = {
   'dlq/get-dlq-item': { 200: dlqItemAnswer },
   'dlq/replay-dlq-item': { 200: replayedAnswer },
   'dlq/discard-dlq-item': { 200: dlqItemAnswer },
+  'dlq/bulk-replay-dlq': { 200: bulkReplayedAnswer },
+  'dlq/bulk-discard-dlq': { 200: bulkDiscardedAnswer },
   'meta/get-openapi': { 200: openApiAnswer },
   'dlq/list-replays': { 200: replaysPageAnswer },
 } as const satisfies Record<string, Partial<Record<200 | 201, z.ZodType>>>;
