@@ -34,6 +34,19 @@ const EXAMPLES: Array<{ name: string; prints: (out: string) => void }> = [
       expect(pagerDuty[0].payload).toMatchObject({ severity: 'error', source: 'Meta Ads — Main Account (Meta Ads)', summary: expect.stringContaining('run run-pd-1 failed: 401 token expired') });
     },
   },
+  {
+    name: 'dlq-bulk',
+    prints: (out) =>
+      expect(out.split('\n')).toEqual([
+        'running',
+        '3',
+        '{"matched":2,"remaining":false}',
+        '{"matched":2,"replayed":2,"remaining":false}',
+        '{"matched":1,"discarded":1,"remaining":false}',
+        'Records discarded in bulk: {"state":"discarded","filter":{"runId":"run-2026-11-25","statusMessage":"Invalid*"},"matched":1,"discarded":1,"remaining":false}',
+        'Records replayed in bulk: {"state":"replayed","filter":{"syncId":"hv-customers-meta","category":"connectivity"},"matched":2,"replayed":2,"remaining":false}',
+      ]),
+  },
   { name: 'alert-rules', prints: (out) => expect(out).toBe('volume_anomaly: pending\nmissed_run: ok\nslow_run: ok\nunaccounted: pending') },
   { name: 'source-count', prints: (out) => expect(out).toBe('extracted 3, reported 2, unaccounted 1') },
 ];
