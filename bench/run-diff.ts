@@ -8,7 +8,8 @@
  */
 import { encodeRunDigest, openDigest } from '#adapters/run-digest.ts';
 import { RangeReader } from '#adapters/s3-tracking-files.ts';
-import { diffCounts, diffPage, RunDigestCollector } from '#domain/run-digest.ts';
+import { diffCounts, diffPage } from '#domain/run-digest.ts';
+import { RunDigestCollector } from '#domain/run-digest-builder.ts';
 
 const N = Number(process.env.BENCH_DIFF_IDENTIFIERS ?? 1_000_000);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -1,6 +1,7 @@
 import type { Deps } from '#domain/ports.ts';
 import { convertUpload } from '#domain/uploads.ts';
-import { buildRunDigest, RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
+import { buildRunDigest } from '#domain/run-digest-builder.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';

@@ -23,18 +23,10 @@ export function encodeRunDigest(identifiers: readonly string[], payloadHashes: B
   return new Uint8Array(buffer);
 }
 
-/** The byte span of a row group's column chunks. */
+/** The byte span of a row group's column chunks: from the identifier's (first) to the end of payload_hash's (last). */
 function spanOf(group: RowGroup): { start: number; end: number } {
-  let start = Infinity;
-  let end = 0;
-  for (const column of group.columns) {
-    const meta = column.meta_data;
-    if (!meta) continue;
-    const first = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
-    start = Math.min(start, first, Number(meta.data_page_offset));
-    end = Math.max(end, first + Number(meta.total_compressed_size));
-  }
-  return { start, end };
+  const [first, last] = [group.columns[0]!.meta_data!, group.columns.at(-1)!.meta_data!];
+  return { start: Number(first.dictionary_page_offset ?? first.data_page_offset), end: Number(last.dictionary_page_offset ?? last.data_page_offset) + Number(last.total_compressed_size) };
 }
 
 /** A file that can fetch a span ahead (one read per row group instead of one per column). */

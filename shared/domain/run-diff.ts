@@ -7,6 +7,7 @@ import type { Principal } from './keys.ts';
 import { loadLiveRun } from './live-run.ts';
 import type { Deps, RunDigestReader } from './ports.ts';
 import { cursorSchema } from './query-params.ts';
+import { decodePosition, encodePosition } from './records.ts';
 import { DIFF_KINDS, diffCounts, diffPage, hasDigest, recordsExpired, runDigestKey } from './run-digest.ts';
 import type { Run } from './run-entity.ts';
 
@@ -32,12 +33,9 @@ export type DiffRecordsQuery = z.infer<typeof diffRecordsQuerySchema>;
 
 /** Why a run has no membership to compare, or undefined when it has one. */
 function notDiffable(run: Run, now: Date): DomainError | undefined {
-  if (run.status === 'running') return conflict(`run ${run.runId} is still running; diff it once it is complete`, { status: run.status });
-  if (run.dryRun) return conflict(`run ${run.runId} is a dry run: it keeps no row-level records to diff`, { dryRun: true });
-  if (run.status === 'error') return conflict(`run ${run.runId} ended in error: nothing of it counts as delivered, so it has no members to diff`, { status: run.status });
-  if (recordsExpired(run, now)) {
-    return new DomainError('gone', `row-level records of run ${run.runId} were kept until ${run.recordsExpireAt} and are past the retention window`, { recordsExpireAt: run.recordsExpireAt });
-  }
+  const why = run.status === 'running' ? 'is still running' : run.dryRun ? 'is a dry run (no records kept)' : run.status === 'error' ? 'ended in error (nothing delivered)' : undefined;
+  if (why) return conflict(`run ${run.runId} ${why}: nothing to diff`, { status: run.status, dryRun: run.dryRun });
+  if (recordsExpired(run, now)) return new DomainError('gone', `run ${run.runId}'s records expired`, { recordsExpireAt: run.recordsExpireAt });
   return undefined;
 }
 
@@ -48,9 +46,8 @@ async function runsOfDiff(deps: Deps, orgId: string, runId: string, against: str
   const refused = notDiffable(run, now);
   if (refused) throw refused;
   if (against === undefined) return { run, previous: await previousDiffableRun(deps, run, now) };
-  if (against === runId) throw invalid('against is the run itself; name another run of the same sync', { against });
   const previous = await loadLiveRun(deps, orgId, against);
-  if (previous.syncId !== run.syncId) throw invalid(`run ${against} belongs to another sync (${previous.syncId}); a diff compares two runs of the same sync (${run.syncId})`, { against });
+  if (previous.syncId !== run.syncId) throw invalid(`against must be a run of sync ${run.syncId}`, { against });
   const refusedToo = notDiffable(previous, now);
   if (refusedToo) throw refusedToo;
   return { run, previous };
@@ -75,8 +72,8 @@ async function openDigest(deps: Deps, run: Run): Promise<RunDigestReader> {
   if (digest) return digest;
   throw new DomainError(
     'diff_not_ready',
-    `run ${run.runId}'s digest is not built yet: it is built within a minute or so of completion; retry in ${DIFF_RETRY_SECONDS} s. ` +
-      'A run completed before run diffs existed gets one when it is completed again with the same body (POST /v1/runs/{runId}/complete).',
+    // A run completed before run diffs existed gets one when completed again (docs/looking-into-runs.md).
+    `run ${run.runId} has no digest yet: retry in ${DIFF_RETRY_SECONDS} s, or complete it again`,
     { runId: run.runId, retryAfterSeconds: DIFF_RETRY_SECONDS },
   );
 }
@@ -98,22 +95,13 @@ export async function getRunDiff(deps: Deps, principal: Principal, runId: string
 /** What a page's cursor holds: the runs and kind it was issued for, and the last identifier returned. */
 const diffCursorSchema = z.strictObject({ a: z.string().nullable(), k: z.enum(DIFF_KINDS), i: z.string() });
 
-const encodeCursor = (value: z.infer<typeof diffCursorSchema>) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-function decodeCursor(cursor: string): z.infer<typeof diffCursorSchema> {
-  try {
-    return diffCursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw invalid('cursor is not one this API issued', { cursor });
-  }
-}
 
 /** `GET /v1/runs/{runId}/diff/records`: the identifiers of one kind, in identifier order, a page at a time. */
 export async function listRunDiffRecords(deps: Deps, principal: Principal, runId: string, query: DiffRecordsQuery) {
   const orgId = requireOrgKey(principal, 'read');
-  const position = query.cursor ? decodeCursor(query.cursor) : undefined;
-  if (position && position.k !== query.kind) throw invalid(`cursor was issued for kind=${position.k}, not kind=${query.kind}`, { cursor: query.cursor });
-  if (position && query.against !== undefined && position.a !== query.against) throw invalid(`cursor was issued against ${position.a ?? 'no run'}, not against ${query.against}`, { cursor: query.cursor });
+  const position = query.cursor ? decodePosition(query.cursor, diffCursorSchema) : undefined;
+  // A cursor is for the kind and the run against which it was issued.
+  if (position && (position.k !== query.kind || (query.against !== undefined && position.a !== query.against))) throw invalid('cursor is for another kind or against', { cursor: query.cursor });
   // A cursor keeps the run it was issued against: later pages compare the same two runs.
   const against = position ? (position.a ?? undefined) : query.against;
   const { run, previous } = await runsOfDiff(deps, orgId, runId, against);
@@ -123,6 +111,6 @@ export async function listRunDiffRecords(deps: Deps, principal: Principal, runId
   const last = page.identifiers.at(-1);
   return {
     items: page.identifiers.map((identifier) => ({ identifier })),
-    nextCursor: page.more && last !== undefined ? encodeCursor({ a: previous?.runId ?? null, k: query.kind, i: last }) : null,
+    nextCursor: page.more && last !== undefined ? encodePosition({ a: previous?.runId ?? null, k: query.kind, i: last }) : null,
   };
 }

@@ -5,11 +5,10 @@ import {
   diffCounts,
   diffPage,
   mergeDigests,
-  parseRunDigestKey,
   runDigestKey,
-  RunDigestCollector,
   type DiffKind,
 } from '#domain/run-digest.ts';
+import { parseRunDigestKey, RunDigestCollector } from '#domain/run-digest-builder.ts';
 
 /** An in-memory digest of sorted entries, in row groups of `groupRows`; counts the row groups it reads. */
 function digestOf(entries: ReadonlyArray<readonly [string, bigint]>, groupRows = 3): RunDigestReader & { reads: number[] } {
