@@ -19,6 +19,7 @@ import { createKeyRequestSchema, createOrgRequestSchema } from '#domain/keys.ts'
 import { lineageEventSchema } from '#domain/openlineage.ts';
 import { exportQuerySchema, recordsQuerySchema } from '#domain/records.ts';
 import { facetsQuerySchema, instancePath, instanceRunsQuerySchema, statsQuerySchema } from '#domain/rollups.ts';
+import { diffQuerySchema, diffRecordsQuerySchema } from '#domain/run-diff.ts';
 import { completeRunRequestSchema, runQuerySchema, startRunRequestSchema } from '#domain/run-schemas.ts';
 import { logsQuerySchema } from '#domain/sync-logs.ts';
 import { syncConfigSchema } from '#domain/sync-entity.ts';
@@ -63,9 +64,9 @@ export interface Route {
    * Beyond table and bucket: registering Glue partitions, putting events on the bus, signing
    * upload URLs, finishing batches left in flight (whether their files and upload objects
    * exist, and a request on the bus to convert an upload again), writing the Athena manifests
-   * of counted batches. An API function is granted what any of its routes needs.
+   * of counted batches, reading run digests (run diffs). An API function is granted what any of its routes needs.
    */
-  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'recovery' | 'manifests'>;
+  needs?: ReadonlyArray<'partitions' | 'events' | 'uploads' | 'recovery' | 'manifests' | 'digests'>;
   /**
    * What the route takes, checked before its handler runs (`apiHandler`): the scope a key
    * needs (`root` for the deployment's root key), the zod schemas of path parameters, query and
@@ -134,6 +135,8 @@ const ROUTE_TABLE = [
   { method: 'GET', path: '/v1/runs/{runId}/records', fn: 'query/list-records', api: 'query', summary: 'The records of a run, filtered and paginated', spec: { auth: 'read', params: runPath, query: recordsQuerySchema } },
   { method: 'GET', path: '/v1/runs/{runId}/records/export', fn: 'query/export-records', api: 'query', produces: ['text/csv', 'application/x-ndjson'], summary: 'A CSV or NDJSON sample of the records of a run', spec: { auth: 'read', params: runPath, query: exportQuerySchema } },
   { method: 'GET', path: '/v1/runs/{runId}/errors', fn: 'query/get-run-errors', api: 'query', summary: 'The failures of a run grouped by message, categorized', spec: { auth: 'read', params: runPath } },
+  { method: 'GET', path: '/v1/runs/{runId}/diff', fn: 'query/get-run-diff', api: 'query', summary: 'Identifiers added, removed and changed against another run (default: the previous one)', needs: ['digests'], spec: { auth: 'read', params: runPath, query: diffQuerySchema } },
+  { method: 'GET', path: '/v1/runs/{runId}/diff/records', fn: 'query/list-run-diff-records', api: 'query', summary: 'The identifiers of one kind of a run diff, paginated', needs: ['digests'], spec: { auth: 'read', params: runPath, query: diffRecordsQuerySchema } },
   { method: 'GET', path: '/v1/syncs/{syncId}/coverage', fn: 'query/get-coverage', api: 'query', summary: 'Coverage over the last runs of a sync, and the low-coverage flag', spec: { auth: 'read', params: syncPath } },
   { method: 'GET', path: '/v1/identifiers/{identifier}/timeline', fn: 'query/get-identifier-timeline', api: 'query', summary: 'One record across runs, syncs and destinations, newest first', spec: { auth: 'read', params: identifierPath, query: timelineQuerySchema } },
   { method: 'GET', path: '/v1/logs', fn: 'query/list-logs', api: 'query', summary: 'Sync Logs: per-record rows across runs', spec: { auth: 'read', query: logsQuerySchema } },

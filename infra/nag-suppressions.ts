@@ -4,6 +4,7 @@ import type { Storage } from './constructs/storage.ts';
 import { ANALYST_OBJECTS, type Analytics } from './constructs/analytics.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
 
 /** cdk-nag AwsSolutions findings SyncTrail accepts, each with the reason it is acceptable. */
 export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHosting?: ConsoleHosting, analytics?: Analytics): void {
@@ -26,7 +27,7 @@ export function applyNagSuppressions(stack: Stack, storage: Storage, consoleHost
   );
   const bucket = storage.managedBucket ? stack.resolve(ref(storage.bucket as never)) : undefined;
   const objects = (prefix: string) => (bucket ? `<${bucket}.Arn>/${prefix}*` : `arn:<AWS::Partition>:s3:::${storage.bucket.bucketName}/${prefix}*`);
-  for (const prefix of ['sync_tracking_datasets/', IDENTIFIER_INDEX_PREFIX, 'metadata/', 'athena/fact-manifests/', SYNC_LOG_MANIFESTS, 'uploads/']) {
+  for (const prefix of ['sync_tracking_datasets/', IDENTIFIER_INDEX_PREFIX, RUN_DIGEST_PREFIX, 'metadata/', 'athena/fact-manifests/', SYNC_LOG_MANIFESTS, 'uploads/']) {
     accept(`AwsSolutions-IAM5[Resource::${objects(prefix)}]`, `Objects are named per org, sync, run and batch; the grant is limited to exact actions under ${prefix}.`);
   }
   accept(

@@ -11,6 +11,8 @@ import { makeHandler as getInstance } from '../query/get-instance.ts';
 import { makeHandler as getLogFacets } from '../query/get-log-facets.ts';
 import { makeHandler as getRun } from '../query/get-run.ts';
 import { makeHandler as getRunErrors } from '../query/get-run-errors.ts';
+import { makeHandler as getRunDiff } from '../query/get-run-diff.ts';
+import { makeHandler as listRunDiffRecords } from '../query/list-run-diff-records.ts';
 import { makeHandler as getStats } from '../query/get-stats.ts';
 import { makeHandler as getSync } from '../query/get-sync.ts';
 import { makeHandler as getWatermark } from '../query/get-watermark.ts';
@@ -45,6 +47,8 @@ export const makeHandler = apiRouter('query', {
   'query/list-records': listRecords,
   'query/export-records': exportRecords,
   'query/get-run-errors': getRunErrors,
+  'query/get-run-diff': getRunDiff,
+  'query/list-run-diff-records': listRunDiffRecords,
   'query/get-coverage': getCoverage,
   'query/get-identifier-timeline': getIdentifierTimeline,
   'query/list-logs': listLogs,

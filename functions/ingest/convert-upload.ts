@@ -1,5 +1,7 @@
 import type { Deps } from '#domain/ports.ts';
 import { convertUpload } from '#domain/uploads.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
+import { buildRunDigest } from '#domain/run-digest-builder.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
 import { log } from '#http/log.ts';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
@@ -18,15 +20,16 @@ export function uploadKeysOf(event: ObjectCreatedEvent): string[] {
 }
 
 /**
- * Converts uploaded NDJSON batches into parquet and counts. Errors propagate, so the
+ * Converts uploaded NDJSON batches into parquet and counts, and builds the digests of finished
+ * runs (`run-digest/…` keys, asked by completion on the same queue). Errors propagate, so the
  * platform retries (Lambda's asynchronous retries, then the dead-letter queue).
  */
 export const makeHandler = (deps: Deps) => async (event: ObjectCreatedEvent) => {
   const outcomes: Record<string, string> = {};
   for (const key of uploadKeysOf(event)) {
     const started = Date.now();
-    outcomes[key] = await convertUpload(deps, key);
-    log('info', 'upload converted', { key, outcome: outcomes[key], ms: Date.now() - started });
+    outcomes[key] = key.startsWith(RUN_DIGEST_PREFIX) ? await buildRunDigest(deps, key) : await convertUpload(deps, key);
+    log('info', key.startsWith(RUN_DIGEST_PREFIX) ? 'run digest built' : 'upload converted', { key, outcome: outcomes[key], ms: Date.now() - started });
   }
   return outcomes;
 };

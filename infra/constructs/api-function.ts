@@ -9,6 +9,7 @@ import { allowMissingObjectChecks, bindBucket } from './grants.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
 
 export interface ApiFunctionProps {
   /** Which API: its routes are those of `functions/routes.ts` with this `api`. */
@@ -56,6 +57,11 @@ export class ApiFunction extends Construct {
       bindBucket(fn, props.storage.bucket, 'uploads/', 'read');
       allowMissingObjectChecks(fn, props.storage.bucket, 'uploads/');
       allowMissingObjectChecks(fn, props.storage.bucket, 'sync_tracking_datasets/');
+    }
+    // Run diffs read the runs' digests (the converter writes them); one not built yet must be a 404, not a 403.
+    if (needs.has('digests')) {
+      bindBucket(fn, props.storage.bucket, RUN_DIGEST_PREFIX, 'read');
+      allowMissingObjectChecks(fn, props.storage.bucket, RUN_DIGEST_PREFIX);
     }
     // A pre-signed PUT carries its signer's permissions: exactly uploads/, nothing else.
     if (needs.has('uploads')) bindBucket(fn, props.storage.bucket, 'uploads/', 'write');

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/dynamodb/table.ts';
 import { SYNC_LOG_MANIFESTS } from '#domain/tracking-row.ts';
 import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
 
 export interface StorageProps {
   /** Days row-level files under `sync_tracking_datasets/` (and their Athena manifests) are kept in the managed bucket. */
@@ -85,6 +86,8 @@ export class Storage extends Construct {
         // file whose index went first reads the file's bloom filters (JS-written files) or scans
         // its identifiers (DuckDB writes no bloom filter for them).
         { id: 'expire-identifier-indexes', prefix: IDENTIFIER_INDEX_PREFIX, expiration: Duration.days(props.retentionDays) },
+        // A run's digest (run diffs) is written after its files, from them: it goes with them.
+        { id: 'expire-run-digests', prefix: RUN_DIGEST_PREFIX, expiration: Duration.days(props.retentionDays) },
         // Athena's manifests of those files go a day before them: a manifest naming a file that is
         // gone fails every query over its partition ("Input path does not exist").
         { id: 'expire-sync-log-manifests', prefix: SYNC_LOG_MANIFESTS, expiration: Duration.days(Math.max(1, props.retentionDays - 1)) },

@@ -4,8 +4,9 @@ import { CONVERSION_DETAIL_TYPE, CONVERSION_SOURCE } from '../../shared/adapters
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bindBucket, deadLetterQueue } from './grants.ts';
+import { allowMissingObjectChecks, bindBucket, deadLetterQueue } from './grants.ts';
 import { IDENTIFIER_INDEX_PREFIX } from '#domain/identifier-index.ts';
+import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
 import type { Storage } from './storage.ts';
 import { NATIVE_MODULES } from './bundling.ts';
 import { SyncTrailFunction } from './synctrail-function.ts';
@@ -55,6 +56,9 @@ export class UploadConversion extends Construct {
     bindBucket(this.converter, props.storage.bucket, 'sync_tracking_datasets/', 'readWrite');
     bindBucket(this.converter, props.storage.bucket, IDENTIFIER_INDEX_PREFIX, 'write');
     bindBucket(this.converter, props.storage.bucket, SYNC_LOG_MANIFESTS, 'write');
+    // Finished runs' digests (run diffs), asked by completion: is one there already (404, not 403), then write it.
+    bindBucket(this.converter, props.storage.bucket, RUN_DIGEST_PREFIX, 'readWrite');
+    allowMissingObjectChecks(this.converter, props.storage.bucket, RUN_DIGEST_PREFIX);
     this.deadLetters = deadLetterQueue(this);
     new Rule(this, 'UploadCreated', {
       description: 'Convert uploaded NDJSON batches',
@@ -66,7 +70,7 @@ export class UploadConversion extends Construct {
       targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],
     });
     new Rule(this, 'ConversionRequested', {
-      description: 'Convert again an upload whose conversion died (asked by run completion)',
+      description: 'Convert again an upload whose conversion died, or build a finished run digest (asked by run completion)',
       eventBus: props.eventBus,
       eventPattern: { source: [CONVERSION_SOURCE], detailType: [CONVERSION_DETAIL_TYPE] },
       targets: [new LambdaFunction(this.converter, { retryAttempts: 2, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetters })],

@@ -150,7 +150,8 @@ function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalR
         return json(400, errorBody('invalid_json', 'request body is not valid JSON'));
       }
       const clock = new DemoClock();
-      const demoDeps = createDeps(settings, clock, undefined, (own) => new DirectNotifier(own));
+      // The demo's completions ask this process's converter for their runs' digests (run diffs).
+      const demoDeps = { ...createDeps(settings, clock, undefined, (own) => new DirectNotifier(own)), conversions: deps.conversions };
       const server = createLocalServer({ routes: apiRoutes(demoDeps) });
       const port = await listen(server, 0, '127.0.0.1');
       try {

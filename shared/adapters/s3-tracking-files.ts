@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import type { DownloadedUpload, StagedRows, TrackingFiles } from '#domain/ports.ts';
+import type { DownloadedUpload, RunDigestReader, StagedRows, TrackingFiles } from '#domain/ports.ts';
 import { syncLogManifestKey, type TrackingRow } from '#domain/tracking-row.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -16,6 +16,7 @@ import type { FieldTypes } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/fact-tables.ts';
 import { identifierIndexKeyOf } from '#domain/identifier-index.ts';
 import { buildIdentifierIndex, IdentifierIndexBuilder, indexedRowNumbers, type OpenedIndex } from './identifier-index.ts';
+import { encodeRunDigest, openDigest } from './run-digest.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
@@ -37,6 +38,10 @@ const MAX_OPEN_INDEXES = 256;
 const INDEX_HELD_BYTES = 1024 * 1024;
 /** A batch file's row group up to this size is read whole (one request) to answer a lookup; a larger one page by page through its offset index. */
 const WHOLE_ROW_GROUP_BYTES = 1024 * 1024;
+/** The first read of a run digest, from its start (its size comes with it): a small run's whole digest. */
+const DIGEST_FIRST_READ_BYTES = 256 * 1024;
+/** What an opened digest keeps of what it read: a merge needs one row group (~200 KB) at a time. */
+const DIGEST_HELD_BYTES = 2 * 1024 * 1024;
 
 /**
  * A batch file never changes once written (a retried batch rewrites the same bytes), so
@@ -311,6 +316,31 @@ export class S3TrackingFiles implements TrackingFiles {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: syncLogManifestKey(fileKey), Body: `s3://${this.bucket}/${fileKey}\n`, ContentType: 'text/plain' }),
     );
+  }
+
+  async writeRunDigest(key: string, identifiers: readonly string[], payloadHashes: BigInt64Array): Promise<void> {
+    const body = encodeRunDigest(identifiers, payloadHashes);
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+  }
+
+  /** Explicit ranges only (local S3 answers suffix ranges wrongly): the first read, from the start, tells the size. */
+  async openRunDigest(key: string): Promise<RunDigestReader | undefined> {
+    const fetchRange = async (start: number, end: number) => {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+      const array = await object.Body!.transformToByteArray();
+      return { bytes: array.buffer.slice(array.byteOffset, array.byteOffset + array.byteLength) as ArrayBuffer, range: object.ContentRange };
+    };
+    let first: Awaited<ReturnType<typeof fetchRange>>;
+    try {
+      first = await fetchRange(0, DIGEST_FIRST_READ_BYTES);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    const total = Number(/\/(\d+)$/.exec(first.range ?? '')?.[1] ?? first.bytes.byteLength);
+    const file = new RangeReader(total, async (start, end) => (await fetchRange(start, end)).bytes, DIGEST_HELD_BYTES);
+    file.keep(0, first.bytes);
+    return openDigest(file);
   }
 
   async writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void> {

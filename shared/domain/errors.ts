@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'conflict'
   | 'gone'
   | 'payload_too_large'
-  | 'unsupported_media_type';
+  | 'unsupported_media_type'
+  | 'diff_not_ready';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -23,6 +24,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  // A run diff whose digest is not built yet: retry (run-diff.ts).
+  diff_not_ready: 409,
 };
 
 export class DomainError extends Error {

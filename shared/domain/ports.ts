@@ -274,9 +274,24 @@ export interface TrackingFiles {
    * `ifMissing`: keep one already there (a batch rolled forward later keeps its expiry clock).
    */
   writeManifest(fileKey: string, options?: { ifMissing?: boolean }): Promise<void>;
+  /**
+   * Writes a run's digest (run-digest.ts) at `key`: `identifiers` sorted, each with its payload
+   * hash. The same entries give the same bytes; the object is put whole (never partial).
+   */
+  writeRunDigest(key: string, identifiers: readonly string[], payloadHashes: BigInt64Array): Promise<void>;
+  /** A run's digest opened for a merge (its footer read), or undefined when there is none. */
+  openRunDigest(key: string): Promise<RunDigestReader | undefined>;
   /** Rewrites `metadata/ORG/<table>.parquet` (and the manifest Athena reads it through). */
   writeFactTable<T extends FactTableName>(orgId: string, table: T, rows: FactTables[T]): Promise<void>;
   delete(key: string): Promise<void>;
+}
+
+/** A run's digest, read a row group at a time. */
+export interface RunDigestReader {
+  /** Its row groups in file order, with the largest identifier of each (from the statistics). */
+  readonly rowGroups: ReadonlyArray<{ rows: number; maxIdentifier?: string }>;
+  /** The entries of one row group, sorted by identifier. */
+  readRowGroup(index: number): Promise<{ identifiers: string[]; hashes: bigint[] }>;
 }
 
 export interface StagedRows {

@@ -10,6 +10,7 @@ import type { Config, Deps } from './ports.ts';
 import type { FinalRunStatus } from './statuses.ts';
 import type { LastRun, Sync, Watermark } from './sync-entity.ts';
 import { metadataKey } from './tracking-row.ts';
+import { hasDigest, runDigestKey } from './run-digest.ts';
 import { requireOrgKey } from './authz.ts';
 import { evaluateRunAlerts, judgeMissedRun } from './alerts.ts';
 import { newEvent, publishQuietly } from './events.ts';
@@ -286,6 +287,9 @@ async function applyCompletion(deps: Deps, run: Run, payloadSchema: FieldTypes):
   await deps.syncs.markRunFinished(run.orgId, run.syncId, run.runId, destinationStatusOf(run.status), lastRun);
   // Concurrent batches may have left metadata.json a step behind; the batches are the truth.
   await deps.files.writeJson(metadataKey(run.orgId, run.syncId, run.runId), metadataDocument({ ...run, payloadSchema, payloadSchemaTruncated: false }));
+  // Its digest (who it delivered, for run diffs) is built by the converter, off the request;
+  // asked again by every repeated completion (the builder skips a digest already there).
+  if (hasDigest(run)) await deps.conversions.enqueue(runDigestKey(run.orgId, run.syncId, run.runId));
   // Only signal syncs have a watermark: read the sync back only for them.
   if (run.syncType !== 'signal') return;
   const sync = await deps.syncs.get(run.orgId, run.syncId);

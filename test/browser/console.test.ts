@@ -592,6 +592,37 @@ describe('console in a browser', () => {
     expect(await page.getByRole('dialog').count()).toBe(0);
   });
 
+  it('shows who joined, left and changed since the previous run, each list paged', async () => {
+    // Arrange: the newest finished run of the Meta Ads audience sync, and its diff as the API answers it
+    const runs = (await api.get('/v1/runs?syncId=hv-customers-meta&limit=100', adminKey)).body.items as Array<{ runId: string; status: string; dryRun: boolean }>;
+    const run = runs.find((r) => !r.dryRun && (r.status === 'complete' || r.status === 'partial_complete'))!;
+    let diff = await api.get(`/v1/runs/${run.runId}/diff`, adminKey);
+    for (let i = 0; i < 50 && diff.status === 409; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      diff = await api.get(`/v1/runs/${run.runId}/diff`, adminKey);
+    }
+    expect(diff.status).toBe(200);
+    const kind = (['added', 'removed', 'changed'] as const).find((k) => diff.body[k] > 0) ?? 'added';
+    const first = await api.get(`/v1/runs/${run.runId}/diff/records?kind=${kind}&limit=100`, adminKey);
+
+    // Act
+    await goto(`/runs/${run.runId}`);
+    await page.locator('#run-diff').waitFor();
+
+    // Assert: the counts, the run compared against, and the list behind a count
+    const panel = page.locator('section', { has: page.locator('#diff-heading') });
+    const numbers = await page.locator('#run-diff dd').allTextContents();
+    expect(numbers.map((n) => Number(n.replace(/,/g, '')))).toEqual([diff.body.added, diff.body.removed, diff.body.changed, diff.body.unchanged]);
+    if (diff.body.against) expect(await panel.getByRole('link', { name: diff.body.against }).count()).toBe(1);
+    const label = { added: 'Joined', removed: 'Left', changed: 'Changed' }[kind];
+    await page.locator('#run-diff').getByRole('link', { name: new RegExp(`^${label}:`) }).click();
+    await expect.poll(() => page.url()).toContain(`diff=${kind}`);
+    await expect.poll(() => page.locator('#diff-identifiers li').count()).toBe(first.body.items.length);
+    expect(await page.locator('#diff-identifiers li').allTextContents()).toEqual(first.body.items.map((i: { identifier: string }) => i.identifier));
+    expect(await panel.getByRole('button', { name: 'Load more' }).count()).toBe(first.body.nextCursor ? 1 : 0);
+    await screenshot(page, '04c-run-diff');
+  });
+
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;

@@ -221,6 +221,21 @@ describe('Analytics', () => {
     expect(readers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'QueryApiFunction']);
   });
 
+  it('expires run digests with the batch files; only the converter writes them, only it and the query API read them', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-run-digests', Prefix: 'run-digest/', ExpirationInDays: 14, Status: 'Enabled' })]) },
+    });
+    const statements = (policy: any): any[] => policy.Properties.PolicyDocument.Statement;
+    const on = (action: string) => (statement: any) => [statement.Action].flat().includes(action) && JSON.stringify(statement.Resource).includes('/run-digest/*');
+    const holders = (action: string) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) => statements(policy).some(on(action)))
+        .map(([id]) => id.replace(/ServiceRole.*$/, ''))
+        .sort();
+    expect(holders('s3:PutObject')).toEqual(['UploadsConvertUpload']);
+    expect(holders('s3:GetObject')).toEqual(['QueryApiFunction', 'UploadsConvertUpload']);
+  });
+
   it("gives analysts a policy that reads the manifests and the files they name, not the rest of the bucket", () => {
     const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
     const text = JSON.stringify(policy);
@@ -290,10 +305,12 @@ describe('Upload conversion', () => {
     const lists = (statement: any) => [statement.Action].flat().includes('s3:ListBucket');
     const listers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => statements(policy).some(lists));
     // The API functions tell a missing identifier index (a file written before indexes) that way too.
-    expect(listers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'QueryApiFunction']);
+    // And the converter and the query API a run digest not built yet (run diffs).
+    expect(listers.map(([id]) => id.replace(/ServiceRole.*$/, '')).sort()).toEqual(['AdminApiFunction', 'IngestApiFunction', 'QueryApiFunction', 'UploadsConvertUpload']);
     for (const [id, policy] of listers) {
       const prefixes = statements(policy).filter(lists).flatMap((statement) => Object.values(statement.Condition.StringLike['s3:prefix']).flat());
-      expect(prefixes.every((prefix) => /^(uploads|sync_tracking_datasets|identifier-index)\/\*$/.test(String(prefix))), id).toBe(true);
+      expect(prefixes.every((prefix) => /^(uploads|sync_tracking_datasets|identifier-index|run-digest)\/\*$/.test(String(prefix))), id).toBe(true);
+      expect(prefixes.includes('run-digest/*'), id).toBe(id.startsWith('QueryApi') || id.startsWith('UploadsConvertUpload'));
       expect(prefixes.some((prefix) => /^(uploads|sync_tracking_datasets)\/\*$/.test(String(prefix))), id).toBe(id.startsWith('IngestApi'));
     }
   });

@@ -14,7 +14,7 @@ import { count, labelOf, titleCase, when } from '../format.ts';
 import { useDebounced, usePaged, useResource } from '../hooks.ts';
 import { resolutionFor } from '../resolutions.ts';
 import { href, seg, setQuery, type Location, syncHref } from '../router.ts';
-import type { ErrorGroups, RecordView, RunDetail } from '../types.ts';
+import type { ErrorGroups, RecordView, RunDetail, RunDiff, RunDiffItem } from '../types.ts';
 import { DEFAULT_THRESHOLD, useSyncs } from './sync-history.tsx';
 
 /** Record status filters; "failed" is Sync Tracking's "invalid or rejected records". */
@@ -167,6 +167,7 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
         <Empty title={noRecords.title}>{noRecords.text}</Empty>
       ) : r.recordsAvailable ? (
         <>
+          {!r.dryRun && (r.status === 'complete' || r.status === 'partial_complete') ? <RunDiffSection runId={r.runId} location={location} /> : null}
           <ErrorGroupsSection runId={r.runId} noFailures={noFailuresReason(r)} onPick={(identifier) => setQuery(location, { identifier, status: 'all' })} />
           <RecordsSection runId={r.runId} location={location} />
         </>
@@ -178,6 +179,92 @@ export function RunDetailPage({ runId, location }: { runId: string; location: Lo
         </Empty>
       )}
     </>
+  );
+}
+
+const DIFF_KINDS = [
+  ['added', 'Joined', 'in this run, not in the other'],
+  ['removed', 'Left', 'in the other run, not in this one'],
+  ['changed', 'Changed', 'in both, with another payload'],
+] as const;
+
+/** Who joined, left and changed against the sync's previous delivered run (GET /v1/runs/{runId}/diff), each list paged. */
+function RunDiffSection({ runId, location }: { runId: string; location: Location }) {
+  const diff = useResource<RunDiff>(`/v1/runs/${seg(runId)}/diff`);
+  const kind = DIFF_KINDS.find(([k]) => k === location.query.get('diff'))?.[0];
+  const notReady = diff.error instanceof ApiError && diff.error.code === 'diff_not_ready';
+  const d = diff.data;
+  return (
+    <section class="section" aria-labelledby="diff-heading">
+      <h2 id="diff-heading">Changes since the previous run</h2>
+      {notReady ? (
+        <Empty title="The comparison is being prepared">
+          It is built just after the run completes.{' '}
+          <button type="button" class="button button-small" onClick={diff.reload}>
+            Check again
+          </button>
+        </Empty>
+      ) : diff.error ? (
+        <ErrorState error={diff.error} retry={diff.reload} />
+      ) : null}
+      {diff.loading && !d ? <Loading label="Comparing with the previous run" /> : null}
+      {d ? (
+        <>
+          <p class="muted">
+            {d.against ? (
+              <>
+                Members of this run against run <a href={href(`/runs/${seg(d.against)}`)}>{d.against}</a>, the sync's previous delivered run.
+              </>
+            ) : (
+              'The sync has no earlier delivered run: every member of this run joined.'
+            )}{' '}
+            A member is a record the destination got (succeeded or partially).
+          </p>
+          <dl class="facts" id="run-diff">
+            {DIFF_KINDS.map(([k, label, meaning]) => (
+              <div key={k}>
+                <dt>{label}</dt>
+                <dd>
+                  <a href={href(location.path, { ...Object.fromEntries(location.query), diff: k })} aria-current={kind === k ? 'true' : undefined} title={meaning} aria-label={`${label}: ${count(d[k])} identifiers, ${meaning}`}>
+                    {count(d[k])}
+                  </a>
+                </dd>
+              </div>
+            ))}
+            <div>
+              <dt>Unchanged</dt>
+              <dd>{count(d.unchanged)}</dd>
+            </div>
+          </dl>
+          {kind ? <RunDiffList runId={runId} kind={kind} against={d.against} onClose={() => setQuery(location, { diff: undefined })} /> : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function RunDiffList({ runId, kind, against, onClose }: { runId: string; kind: (typeof DIFF_KINDS)[number][0]; against: string | null; onClose: () => void }) {
+  const list = usePaged<RunDiffItem>(withQuery(`/v1/runs/${seg(runId)}/diff/records`, { kind, limit: 100, ...(against ? { against } : {}) }));
+  const label = DIFF_KINDS.find(([k]) => k === kind)![1];
+  return (
+    <div class="diff-list" aria-labelledby="diff-list-heading">
+      <h3 id="diff-list-heading">
+        {label} <button type="button" class="button button-small" onClick={onClose}>Close</button>
+      </h3>
+      {list.error ? <ErrorState error={list.error} retry={list.reload} /> : null}
+      {list.loading && !list.data ? <Loading label={`Loading ${label.toLowerCase()} identifiers`} /> : null}
+      {list.data && !list.items.length ? <Empty title="Nobody">No identifier is {label.toLowerCase()}.</Empty> : null}
+      {list.items.length ? (
+        <ul class="diff-identifiers" id="diff-identifiers">
+          {list.items.map((item) => (
+            <li key={item.identifier}>
+              <a href={href(`/identifiers/${seg(item.identifier)}`)}>{item.identifier}</a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {list.data ? <LoadMore loadMore={list.loadMore} loading={list.loadingMore} shown={list.items.length} /> : null}
+    </div>
   );
 }
 

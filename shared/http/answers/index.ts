@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { auditPageAnswer, createKeyAnswer, createOrgAnswer, revokeKeyAnswer } from './admin.ts';
 import { bulkDiscardedAnswer, bulkReplayedAnswer, dlqItemAnswer, dlqPageAnswer, replayedAnswer, replaysPageAnswer } from './dlq.ts';
-import { exportAnswer, logsPageAnswer, recordsPageAnswer, runErrorsAnswer, timelineAnswer } from './records.ts';
+import { exportAnswer, logsPageAnswer, recordsPageAnswer, runDiffAnswer, runDiffRecordsAnswer, runErrorsAnswer, timelineAnswer } from './records.ts';
 import { facetsAnswer, instanceAnswer, instancesAnswer, statsAnswer } from './rollups.ts';
 import { batchResultAnswer, coverageAnswer, lineageAnswer, listBatchesAnswer, runAnswer, runDetailAnswer, runsPageAnswer, startRunAnswer, uploadAnswer } from './runs.ts';
 import { alertsAnswer, destinationsPageAnswer, syncAnswer, syncsPageAnswer, watermarkAnswer } from './syncs.ts';
@@ -42,6 +42,8 @@ export const ROUTE_ANSWERS = {
   'query/list-records': { 200: recordsPageAnswer },
   'query/export-records': { 200: exportAnswer },
   'query/get-run-errors': { 200: runErrorsAnswer },
+  'query/get-run-diff': { 200: runDiffAnswer },
+  'query/list-run-diff-records': { 200: runDiffRecordsAnswer },
   'query/get-coverage': { 200: coverageAnswer },
   'query/get-identifier-timeline': { 200: timelineAnswer },
   'query/list-logs': { 200: logsPageAnswer },

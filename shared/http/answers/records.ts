@@ -87,3 +87,9 @@ export const logsPageAnswer = page(
     details: nullableString,
   }),
 );
+
+/** A run diff's counts by identifier; `against` is null when the sync had no earlier run to compare with. */
+export const runDiffAnswer = z.strictObject({ runId: str, against: nullableString, added: count, removed: count, changed: count, unchanged: count });
+
+/** A page of a run diff's identifiers of one kind. */
+export const runDiffRecordsAnswer = page(z.strictObject({ identifier: str }));
