@@ -1,4 +1,5 @@
 import { createDeps } from '#adapters/deps.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
 import type { Settings } from '#adapters/settings.ts';
 import { convertUpload } from '#domain/uploads.ts';
@@ -10,7 +11,7 @@ import { convertUpload } from '#domain/uploads.ts';
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const settings = JSON.parse(process.env.BENCH_SETTINGS!) as Settings;
-const deps = createDeps(settings);
+const deps = createDeps(settings, undefined, undefined, { writers: PARQUET_WRITERS });
 if (process.env.BENCH_REFERENCE !== '1') deps.batchEngine = new DuckDbBatchEngine();
 const started = performance.now();
 const outcome = await convertUpload(deps, process.env.BENCH_UPLOAD_KEY!);

@@ -6,6 +6,7 @@ import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/
 import { createClients } from '#adapters/clients.ts';
 import type { Settings } from '#adapters/settings.ts';
 import { S3TrackingFiles } from '#adapters/s3-tracking-files.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { identifierIndexKey } from '#domain/identifier-index.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { startLocalStack } from '../infra/local/local-stack.ts';
@@ -51,7 +52,7 @@ async function child(settings: Settings, key: string, bytes: number) {
     },
     { step: 'deserialize', name: 'timeGets' },
   );
-  const files = new S3TrackingFiles(s3, settings.bucket);
+  const files = new S3TrackingFiles(s3, settings.bucket, PARQUET_WRITERS);
   // The S3 client's first request loads its lazy modules (~50 ms here, under tsx): not the lookup's.
   await s3.send(new HeadObjectCommand({ Bucket: settings.bucket, Key: key }));
   requests.length = 0;
@@ -77,7 +78,7 @@ async function main() {
   const stack = await startLocalStack({ dataDir: dir, port: 0, rootKey: 'str_bench', convertUploads: false });
   try {
     const s3: S3Client = createClients(stack.settings).s3;
-    const files = new S3TrackingFiles(s3, stack.settings.bucket);
+    const files = new S3TrackingFiles(s3, stack.settings.bucket, PARQUET_WRITERS);
     const sizes: Record<string, number> = {};
     for (const [key, batchNumber] of [[KEY, 0], [PLAIN_KEY, 1]] as const) {
       const head = fresh ? undefined : await files.head(key);

@@ -1,4 +1,5 @@
 import { lambdaHandler } from '#http/lambda.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { makeHandler as completeRun } from '../ingest/complete-run.ts';
 import { makeHandler as postBatch } from '../ingest/post-batch.ts';
 import { makeHandler as postLineage } from '../ingest/post-lineage.ts';
@@ -21,4 +22,5 @@ export const makeHandler = apiRouter('ingest', {
   'ingest/request-upload': requestUpload,
 });
 
-export const handler = lambdaHandler(makeHandler);
+/** Ingest writes the batch files: it is given the parquet writers. */
+export const handler = lambdaHandler(makeHandler, PARQUET_WRITERS);

@@ -3,6 +3,7 @@ import { convertUpload } from '#domain/uploads.ts';
 import { RUN_DIGEST_PREFIX } from '#domain/run-digest.ts';
 import { buildRunDigest } from '#domain/run-digest-builder.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { log } from '#http/log.ts';
 import { DuckDbBatchEngine } from '#adapters/duckdb-batch-engine.ts';
 import { sweepDownloads } from '#adapters/s3-tracking-files.ts';
@@ -41,7 +42,7 @@ export const handler = lambdaJob(async (event: ObjectCreatedEvent) => {
     // A conversion that timed out left its copy of the upload and the engine's files in /tmp.
     const swept = await sweepDownloads();
     if (swept) log('info', 'removed what killed conversions left in /tmp', { folders: swept });
-    handle = makeHandler({ ...lambdaDeps(), batchEngine: new DuckDbBatchEngine() });
+    handle = makeHandler({ ...lambdaDeps(PARQUET_WRITERS), batchEngine: new DuckDbBatchEngine() });
   }
   return handle(event);
 });

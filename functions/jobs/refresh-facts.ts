@@ -1,6 +1,7 @@
 import { dropExpiredPartitions } from '#domain/expired-partitions.ts';
 import { refreshFactTables } from '#domain/facts.ts';
 import { lambdaDeps, lambdaJob } from '#http/lambda.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { log } from '#http/log.ts';
 
 /**
@@ -10,7 +11,7 @@ import { log } from '#http/log.ts';
  * A failure throws, so the schedule's retries and the error alarm see it.
  */
 export const handler = lambdaJob(async (): Promise<{ orgs: number; rows: Record<string, number>; partitions?: { before: string; scanned: number; dropped: number } }> => {
-  const deps = lambdaDeps();
+  const deps = lambdaDeps(PARQUET_WRITERS);
   const started = Date.now();
   const result = await refreshFactTables(deps);
   log('info', 'fact tables refreshed', { ...result, ms: Date.now() - started });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createDeps, systemClock } from '#adapters/deps.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { DEFAULT_RETENTION_DAYS, type Settings } from '#adapters/settings.ts';
 import { INDEXES, TABLE_KEYS } from '#adapters/dynamodb/table.ts';
 import type { Clock, Deps } from '#domain/ports.ts';
@@ -151,7 +152,7 @@ function localDemoRoute(settings: Settings, deps: Deps, rootKey: string): LocalR
       }
       const clock = new DemoClock();
       // The demo's completions ask this process's converter for their runs' digests (run diffs).
-      const demoDeps = { ...createDeps(settings, clock, undefined, (own) => new DirectNotifier(own)), conversions: deps.conversions };
+      const demoDeps = { ...createDeps(settings, clock, undefined, { localNotifier: (own) => new DirectNotifier(own), writers: PARQUET_WRITERS }), conversions: deps.conversions };
       const server = createLocalServer({ routes: apiRoutes(demoDeps) });
       const port = await listen(server, 0, '127.0.0.1');
       try {
@@ -286,7 +287,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   // No bus here: events go straight to the org's webhooks.
-  const deps = createDeps(settings, options.clock ?? systemClock, undefined, (own) => new DirectNotifier(own));
+  const deps = createDeps(settings, options.clock ?? systemClock, undefined, { localNotifier: (own) => new DirectNotifier(own), writers: PARQUET_WRITERS });
   // Uploads are converted by DuckDB, as in AWS; `nativeWriter: false` keeps the reference path alone.
   if (options.nativeWriter !== false) deps.batchEngine = new DuckDbBatchEngine();
   const crashAt = parseCrashAt(options.crashAt);

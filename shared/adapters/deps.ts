@@ -12,6 +12,7 @@ import { DynamoRunStore } from './dynamodb/run-store.ts';
 import { DynamoSyncStore } from './dynamodb/sync-store.ts';
 import { NO_ROOT_KEY, SecretsManagerRootKey, StaticRootKey } from './root-key.ts';
 import { S3TrackingFiles } from './s3-tracking-files.ts';
+import type { ParquetWriters } from './parquet-writers.ts';
 import { settingsFromEnv, type Settings } from './settings.ts';
 import { EventBridgeNotifier, NO_BUS } from './notifier.ts';
 import { DynamoWebhookStore } from './dynamodb/webhook-store.ts';
@@ -25,10 +26,17 @@ export const systemClock: Clock = { now: () => new Date() };
  * Wires the adapters for one set of settings. Handlers call this once, at module load.
  * `instrument` is applied to every SDK client (in Lambda: X-Ray capture; locally: nothing).
  * Events go on the bus when there is one (every Lambda function has it); without one they go
- * to `localNotifier` (local mode delivers them in-process with `DirectNotifier`). Taken as a
- * parameter, so the delivery code stays out of the bundles of functions that never deliver.
+ * to `localNotifier` (local mode delivers them in-process with `DirectNotifier`). The parquet
+ * `writers` are given by whoever writes tracking files. Both are taken as options, so the
+ * delivery code and the writers stay out of the bundles of functions that never use them.
  */
-export function createDeps(settings: Settings, clock: Clock = systemClock, instrument: ClientInstrument = UNINSTRUMENTED, localNotifier: (deps: () => Deps) => Notifier = () => NO_BUS): Deps {
+export interface DepsOptions {
+  localNotifier?: (deps: () => Deps) => Notifier;
+  writers?: ParquetWriters;
+}
+
+export function createDeps(settings: Settings, clock: Clock = systemClock, instrument: ClientInstrument = UNINSTRUMENTED, options: DepsOptions = {}): Deps {
+  const localNotifier = options.localNotifier ?? (() => NO_BUS);
   const { dynamo, s3 } = createClients(settings, instrument);
   const rootKey = settings.rootKey
     ? new StaticRootKey(settings.rootKey)
@@ -50,7 +58,7 @@ export function createDeps(settings: Settings, clock: Clock = systemClock, instr
     webhooks: new DynamoWebhookStore(dynamo, settings.table),
     webhookSender: new HttpWebhookSender(allowPrivate),
     webhookTargets: webhookTargetPolicy(allowPrivate),
-    files: new S3TrackingFiles(s3, settings.bucket),
+    files: new S3TrackingFiles(s3, settings.bucket, options.writers),
     conversions: eventBridge && settings.eventBusName ? new EventBridgeConversionQueue(eventBridge, settings.eventBusName) : new InProcessConversionQueue(),
     partitions: settings.glue
       ? new GluePartitions(instrument(new GlueClient({ region: settings.region })), settings.glue.database, settings.glue.table, settings.bucket)
@@ -71,8 +79,11 @@ export function createDeps(settings: Settings, clock: Clock = systemClock, instr
 
 let fromEnv: Deps | undefined;
 
-/** The deps a Lambda function uses: built from its environment on first use (clients instrumented so), then kept. */
-export function depsFromEnv(instrument: ClientInstrument = UNINSTRUMENTED): Deps {
-  fromEnv ??= createDeps(settingsFromEnv(), systemClock, instrument);
+/**
+ * The deps a Lambda function uses: built from its environment on first use (clients
+ * instrumented so), then kept; `writers` where the function writes tracking files.
+ */
+export function depsFromEnv(instrument: ClientInstrument = UNINSTRUMENTED, writers?: ParquetWriters): Deps {
+  fromEnv ??= createDeps(settingsFromEnv(), systemClock, instrument, writers ? { writers } : {});
   return fromEnv;
 }

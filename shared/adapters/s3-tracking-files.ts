@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DECOMPRESSORS, encodeStringTable, encodeTrackingRows, payloadSchemaOf, TrackingParquetFile } from './parquet.ts';
+import { DECOMPRESSORS, payloadSchemaOf } from './parquet.ts';
+import type { ParquetWriters } from './parquet-writers.ts';
 import type { FieldTypes } from '#domain/payload.ts';
 import { FACT_COLUMNS, factFileKey, factManifestKey, type FactTableName, type FactTables } from '#domain/fact-tables.ts';
 import { identifierIndexKeyOf } from '#domain/identifier-index.ts';
-import { buildIdentifierIndex, IdentifierIndexBuilder, indexedRowNumbers, type OpenedIndex } from './identifier-index.ts';
-import { encodeRunDigest, openDigest } from './run-digest.ts';
+import { indexedRowNumbers, type OpenedIndex } from './identifier-index.ts';
+import { openDigest } from './run-digest.ts';
 
 /** Bytes of recently read batch files kept per container: enough for a 1M-record run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
@@ -116,14 +117,21 @@ export class S3TrackingFiles implements TrackingFiles {
   /** Identifier indexes opened for lookups (footer and fetched ranges), or null: the file has none (written before indexes). */
   private readonly indexes = new Map<string, OpenedIndex | null>();
 
+  /** `writers`: only where the function writes tracking files (`parquet-writers.ts`); without them writing throws. */
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    private readonly writers?: ParquetWriters,
   ) {}
 
+  private get write(): ParquetWriters {
+    if (!this.writers) throw new Error('this function writes no tracking files (it was given no parquet writers)');
+    return this.writers;
+  }
+
   async writeRows(key: string, rows: TrackingRow[], payloadSchema: FieldTypes): Promise<number> {
-    const body = encodeTrackingRows(rows, payloadSchema);
-    await this.writeIndex(key, buildIdentifierIndex(rows));
+    const body = this.write.encodeTrackingRows(rows, payloadSchema);
+    await this.writeIndex(key, this.write.buildIdentifierIndex(rows));
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
     this.ranged.delete(key);
     this.footers.delete(key);
@@ -319,7 +327,7 @@ export class S3TrackingFiles implements TrackingFiles {
   }
 
   async writeRunDigest(key: string, identifiers: readonly string[], payloadHashes: BigInt64Array): Promise<void> {
-    const body = encodeRunDigest(identifiers, payloadHashes);
+    const body = this.write.encodeRunDigest(identifiers, payloadHashes);
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
   }
 
@@ -349,7 +357,7 @@ export class S3TrackingFiles implements TrackingFiles {
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        Body: encodeStringTable(FACT_COLUMNS[table] as readonly string[], rows as unknown as Array<Record<string, string | null>>),
+        Body: this.write.encodeStringTable(FACT_COLUMNS[table] as readonly string[], rows as unknown as Array<Record<string, string | null>>),
         ContentType: 'application/vnd.apache.parquet',
       }),
     );
@@ -433,10 +441,11 @@ export class S3TrackingFiles implements TrackingFiles {
   }
 
   async stageRows(): Promise<StagedRows> {
+    const writers = this.write;
     const dir = await mkdtemp(join(tmpdir(), 'synctrail-batch-'));
     const path = join(dir, 'batch.parquet');
-    const file = new TrackingParquetFile(path);
-    const index = new IdentifierIndexBuilder();
+    const file = writers.trackingFile(path);
+    const index = writers.indexBuilder();
     return {
       push: (row) => {
         index.add(row.identifier, row.row_number);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { depsFromEnv } from '#adapters/deps.ts';
+import type { ParquetWriters } from '#adapters/parquet-writers.ts';
 import type { Deps } from '#domain/ports.ts';
 import type { Event, Result } from './api-handler.ts';
 import { logger } from './log.ts';
@@ -12,7 +13,7 @@ import { traceClient, tracer } from './tracing.ts';
 export type HandlerFactory = (deps: Deps) => (event: Event, context: Context) => Promise<Result>;
 
 /** The deps of a Lambda function: from its environment, every SDK client captured by the tracer (in Lambda). */
-export const lambdaDeps = (): Deps => depsFromEnv(traceClient);
+export const lambdaDeps = (writers?: ParquetWriters): Deps => depsFromEnv(traceClient, writers);
 
 /** An API Gateway request's id and route on every log line and as X-Ray annotations. */
 const requestKeys: MiddlewareObj<unknown, unknown, Error, Context> = {
@@ -50,12 +51,13 @@ export function lambdaJob<E, R>(handle: (event: E, context: Context) => Promise<
 /**
  * The Lambda entry point for a handler factory. Deps (and their SDK clients) are built on
  * the first invocation and kept for the container's life; importing a handler module has
- * no side effects, so local mode can build the same handlers with its own deps.
+ * no side effects, so local mode can build the same handlers with its own deps. `writers`: the
+ * parquet writers, for a function that writes tracking files.
  */
-export function lambdaHandler(make: HandlerFactory) {
+export function lambdaHandler(make: HandlerFactory, writers?: ParquetWriters) {
   let handler: ReturnType<HandlerFactory> | undefined;
   return lambdaJob((event: Event, context: Context) => {
-    handler ??= make(lambdaDeps());
+    handler ??= make(lambdaDeps(writers));
     return handler(event, context);
   });
 }

@@ -6,6 +6,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createClients } from '#adapters/clients.ts';
 import { S3TrackingFiles } from '#adapters/s3-tracking-files.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { encodeIdentifierIndex } from '#adapters/identifier-index.ts';
 import { identifierHash, identifierIndexKey, IDENTIFIER_HASH_SQL, IDENTIFIER_INDEX_ROW_GROUP_ROWS } from '#domain/identifier-index.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
@@ -28,7 +29,7 @@ let asked: string[] = [];
 
 const KEY = (n: number) => `sync_tracking_datasets/o/s/r/records_updated.${n}.parquet`;
 const row = (i: number, batchNumber = 0): TrackingRow => lookupRow(i, { identifier: i % 1000 === 999 ? null : `user-${i}@example.com`, batch_number: batchNumber });
-const fresh = () => new S3TrackingFiles(s3, stack.settings.bucket);
+const fresh = () => new S3TrackingFiles(s3, stack.settings.bucket, PARQUET_WRITERS);
 const object = async (key: string) => {
   try {
     const answer = await s3.send(new GetObjectCommand({ Bucket: stack.settings.bucket, Key: key }));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '#adapters/clients.ts';
 import { S3TrackingFiles } from '#adapters/s3-tracking-files.ts';
+import { PARQUET_WRITERS } from '#adapters/parquet-writers.ts';
 import { ROW_GROUP_ROWS } from '#adapters/parquet.ts';
 import type { TrackingRow } from '#domain/tracking-row.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -27,7 +28,7 @@ beforeAll(async () => {
     },
     { step: 'deserialize', name: 'countBytes' },
   );
-  files = new S3TrackingFiles(s3, stack.settings.bucket);
+  files = new S3TrackingFiles(s3, stack.settings.bucket, PARQUET_WRITERS);
   fileBytes = await files.writeRows(KEY, Array.from({ length: ROWS }, (_, i) => row(i)), {});
 }, 60_000);
 afterAll(async () => {

@@ -211,6 +211,11 @@ export async function startDeployedStack({ stack, stores, rootKey }: DeployedSta
     const ref = (value as { Ref?: string }).Ref;
     const type = ref ? resources[ref]?.Type : undefined;
     if (type && physical[type]) return physical[type]!;
+    // The console's address (CloudFront's domain name), joined into its URL.
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map((part, i) => resolve(part, `${where} part ${i}`)).join(join[0]);
+    const [logicalId, attribute] = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'] ?? [];
+    if (logicalId && attribute === 'DomainName' && resources[logicalId]?.Type === 'AWS::CloudFront::Distribution') return 'd111111abcdef8.cloudfront.net';
     throw new Error(`${where} is ${JSON.stringify(value)}: the deployed-bundle test has no local value for it`);
   };
   const busOf = (logicalId?: string) => (logicalId ? resolve({ Ref: logicalId }, 'a rule bus') : 'default');

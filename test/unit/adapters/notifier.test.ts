@@ -181,7 +181,7 @@ describe('createDeps without a bus', () => {
 
   it('hands events to the local notifier it is given (local mode: DirectNotifier), else refuses them', async () => {
     // Act
-    const local = createDeps(settings, undefined, undefined, (own) => new DirectNotifier(own));
+    const local = createDeps(settings, undefined, undefined, { localNotifier: (own) => new DirectNotifier(own) });
     const none = createDeps(settings);
 
     // Assert

@@ -23,3 +23,17 @@ describe('webhook delivery code in the bundles', () => {
     for (const code of [query, admin, delivery]) expect(Buffer.byteLength(code)).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
   }, 60_000);
 });
+
+// A message only hyparquet-writer's bloom-filter writer has (every tracking file has bloom filters).
+const WRITER_MARK = 'bloom filter fpp must be in (0, 1)';
+
+describe('parquet writer code in the bundles', () => {
+  it('is in the functions that write tracking files (ingest, the converter, the fact-table job), not in the APIs that only read them', async () => {
+    // Act
+    const [query, admin, ingest, facts] = await Promise.all([bundle('api/query'), bundle('api/admin'), bundle('api/ingest'), bundle('jobs/refresh-facts')]);
+
+    // Assert
+    const writes = (code: string) => code.includes(WRITER_MARK);
+    expect([writes(query), writes(admin), writes(ingest), writes(facts)]).toEqual([false, false, true, true]);
+  }, 60_000);
+});
