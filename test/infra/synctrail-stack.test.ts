@@ -151,8 +151,10 @@ describe('HTTP API', () => {
     const stack = new SyncTrailStack(app, 'SyncTrail', { env: { account: '123456789012', region: 'eu-west-1' } });
     const count = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
     expect(count).toBeLessThanOrEqual(200);
+    const headless = new App({ analyticsReporting: true, context: { 'aws:cdk:bundling-stacks': [] } });
+    const withoutConsole = Object.keys(Template.fromStack(new SyncTrailStack(headless, 'SyncTrail', { env: { account: '123456789012', region: 'eu-west-1' }, console: false })).toJSON().Resources).length;
     const deployment = readFileSync(join(import.meta.dirname, '../../docs/deployment.md'), 'utf8');
-    expect(deployment).toContain(`${count} resources`);
+    expect(deployment).toContain(`${count} resources\n(CloudFormation allows 500; ${withoutConsole} with \`-c console=false\`)`);
   });
 
   it('throttles, logs access and allows CORS for the console origin only', () => {
