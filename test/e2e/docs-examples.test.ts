@@ -15,6 +15,11 @@ const repo = resolve(import.meta.dirname, '../..');
  */
 const EXAMPLES: Array<{ name: string; prints: (out: string) => void }> = [
   {
+    name: 'run-diff',
+    prints: (out) =>
+      expect(out.split('\n')).toEqual(['complete', '{"runId":"run-2026-11-24","against":"run-2026-11-23","added":1,"removed":0,"changed":1,"unchanged":0}', 'carl@example.com']),
+  },
+  {
     name: 'webhook-formats',
     prints: (out) => {
       // The stand-in prints each delivery as it lands, between the commands' own lines.
