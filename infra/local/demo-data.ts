@@ -146,6 +146,8 @@ const DEMO_SYNCS: DemoSync[] = [
   },
   {
     syncId: 'purchases-capi',
+    // A daily sync watched for runs that do not come, run long, or push stale events.
+    alerts: [{ type: 'missed_run', everyHours: 24 }, { type: 'slow_run', aboveMinutes: 30 }, { type: 'freshness', maxAgeHours: 26 }],
     config: {
       name: 'Purchases',
       syncType: 'signal',

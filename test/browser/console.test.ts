@@ -551,6 +551,18 @@ describe('console in a browser', () => {
     expect(await unaccounted.textContent()).toContain('51 extracted, 12 reported, 39 unaccounted (limit 0)');
     await expectBadgesAgree('the Google Ads sync');
     await screenshot(page, '15-volume-anomaly');
+
+    // Act: the daily signal sync, watched for runs that do not come or run long
+    await goto('/syncs/purchases-capi');
+    await expect.poll(() => page.locator('#alert-rules li').count()).toBe(3);
+
+    // Assert: in words, each judged ok on what the sync has (its last run started today, took 5 minutes)
+    const rules = await page.locator('#alert-rules li strong').allTextContents();
+    expect(rules).toEqual(['No run started for 36 hours (expected every 24 hours)', 'A run takes longer than 30 minutes', 'Newest event older than 26 hours']);
+    const states = (await api.get('/v1/syncs/purchases-capi/alerts', adminKey)).body.rules as Array<{ type: string; state: string; detail: string }>;
+    expect(states.map((r) => `${r.type}:${r.state}`)).toEqual(['missed_run:ok', 'slow_run:ok', 'freshness:ok']);
+    expect(await page.locator('#alert-rules li', { hasText: 'No run started' }).textContent()).toContain(states[0]!.detail);
+    expect(states[1]!.detail).toMatch(/took 5\.0 min from start to completion \(limit 30 min\)$/);
   });
 
   it('replays all matching records of a sync after a dry run counts them, and audits it once', async () => {
