@@ -12,6 +12,7 @@ import { SyncLogs } from './pages/sync-logs.tsx';
 import { Instances, InstanceDetailPage } from './pages/instances.tsx';
 import { DeadLetterQueue } from './pages/dlq.tsx';
 import { AuditLog } from './pages/audit.tsx';
+import { Webhooks } from './pages/webhooks.tsx';
 import { IdentifierPage } from './pages/identifier.tsx';
 import { Counting } from './pages/counting.tsx';
 import { NotFound } from './pages/not-found.tsx';
@@ -25,6 +26,7 @@ const NAV = [
   { path: '/identifiers', label: 'Find a record', match: ['identifiers'] },
   { path: '/dlq', label: 'Dead-letter queue', match: ['dlq'] },
   { path: '/audit', label: 'Audit log', match: ['audit'] },
+  { path: '/webhooks', label: 'Webhooks', match: ['webhooks'] },
 ];
 
 function Page({ location }: { location: Location }) {
@@ -49,6 +51,8 @@ function Page({ location }: { location: Location }) {
       return <DeadLetterQueue location={location} />;
     case 'audit':
       return <AuditLog location={location} />;
+    case 'webhooks':
+      return <Webhooks />;
     case 'counting':
       return <Counting />;
     default:

@@ -23,3 +23,5 @@ export type AuditEntryView = AnswerOf<'query/list-audit'>['items'][number];
 export type Coverage = AnswerOf<'query/get-coverage'>;
 export type Timeline = AnswerOf<'query/get-identifier-timeline'>;
 export type Alerts = AnswerOf<'query/get-alerts'>;
+export type WebhookView = AnswerOf<'webhooks/list-webhooks'>['items'][number];
+export type WebhookDelivery = AnswerOf<'webhooks/list-deliveries'>['items'][number];

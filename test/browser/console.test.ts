@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_KEY, apiClient, startTestStack, type Api, type TestStack } from '../support/local-stack.ts';
 import { collectPageErrors, launchChromium, screenshot } from '../support/browser.ts';
+import { startReceiver } from '../support/receiver.ts';
 import { parseKey } from '#domain/keys.ts';
 import { LOG_STATUS_LABELS, type LogStatus } from '#domain/statuses.ts';
 import { ALERT_STATE_BADGES, labelOf } from '../../console/src/format.ts';
@@ -554,7 +555,7 @@ describe('console in a browser', () => {
 
     // Act: the daily signal sync, watched for runs that do not come or run long
     await goto('/syncs/purchases-capi');
-    await expect.poll(() => page.locator('#alert-rules li').count()).toBe(3);
+    await page.locator('#alert-rules li', { hasText: 'No run started' }).waitFor();
 
     // Assert: in words, each judged ok on what the sync has (its last run started today, took 5 minutes)
     const rules = await page.locator('#alert-rules li strong').allTextContents();
@@ -635,11 +636,50 @@ describe('console in a browser', () => {
     await screenshot(page, '04c-run-diff');
   });
 
+  it('lists the webhooks with their format, and a test-send posts a Slack message and shows in its deliveries', async () => {
+    // Arrange: a Slack webhook (a stand-in receiver) and a PagerDuty one
+    const receiver = await startReceiver();
+    try {
+      const slack = await api.post('/v1/webhooks', adminKey, { url: receiver.url, format: 'slack', description: 'ops channel' });
+      const pagerDuty = await api.post('/v1/webhooks', adminKey, { url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty', routingKey: 'R0123456789abcdefghijklmnopqrstu' });
+      expect([slack.status, pagerDuty.status]).toEqual([201, 201]);
+
+      // Act
+      await goto('/webhooks');
+      const slackRow = page.locator(`#webhooks-table tr[data-webhook-id="${slack.body.webhookId}"]`);
+      await slackRow.waitFor();
+
+      // Assert: each format in words, alert events by default, no credential shown whole
+      expect(await slackRow.locator('td').nth(0).textContent()).toBe('Slack messageops channel');
+      expect(await slackRow.locator('td').nth(1).textContent()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…added /);
+      expect(await slackRow.locator('td').nth(2).textContent()).toBe('alert.fired, alert.resolved');
+      await expect.poll(() => slackRow.locator('td').nth(4).textContent()).toBe('none yet');
+      const pdRow = page.locator(`#webhooks-table tr[data-webhook-id="${pagerDuty.body.webhookId}"]`);
+      expect(await pdRow.locator('td').nth(0).textContent()).toBe('PagerDuty event');
+      expect(await pdRow.locator('td').nth(3).textContent()).toBe('routing key R012…');
+      expect(await page.locator('#webhooks-table').textContent()).not.toContain('R0123456789abcdefghijklmnopqrstu');
+
+      // Act: a test-send from the console
+      await slackRow.getByRole('button', { name: /^Send a test/ }).click();
+
+      // Assert: the notice, the message the receiver got, and the delivery log beside it
+      await expect.poll(() => page.locator('.notice').textContent()).toMatch(/^Test sent as a Slack message: delivered \(HTTP 200 in \d+ ms\)\.$/);
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]!.json).toMatchObject({ text: 'A test from SyncTrail: if you can read this, the webhook works.', blocks: expect.any(Array) });
+      await expect.poll(() => slackRow.locator('.deliveries li').count()).toBe(1);
+      expect(await slackRow.locator('.deliveries li .badge').getAttribute('data-status')).toBe('delivered');
+      expect(await slackRow.locator('.deliveries li').textContent()).toMatch(/webhook\.test .* · 1 attempt · HTTP 200$/);
+      await screenshot(page, '16-webhooks');
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('labels every control and names every button on every page, and signs out by forgetting the key', async () => {
     // Arrange
     const run = (await api.get('/v1/runs?syncId=hv-customers-meta', adminKey)).body.items[1].runId;
     const inFlight = (await api.get('/v1/runs?syncId=items-to-shopify&limit=1', adminKey)).body.items[0].runId;
-    const pages = ['/history', '/destinations', `/runs/${run}`, `/runs/${inFlight}?status=all`, '/syncs/hv-customers-meta', '/logs', '/logs?status=in_progress', '/instances', '/instances/erp-to-shopify', '/identifiers/ana%40example.com', '/dlq', '/audit', '/counting', '/nope'];
+    const pages = ['/history', '/destinations', `/runs/${run}`, `/runs/${inFlight}?status=all`, '/syncs/hv-customers-meta', '/logs', '/logs?status=in_progress', '/instances', '/instances/erp-to-shopify', '/identifiers/ana%40example.com', '/dlq', '/audit', '/webhooks', '/counting', '/nope'];
     let badges = 0;
 
     for (const hash of pages) {
