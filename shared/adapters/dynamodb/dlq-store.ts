@@ -107,7 +107,8 @@ export class DynamoDlqStore implements DlqStore {
   /** The items' `createdAt` range is gsi1's sort key range (`<createdAt>#<itemId>`); the rest is a filter on what that reads. */
   async pendingPage(orgId: string, filter: DlqStoreFilter, nowEpochSeconds: number, cursor?: string): Promise<Page<DlqItem>> {
     const names: Record<string, string> = { '#gpk': INDEX.partitionKey, '#gsk': INDEX.sortKey, '#ttl': 'ttl', '#state': 'state' };
-    const values: Record<string, unknown> = { ':gpk': dlqPk(orgId), ':lo': filter.from ?? '', ':hi': `${filter.to ?? SORT_KEY_TOP}#${SORT_KEY_TOP}`, ':now': nowEpochSeconds, ':pending': 'pending' };
+    // No lower bound without `from`: DynamoDB refuses an empty string as a key value (dynalite takes it).
+    const values: Record<string, unknown> = { ':gpk': dlqPk(orgId), ...(filter.from ? { ':lo': filter.from } : {}), ':hi': `${filter.to ?? SORT_KEY_TOP}#${SORT_KEY_TOP}`, ':now': nowEpochSeconds, ':pending': 'pending' };
     const filters = ['#ttl > :now', '#state = :pending'];
     for (const key of ['syncId', 'runId'] as const) {
       if (filter[key] === undefined) continue;
@@ -123,7 +124,7 @@ export class DynamoDlqStore implements DlqStore {
       new QueryCommand({
         TableName: this.table,
         IndexName: INDEX.name,
-        KeyConditionExpression: '#gpk = :gpk AND #gsk BETWEEN :lo AND :hi',
+        KeyConditionExpression: filter.from ? '#gpk = :gpk AND #gsk BETWEEN :lo AND :hi' : '#gpk = :gpk AND #gsk <= :hi',
         FilterExpression: filters.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
