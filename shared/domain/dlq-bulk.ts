@@ -6,7 +6,7 @@
  */
 import { recordAudit } from './audit.ts';
 import { requireOrgKey } from './authz.ts';
-import type { DlqBulkFilter, DlqBulkRequest, DlqItem } from './dlq-entity.ts';
+import type { DlqBulkFilter, DlqBulkRequest, DlqItem, ReplayEvent } from './dlq-entity.ts';
 import { actorOf, replayEventOf } from './dlq.ts';
 import { classifyError } from './error-catalogue.ts';
 import { newId } from './ids.ts';
@@ -82,6 +82,8 @@ async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb
   const orgId = requireOrgKey(principal, 'ingest');
   const started = limits.elapsed();
   const deadline = () => limits.elapsed() - started >= limits.timeBudgetMs;
+  // Reading stops at half the budget, so the items it took up always get their turn.
+  const readDeadline = () => limits.elapsed() - started >= limits.timeBudgetMs / 2;
   const { filter } = request;
 
   if (request.dryRun) {
@@ -92,25 +94,25 @@ async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb
   }
 
   const items: DlqItem[] = [];
-  const read = await eachMatch(deps, orgId, filter, deadline, (item) => items.push(item) <= limits.maxItems);
+  const read = await eachMatch(deps, orgId, filter, readDeadline, (item) => items.push(item) <= limits.maxItems);
   const actor = actorOf(principal);
   const to = verb === 'replay' ? 'replayed' : 'discarded';
   let matched = 0;
   let moved = 0;
   let failure: { error: unknown } | undefined;
   const todo = items.slice(0, limits.maxItems);
-  for (let i = 0; i < todo.length && !failure; i += CHUNK) {
+  for (let i = 0; i < todo.length; i += CHUNK) {
+    // Checked before every chunk, the first too: a chunk ends well inside the function's 29 s.
     if (i > 0 && deadline()) break;
     const chunk = todo.slice(i, i + CHUNK);
     matched += chunk.length;
-    try {
-      const result = verb === 'replay' ? await replayChunk(deps, orgId, actor, chunk) : await discardChunk(deps, orgId, actor, chunk);
-      moved += result.moved;
-      if ('error' in result) failure = { error: result.error };
-    } catch (error) {
-      // Reading a record from its file failed before any item of the chunk moved.
-      failure = { error };
-    }
+    // Each item on its own: one that fails (its record unreadable, a write refused) stays
+    // pending and is reported; the others of the chunk, and the chunks after, go on.
+    const result = verb === 'replay' ? await replayChunk(deps, orgId, actor, chunk) : await discardChunk(deps, orgId, actor, chunk);
+    moved += result.moved;
+    if (result.error !== undefined) failure ??= { error: result.error };
+    // The bus refusing events is no one item's fault: stop there rather than spin through the rest.
+    if ('stop' in result && result.stop) break;
   }
   const remaining = read.more || matched < items.length || failure !== undefined;
   const counts = verb === 'replay' ? { matched, replayed: moved, remaining } : { matched, discarded: moved, remaining };
@@ -131,29 +133,49 @@ async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb
   return counts as BulkAnswer<V>;
 }
 
+const firstError = (results: ReadonlyArray<PromiseSettledResult<unknown>>) => results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+
+/**
+ * Whether this request's move of an item landed. A move that threw (throttled, the connection
+ * lost) may have landed all the same: the item is read back, and it is ours when it is in
+ * `to` with our time and actor on it. Unknown (the read fails too) throws: the caller reports it.
+ */
+async function movedByUs(deps: Deps, orgId: string, item: DlqItem, move: PromiseSettledResult<boolean>, to: 'replayed' | 'discarded', at: string, actor: string): Promise<boolean> {
+  if (move.status === 'fulfilled') return move.value;
+  const now = await deps.dlq.get(orgId, item.itemId);
+  return now?.state === to && now.stateChangedAt === at && now.stateChangedBy === actor;
+}
+
 /**
  * Replays up to CHUNK items as `replayDlqItem` does one: each event made first (its record
  * read from its file), then each item moved from pending (only the moves won count), then
  * the won items' events sent in one PutEvents; an item whose event was not sent goes back
- * to pending.
+ * to pending. Each item fails alone, and no move that landed is left without its event.
  */
-async function replayChunk(deps: Deps, orgId: string, actor: string, chunk: DlqItem[]): Promise<{ moved: number; error?: unknown }> {
+async function replayChunk(deps: Deps, orgId: string, actor: string, chunk: DlqItem[]): Promise<{ moved: number; error?: unknown; stop?: boolean }> {
   const now = deps.clock.now();
-  const events = await Promise.all(chunk.map((item) => replayEventOf(deps, item, actor, now)));
-  const won = await Promise.all(chunk.map((item, i) => deps.dlq.transition(orgId, item.itemId, 'pending', 'replayed', events[i]!.at, actor)));
-  const mine = chunk.flatMap((item, i) => (won[i] ? [{ item, event: events[i]! }] : []));
-  if (!mine.length) return { moved: 0 };
-  const { sent, error } = await deps.events.publishReplays(mine.map(({ item, event }) => ({ event, expiresAt: item.expiresAt })));
-  const unsent = mine.filter((_replay, i) => !sent[i]);
-  await Promise.all(unsent.map(({ item, event }) => deps.dlq.transition(orgId, item.itemId, 'replayed', 'pending', event.at, actor)));
-  const moved = mine.length - unsent.length;
-  return error === undefined && !unsent.length ? { moved } : { moved, error: error ?? new Error(`${unsent.length} replay event(s) were not sent`) };
+  const built = await Promise.allSettled(chunk.map((item) => replayEventOf(deps, item, actor, now)));
+  const ready = chunk.flatMap((item, i) => (built[i]!.status === 'fulfilled' ? [{ item, event: (built[i] as PromiseFulfilledResult<ReplayEvent>).value }] : []));
+  const moves = await Promise.allSettled(ready.map(({ item, event }) => deps.dlq.transition(orgId, item.itemId, 'pending', 'replayed', event.at, actor)));
+  const won = await Promise.allSettled(ready.map(({ item, event }, i) => movedByUs(deps, orgId, item, moves[i]!, 'replayed', event.at, actor)));
+  // A move whose outcome stays unknown is sent too: a replay event twice is better than an item replayed with none.
+  const mine = ready.filter((_r, i) => won[i]!.status === 'rejected' || (won[i] as PromiseFulfilledResult<boolean>).value);
+  let error: unknown = firstError(built) ?? firstError(won);
+  if (!mine.length) return { moved: 0, ...(error === undefined ? {} : { error }) };
+  const published = await deps.events.publishReplays(mine.map(({ item, event }) => ({ event, expiresAt: item.expiresAt })));
+  const unsent = mine.filter((_replay, i) => !published.sent[i]);
+  const back = await Promise.allSettled(unsent.map(({ item, event }) => deps.dlq.transition(orgId, item.itemId, 'replayed', 'pending', event.at, actor)));
+  const stop = published.error !== undefined || unsent.length > 0;
+  error ??= published.error ?? firstError(back) ?? (unsent.length ? new Error(`${unsent.length} replay event(s) were not sent`) : undefined);
+  return { moved: mine.length - unsent.length, ...(error === undefined ? {} : { error }), ...(stop ? { stop } : {}) };
 }
 
-async function discardChunk(deps: Deps, orgId: string, actor: string, chunk: DlqItem[]): Promise<{ moved: number }> {
+async function discardChunk(deps: Deps, orgId: string, actor: string, chunk: DlqItem[]): Promise<{ moved: number; error?: unknown }> {
   const at = deps.clock.now().toISOString();
-  const won = await Promise.all(chunk.map((item) => deps.dlq.transition(orgId, item.itemId, 'pending', 'discarded', at, actor)));
-  return { moved: won.filter(Boolean).length };
+  const moves = await Promise.allSettled(chunk.map((item) => deps.dlq.transition(orgId, item.itemId, 'pending', 'discarded', at, actor)));
+  const won = await Promise.allSettled(chunk.map((item, i) => movedByUs(deps, orgId, item, moves[i]!, 'discarded', at, actor)));
+  const error = firstError(won);
+  return { moved: won.filter((w) => w.status === 'fulfilled' && w.value).length, ...(error === undefined ? {} : { error }) };
 }
 
 /** `POST /v1/dlq/replay`: `{matched}` on a dry run, else `{matched, replayed}`; `remaining` says whether to send it again. */

@@ -31,8 +31,9 @@ const item = (n: number, overrides: Partial<DlqItem> = {}): DlqItem => ({
 });
 
 /** A store of items in memory, read `pageSize` at a time, with a bus that refuses the events of `refuse`. */
-function fakeDeps(items: DlqItem[], options: { pageSize?: number; refuse?: Set<string>; stealOnRead?: Set<string> } = {}) {
+function fakeDeps(items: DlqItem[], options: { pageSize?: number; refuse?: Set<string>; stealOnRead?: Set<string>; throwAfterMove?: Set<string> } = {}) {
   const state = new Map(items.map((i) => [i.itemId, i.state as DlqState]));
+  const changed = new Map<string, { at: string; by: string }>();
   const sent: ReplayEvent[] = [];
   const audit: AuditEntry[] = [];
   let reads = 0;
@@ -48,10 +49,17 @@ function fakeDeps(items: DlqItem[], options: { pageSize?: number; refuse?: Set<s
         for (const i of page) if (options.stealOnRead?.has(i.itemId)) state.set(i.itemId, 'discarded');
         return { items: page, nextCursor: start + pageSize < items.length ? String(start + pageSize) : null };
       },
-      async transition(_orgId: string, itemId: string, from: DlqState, to: DlqState) {
+      async transition(_orgId: string, itemId: string, from: DlqState, to: DlqState, at: string, by: string) {
         if (state.get(itemId) !== from) return false;
         state.set(itemId, to);
+        changed.set(itemId, { at, by });
+        // The write landed, and its answer was lost (a timeout, the connection reset).
+        if (options.throwAfterMove?.delete(itemId)) throw new Error('socket hang up');
         return true;
+      },
+      async get(_orgId: string, itemId: string) {
+        const found = items.find((i) => i.itemId === itemId);
+        return found && { ...found, state: state.get(itemId), stateChangedAt: changed.get(itemId)?.at, stateChangedBy: changed.get(itemId)?.by };
       },
     },
     events: {
@@ -190,6 +198,36 @@ describe('bulk replay and discard', () => {
     expect(countStates(fake.state)).toEqual({ replayed: 19, pending: 11 });
     expect(fake.audit).toHaveLength(1);
     expect(fake.audit[0]).toMatchObject({ action: 'dlq.bulk_replayed', actor: 'k1', syncId: 'meta', after: { filter: { syncId: 'meta' }, matched: 20, replayed: 19, remaining: true } });
+  });
+
+  it('sends the event of a move whose answer was lost but that landed, so no item is left replayed with none', async () => {
+    // Arrange: the moves of items 3 and 7 land, and their answers are lost
+    const items = Array.from({ length: 10 }, (_, i) => item(i));
+    const fake = fakeDeps(items, { throwAfterMove: new Set([items[3]!.itemId, items[7]!.itemId]) });
+
+    // Act
+    const answer = await bulkReplayDlq(fake.deps, principal, request(false), limits());
+
+    // Assert: read back, they were ours: every replayed item has exactly one event
+    expect(answer).toEqual({ matched: 10, replayed: 10, remaining: false });
+    expect(countStates(fake.state)).toEqual({ replayed: 10 });
+    expect(fake.sent.map((e) => e.item.itemId).sort()).toEqual(items.map((i) => i.itemId).sort());
+  });
+
+  it('goes on past an item whose record cannot be read: it stays pending, the others are replayed, and the failure is reported', async () => {
+    // Arrange: item 2's whole record is only in its file, and the file cannot be read
+    const items = Array.from({ length: 25 }, (_, i) => item(i, i === 2 ? { payloadTruncated: true } : {}));
+    const fake = fakeDeps(items);
+
+    // Act
+    const attempt = bulkReplayDlq(fake.deps, principal, request(false), limits());
+
+    // Assert
+    await expect(attempt).rejects.toThrow();
+    expect(fake.state.get(items[2]!.itemId)).toBe('pending');
+    expect(countStates(fake.state)).toEqual({ replayed: 24, pending: 1 });
+    expect(fake.sent).toHaveLength(24);
+    expect(fake.audit[0]).toMatchObject({ after: { matched: 25, replayed: 24, remaining: true } });
   });
 
   it('writes one audit entry per action with the filter and the counts', async () => {
