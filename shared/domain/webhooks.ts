@@ -130,9 +130,19 @@ export async function createWebhook(deps: Deps, principal: Principal, request: C
   const hook: Webhook =
     format === 'slack' ? { ...fields, format } : format === 'pagerduty' ? { ...fields, format, routingKey: request.routingKey! } : { ...fields, format, secret: `whsec_${randomBytes(24).toString('base64url')}` };
   await deps.webhooks.create(hook);
-  await recordAudit(deps, { orgId, actor: hook.createdBy, action: 'webhook.created', target: { type: 'webhook', id: hook.webhookId }, after: { url: hook.url, format, events: hook.events } });
+  await recordAudit(deps, { orgId, actor: hook.createdBy, action: 'webhook.created', target: { type: 'webhook', id: hook.webhookId }, after: { url: auditedUrl(hook), format, events: hook.events } });
   // The secret, this once: the receiver needs it to check signatures.
   return hook.format === 'slack' || hook.format === 'pagerduty' ? presentWebhook(hook) : { ...presentWebhook(hook), secret: hook.secret };
+}
+
+/**
+ * A webhook's address as the audit log keeps it (read keys see the log): a Slack or PagerDuty
+ * address whole is a credential (a Slack incoming-webhook URL posts to its channel), so only its
+ * origin is kept; a signed webhook's address is kept whole.
+ */
+export function auditedUrl(hook: Pick<Webhook, 'url' | 'format'>): string {
+  if (formatOf(hook) === 'synctrail') return hook.url;
+  return `${new URL(hook.url).origin}/…`;
 }
 
 export async function listWebhooks(deps: Deps, principal: Principal) {
@@ -145,7 +155,7 @@ export async function deleteWebhook(deps: Deps, principal: Principal, webhookId:
   const hook = await deps.webhooks.get(orgId, webhookId);
   if (!hook || !(await deps.webhooks.delete(orgId, webhookId))) throw notFound(`webhook ${webhookId}`);
   const actor = principal.kind === 'key' ? principal.keyId : 'root';
-  await recordAudit(deps, { orgId, actor, action: 'webhook.deleted', target: { type: 'webhook', id: webhookId }, before: { url: hook.url, format: formatOf(hook), events: hook.events } });
+  await recordAudit(deps, { orgId, actor, action: 'webhook.deleted', target: { type: 'webhook', id: webhookId }, before: { url: auditedUrl(hook), format: formatOf(hook), events: hook.events } });
   return { webhookId, deleted: true };
 }
 

@@ -102,6 +102,10 @@ describe('webhook formats: Slack and PagerDuty', () => {
     expect(created.body).toMatchObject({ format: 'slack', events: ['alert.fired', 'alert.resolved'], secretHint: null, routingKeyHint: null });
     expect(created.body).not.toHaveProperty('secret');
     expect(await webhooks()).toEqual([expect.objectContaining({ webhookId: created.body.webhookId, format: 'slack', secretHint: null })]);
+    // The audit log (read keys see it) keeps a Slack address by its origin only: the URL whole posts to the channel
+    const audited = (await api.get('/v1/audit', org.key)).body.items.find((e: { action: string; target: { id: string } }) => e.action === 'webhook.created' && e.target.id === created.body.webhookId);
+    expect(audited.after).toEqual({ url: `${new URL(receiver.url).origin}/…`, format: 'slack', events: ['alert.fired', 'alert.resolved'] });
+    expect(JSON.stringify((await api.get('/v1/audit', org.key)).body)).not.toContain(receiver.url);
     // Runs started and completed, but only the alert's two events reached Slack, then the test.
     expect(receiver.received.map((r) => r.headers['synctrail-event-type'])).toEqual(['alert.fired', 'alert.resolved', 'webhook.test']);
     const [fired, resolved, tested] = receiver.received.map(body);
