@@ -5,7 +5,7 @@
 import type { AnswerOf } from '../../shared/http/answers/index.ts';
 
 export type BulkVerb = 'replay' | 'discard';
-export type BulkFilter = { syncId?: string };
+export type BulkFilter = { syncId?: string; to?: string };
 type Answer = AnswerOf<'dlq/bulk-replay-dlq'> | AnswerOf<'dlq/bulk-discard-dlq'>;
 
 export interface BulkTotals {

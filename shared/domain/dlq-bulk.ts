@@ -78,7 +78,7 @@ type Verb = 'replay' | 'discard';
 /** The answer of a bulk action: the dry run's count, or what this request moved, and whether matching items remain. */
 export type BulkAnswer<V extends Verb> = V extends 'replay' ? { matched: number; replayed: number; remaining: boolean } : { matched: number; discarded: number; remaining: boolean };
 
-async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb: V, request: DlqBulkRequest, limits: BulkLimits): Promise<{ matched: number; remaining: boolean } | BulkAnswer<V>> {
+async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb: V, request: DlqBulkRequest, limits: BulkLimits): Promise<{ matched: number; remaining: boolean; asOf: string } | BulkAnswer<V>> {
   const orgId = requireOrgKey(principal, 'ingest');
   const started = limits.elapsed();
   const deadline = () => limits.elapsed() - started >= limits.timeBudgetMs;
@@ -87,10 +87,12 @@ async function bulkAction<V extends Verb>(deps: Deps, principal: Principal, verb
   const { filter } = request;
 
   if (request.dryRun) {
+    // When it counted: `"to": asOf` on the real action then takes up only the items counted.
+    const asOf = deps.clock.now().toISOString();
     let matched = 0;
     // One past the cap tells whether more match; items are counted, not kept.
     const { more } = await eachMatch(deps, orgId, filter, deadline, () => (matched += 1) <= limits.countMax);
-    return { matched: Math.min(matched, limits.countMax), remaining: more };
+    return { matched: Math.min(matched, limits.countMax), remaining: more, asOf };
   }
 
   const items: DlqItem[] = [];

@@ -58,12 +58,12 @@ describe('bulk dead-letter actions', () => {
     const otherSync = await api.post('/v1/dlq/replay', org.key, { filter: { syncId: 'google' }, dryRun: true });
     // Assert
     expect(all).toMatchObject({ status: 200, body: { matched: 6, remaining: false } });
-    expect(all.body).toEqual({ matched: 6, remaining: false });
-    expect(connectivity.body).toEqual({ matched: 4, remaining: false });
-    expect(exact.body).toEqual({ matched: 2, remaining: false });
-    expect(prefix.body).toEqual({ matched: 2, remaining: false });
-    expect(notExact.body).toEqual({ matched: 0, remaining: false });
-    expect(otherSync.body).toEqual({ matched: 0, remaining: false });
+    expect(all.body).toEqual({ matched: 6, remaining: false, asOf: expect.any(String) });
+    expect(connectivity.body).toEqual({ matched: 4, remaining: false, asOf: expect.any(String) });
+    expect(exact.body).toEqual({ matched: 2, remaining: false, asOf: expect.any(String) });
+    expect(prefix.body).toEqual({ matched: 2, remaining: false, asOf: expect.any(String) });
+    expect(notExact.body).toEqual({ matched: 0, remaining: false, asOf: expect.any(String) });
+    expect(otherSync.body).toEqual({ matched: 0, remaining: false, asOf: expect.any(String) });
     expect(states(await allItems(org))).toEqual({ pending: 6 });
     expect(await replays(org)).toEqual([]);
     expect(await bulkAudit(org)).toEqual([]);
@@ -82,8 +82,8 @@ describe('bulk dead-letter actions', () => {
     const toEarlyDay = await api.post('/v1/dlq/replay', org.key, { filter: { to: day(early.createdAt, 0) }, dryRun: true });
     const exactInstant = await api.post('/v1/dlq/replay', org.key, { filter: { from: early.createdAt, to: early.createdAt }, dryRun: true });
     // Assert
-    expect(fromLateDay.body).toEqual({ matched: 3, remaining: false });
-    expect(toEarlyDay.body).toEqual({ matched: 2, remaining: false });
+    expect(fromLateDay.body).toEqual({ matched: 3, remaining: false, asOf: expect.any(String) });
+    expect(toEarlyDay.body).toEqual({ matched: 2, remaining: false, asOf: expect.any(String) });
     expect(exactInstant.body.matched).toBeGreaterThanOrEqual(1);
     expect(exactInstant.body.matched).toBeLessThanOrEqual(2);
   });
@@ -99,7 +99,7 @@ describe('bulk dead-letter actions', () => {
     const real = await api.post('/v1/dlq/replay', org.key, { filter, dryRun: false });
     const again = await api.post('/v1/dlq/replay', org.key, { filter, dryRun: false });
     // Assert
-    expect(dry.body).toEqual({ matched: 3, remaining: false });
+    expect(dry.body).toEqual({ matched: 3, remaining: false, asOf: expect.any(String) });
     expect(real).toMatchObject({ status: 200, body: { matched: 3, replayed: 3, remaining: false } });
     expect(real.body).toEqual({ matched: 3, replayed: 3, remaining: false });
     expect(again.body).toEqual({ matched: 0, replayed: 0, remaining: false });
@@ -189,7 +189,7 @@ describe('bulk dead-letter actions', () => {
     const firstMs = performance.now() - started;
     const second = await api.post('/v1/dlq/replay', org.key, { filter, dryRun: false });
     // Assert
-    expect(dry.body).toEqual({ matched: n, remaining: false });
+    expect(dry.body).toEqual({ matched: n, remaining: false, asOf: expect.any(String) });
     expect(first.body).toEqual({ matched: BULK_MAX_ITEMS, replayed: BULK_MAX_ITEMS, remaining: true });
     expect(second.body).toEqual({ matched: 5, replayed: 5, remaining: false });
     expect(states(await allItems(org))).toEqual({ replayed: n });
@@ -224,6 +224,24 @@ describe('bulk dead-letter actions', () => {
     expect(states(await allItems(org))).toEqual({ pending: 2 });
     expect(await replays(org)).toEqual([]);
     expect(await bulkAudit(org)).toEqual([]);
+  });
+
+  it("acts, with the dry run's asOf as `to`, on the items it counted and not on those dead-lettered since", async () => {
+    // Arrange: 3 dead letters counted, then 2 more
+    const org = await createOrgWithKeys(api, 'bulk-as-of');
+    await deadLetters(org, 'as-of', 'run-counted', 3, ['Invalid email format']);
+    const dry = (await api.post('/v1/dlq/discard', org.key, { filter: { syncId: 'as-of' }, dryRun: true })).body;
+    stack.clock.advanceMs(1_000);
+    await deadLetters(org, 'as-of', 'run-later', 2, ['Invalid email format']);
+
+    // Act
+    const done = await api.post('/v1/dlq/discard', org.key, { filter: { syncId: 'as-of', to: dry.asOf }, dryRun: false });
+
+    // Assert
+    expect(dry).toEqual({ matched: 3, remaining: false, asOf: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+    expect(done.body).toEqual({ matched: 3, discarded: 3, remaining: false });
+    const items = await allItems(org);
+    expect(items.filter((i) => i.runId === 'run-later').map((i) => i.state)).toEqual(['pending', 'pending']);
   });
 
   it('needs the ingest scope', async () => {

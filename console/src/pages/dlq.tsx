@@ -16,7 +16,7 @@ import { useSyncs } from './sync-history.tsx';
 
 type Action = { kind: 'replay' | 'discard'; item: DlqItemView };
 /** A bulk action waiting for confirmation, with its dry run's count. */
-type BulkAction = { kind: BulkVerb; matched: number; more: boolean };
+type BulkAction = { kind: BulkVerb; matched: number; more: boolean; asOf: string };
 
 /** Sync Logs' DLQ and Replay: records that exhausted their retries; replay or discard each, with confirmation. */
 export function DeadLetterQueue({ location }: { location: Location }) {
@@ -37,9 +37,9 @@ export function DeadLetterQueue({ location }: { location: Location }) {
     if (!bulkFilter) return;
     setBusy(true);
     try {
-      const { matched, remaining } = await postJson<{ matched: number; remaining: boolean }>(`/v1/dlq/${kind}`, { filter: bulkFilter, dryRun: true });
+      const { matched, remaining, asOf } = await postJson<{ matched: number; remaining: boolean; asOf: string }>(`/v1/dlq/${kind}`, { filter: bulkFilter, dryRun: true });
       if (matched === 0) setNotice({ text: `No pending record of ${syncName} to ${kind}.` });
-      else setBulk({ kind, matched, more: remaining });
+      else setBulk({ kind, matched, more: remaining, asOf });
     } catch (error) {
       setNotice({ text: `Could not count the matching records: ${(error as ApiError).message}`, error: true });
     } finally {
@@ -51,7 +51,8 @@ export function DeadLetterQueue({ location }: { location: Location }) {
     if (!bulk || !bulkFilter) return;
     setBusy(true);
     try {
-      const totals = await runBulk((body) => postJson(`/v1/dlq/${bulk.kind}`, body), bulkFilter);
+      // Only the records counted: none dead-lettered since the confirmation was shown.
+      const totals = await runBulk((body) => postJson(`/v1/dlq/${bulk.kind}`, body), { ...bulkFilter, to: bulk.asOf });
       setNotice({ text: bulkResultText(bulk.kind, totals) });
     } catch (error) {
       setNotice({ text: `Could not ${bulk.kind} all matching records: ${(error as ApiError).message}. What was done is kept; run it again for the rest.`, error: true });
@@ -182,7 +183,7 @@ export function DeadLetterQueue({ location }: { location: Location }) {
             {bulk.kind === 'replay'
               ? 'SyncTrail emits a replay event for each; the producer consumes them and sends the records again.'
               : 'The records are closed without being sent again. This cannot be undone.'}{' '}
-            One entry in the audit log records the filter and the counts.
+            Only the records counted here are acted on, none dead-lettered since. The audit log gets one entry per 1,000 records, each with the filter and its counts.
           </p>
         </Confirm>
       ) : null}

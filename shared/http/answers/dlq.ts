@@ -33,6 +33,6 @@ export const replaysPageAnswer = page(
 );
 
 const remaining = z.boolean().meta({ description: 'More pending items match than this answer counted or acted on: send the request again' });
-const dryRunAnswer = z.strictObject({ matched: count, remaining }).meta({ description: 'A dry run: the pending items the filter matches (at most 10,000)' });
+const dryRunAnswer = z.strictObject({ matched: count, remaining, asOf: str.meta({ description: 'When the items were counted: send it as the filter\'s `to` to act on those items only, not on any dead-lettered since' }) }).meta({ description: 'A dry run: the pending items the filter matches (at most 10,000)' });
 export const bulkReplayedAnswer = z.union([dryRunAnswer, z.strictObject({ matched: count, replayed: count, remaining }).meta({ description: 'The items this request took up (matched) and replayed' })]);
 export const bulkDiscardedAnswer = z.union([dryRunAnswer, z.strictObject({ matched: count, discarded: count, remaining }).meta({ description: 'The items this request took up (matched) and discarded' })]);

@@ -131,8 +131,8 @@ describe('bulk replay and discard', () => {
     const capped = await bulkReplayDlq(fake.deps, principal, request(true), limits({ countMax: 10 }));
     const whole = await bulkReplayDlq(fake.deps, principal, request(true), limits({ countMax: 25 }));
     // Assert
-    expect(capped).toEqual({ matched: 10, remaining: true });
-    expect(whole).toEqual({ matched: 25, remaining: false });
+    expect(capped).toEqual({ matched: 10, remaining: true, asOf: expect.any(String) });
+    expect(whole).toEqual({ matched: 25, remaining: false, asOf: expect.any(String) });
     expect(countStates(fake.state)).toEqual({ pending: 25 });
     expect(fake.sent).toEqual([]);
     expect(fake.audit).toEqual([]);
@@ -145,7 +145,7 @@ describe('bulk replay and discard', () => {
     const data = await bulkDiscardDlq(fake.deps, principal, request(true, { category: 'data' }), limits());
     const prefix = await bulkDiscardDlq(fake.deps, principal, request(false, { statusMessage: 'Invalid e*' }), limits());
     // Assert
-    expect(data).toEqual({ matched: 2, remaining: false });
+    expect(data).toEqual({ matched: 2, remaining: false, asOf: expect.any(String) });
     expect(prefix).toEqual({ matched: 1, discarded: 1, remaining: false });
     expect(fake.state.get(item(2).itemId)).toBe('discarded');
   });
