@@ -188,8 +188,8 @@ export interface PagerDutyEvent {
  * late resolve of an earlier firing cannot close it. Past PagerDuty's 255 characters (ids
  * may be 128 each) it is a hash of the same parts.
  */
-export function pagerDutyDedupKey(orgId: string, syncId: string, ruleType: string, firingSince: string): string {
-  const key = `synctrail/${orgId}/${syncId}/${ruleType}/${firingSince}`;
+export function pagerDutyDedupKey(orgId: string, syncId: string, ruleType: string, firingSince?: string): string {
+  const key = `synctrail/${orgId}/${syncId}/${ruleType}${firingSince === undefined ? '' : `/${firingSince}`}`;
   if (key.length <= PAGERDUTY_DEDUP_KEY_MAX) return key;
   return `synctrail/sha256/${createHash('sha256').update(JSON.stringify([orgId, syncId, ruleType, firingSince])).digest('hex')}`;
 }
@@ -197,8 +197,8 @@ export function pagerDutyDedupKey(orgId: string, syncId: string, ruleType: strin
 /**
  * A PagerDuty Events API v2 event: `alert.fired` triggers, `alert.resolved` resolves the same
  * `dedup_key`; a test-send triggers an `info` alert of its own key (one per webhook, so
- * repeated tests fold into one alert). Run events are not PagerDuty's: such a webhook is
- * refused when added, and this throws if one ever gets here.
+ * repeated tests fold into one alert); `run.completed` as `pagerDutyRunEvent` says. A run
+ * start is not PagerDuty's: such a webhook is refused when added, and this throws if one gets here.
  */
 export function pagerDutyEvent(event: SyncTrailEvent, routingKey: string, consoleUrl?: string): PagerDutyEvent {
   const link = consoleLink(consoleUrl, event);
@@ -213,7 +213,8 @@ export function pagerDutyEvent(event: SyncTrailEvent, routingKey: string, consol
       ...links,
     };
   }
-  if (event.type !== 'alert.fired' && event.type !== 'alert.resolved') throw new Error(`a pagerduty webhook takes alert events only, not ${event.type}`);
+  if (event.type === 'run.completed') return pagerDutyRunEvent(event, routingKey, links);
+  if (event.type !== 'alert.fired' && event.type !== 'alert.resolved') throw new Error(`a pagerduty webhook takes alert events and run.completed, not ${event.type}`);
   const alert = alertOf(event);
   const run = runOf(event);
   const firing = event.type === 'alert.fired';
@@ -242,6 +243,33 @@ export function pagerDutyEvent(event: SyncTrailEvent, routingKey: string, consol
         detail: alert.detail,
         ...(run ? { runId: run.runId, runStatus: run.status, records: counts(run) } : {}),
       },
+    },
+    client: 'SyncTrail',
+    ...links,
+  };
+}
+
+/**
+ * `run.completed` on PagerDuty: an `error` run triggers, any other finished run of the sync
+ * resolves, under one key per sync (`synctrail/<org>/<sync>/run`): error runs in a row fold into
+ * one incident, the next good run closes it (a resolve with nothing open is a no-op there).
+ */
+function pagerDutyRunEvent(event: SyncTrailEvent, routingKey: string, links: Partial<Pick<PagerDutyEvent, 'client_url' | 'links'>>): PagerDutyEvent {
+  const run = runOf(event)!;
+  const failed = run.status === 'error';
+  return {
+    routing_key: routingKey,
+    event_action: failed ? 'trigger' : 'resolve',
+    dedup_key: pagerDutyDedupKey(event.orgId, run.syncId, 'run'),
+    payload: {
+      summary: truncate(`Run ${run.status}: ${run.entityName} → ${run.destinationName}${run.statusMessage ? `: ${run.statusMessage}` : ''}`, PAGERDUTY_SUMMARY_MAX),
+      source: `${run.destinationName} (${run.connectionType})`,
+      severity: failed ? 'error' : 'info',
+      timestamp: event.createdAt,
+      component: run.entityName,
+      group: run.connectionType,
+      class: 'run',
+      custom_details: { orgId: event.orgId, syncId: run.syncId, runId: run.runId, runStatus: run.status, records: counts(run), ...(run.statusMessage ? { detail: run.statusMessage } : {}) },
     },
     client: 'SyncTrail',
     ...links,

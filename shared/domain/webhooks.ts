@@ -64,9 +64,9 @@ export const createWebhookSchema = z
       ctx.addIssue({ code: 'custom', path: ['routingKey'], message: 'required for the pagerduty format: the integration key of a PagerDuty Events API v2 integration' });
     }
     if (format !== 'pagerduty' && body.routingKey !== undefined) ctx.addIssue({ code: 'custom', path: ['routingKey'], message: `only the pagerduty format takes a routingKey, not ${format}` });
-    // An incident a run event opened would have no event to resolve it.
-    const runEvents = format === 'pagerduty' ? (body.events ?? []).filter((type) => !isAlertEvent(type)) : [];
-    if (runEvents.length) ctx.addIssue({ code: 'custom', path: ['events'], message: `a pagerduty webhook takes alert events only (alert.fired, alert.resolved), not ${runEvents.join(', ')}: nothing would resolve the incident a run event opened` });
+    // run.completed pages on an error run and resolves on the next finished one; a start has nothing to page on.
+    const starts = format === 'pagerduty' ? (body.events ?? []).filter((type) => !isAlertEvent(type) && type !== 'run.completed') : [];
+    if (starts.length) ctx.addIssue({ code: 'custom', path: ['events'], message: `a pagerduty webhook takes alert.fired, alert.resolved and run.completed (an error run triggers, the sync's next finished run resolves), not ${starts.join(', ')}: a run starting is nothing to page on` });
   });
 export type CreateWebhookRequest = z.infer<typeof createWebhookSchema>;
 

@@ -52,7 +52,7 @@ describe('webhook formats: Slack and PagerDuty', () => {
     await stack.stop();
   });
 
-  it('refuse a pagerduty webhook without a routingKey, a routingKey on other formats, an unknown format and run events for pagerduty, writing nothing', async () => {
+  it('refuse a pagerduty webhook without a routingKey, a routingKey on other formats, an unknown format and run starts for pagerduty, writing nothing', async () => {
     // Arrange
     receiver = await startReceiver();
     const url = receiver.url;
@@ -64,7 +64,7 @@ describe('webhook formats: Slack and PagerDuty', () => {
       [{ url, format: 'teams' }, 'format'],
       [{ url, format: 'pagerduty', routingKey: 'short' }, 'routingKey'],
       [{ url, format: 'pagerduty', routingKey: `${ROUTING_KEY.slice(1)}!` }, 'routingKey'],
-      [{ url, format: 'pagerduty', routingKey: ROUTING_KEY, events: ['alert.fired', 'run.completed'] }, 'events'],
+      [{ url, format: 'pagerduty', routingKey: ROUTING_KEY, events: ['alert.fired', 'run.started'] }, 'events'],
     ];
     const auditBefore = (await api.get('/v1/audit', org.key)).body.items.length;
 
@@ -80,7 +80,7 @@ describe('webhook formats: Slack and PagerDuty', () => {
       expect(JSON.stringify(answer.body.error), JSON.stringify(request)).toContain(field);
     });
     expect(answers[0]!.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('required for the pagerduty format') })]));
-    expect(answers.at(-1)!.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('not run.completed') })]));
+    expect(answers.at(-1)!.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('not run.started') })]));
     expect(await webhooks()).toEqual([]);
     expect((await api.get('/v1/audit', org.key)).body.items).toHaveLength(auditBefore);
     expect(receiver.received).toEqual([]);
@@ -134,6 +134,25 @@ describe('webhook formats: Slack and PagerDuty', () => {
     const runId = await run();
     expect(receiver.received.map(body).map((b) => b.text)).toEqual([`Run complete: High-value customers → Meta Ads — Main`]);
     expect(body(receiver.received[0]!).blocks[1].elements[0].text).toContain(`<${stack.url}/#/runs/${runId}|`);
+  });
+
+  it('pagerduty: run.completed when `events` asks for it: an error run triggers, the next finished run resolves the same key', async () => {
+    // Arrange
+    receiver = await startReceiver();
+    const created = await api.post('/v1/webhooks', org.adminKey, { url: receiver.url, format: 'pagerduty', routingKey: ROUTING_KEY, events: ['run.completed'] });
+    expect(created.status).toBe(201);
+
+    // Act
+    const failed = await run({ error: true });
+    await run({ error: true });
+    const good = await run();
+
+    // Assert: errors in a row fold into one incident, which the good run closes
+    const events = receiver.received.map(body);
+    expect(events.map((e) => e.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
+    expect(new Set(events.map((e) => e.dedup_key))).toEqual(new Set(['synctrail/acme/hv-meta/run']));
+    expect(events[0]).toMatchObject({ routing_key: ROUTING_KEY, payload: { severity: 'error', custom_details: { runId: failed, runStatus: 'error' } } });
+    expect(events[2]).toMatchObject({ payload: { severity: 'info', custom_details: { runId: good, runStatus: 'complete' } } });
   });
 
   it('pagerduty: trigger on fire and resolve the same dedup_key, retried like any delivery; a re-fire is a new incident; the routing key never shown whole', async () => {

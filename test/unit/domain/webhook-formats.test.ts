@@ -223,7 +223,17 @@ describe('pagerDutyEvent', () => {
     expect(pagerDutyDedupKey(longId, `${longId.slice(1)}b`, 'failed_percent', FIRED_AT)).not.toBe(key);
   });
 
-  it('triggers an info alert of its own key for a test-send, and refuses run events', () => {
+  it('triggers on an error run and resolves on the next finished one, under one key per sync', () => {
+    // Act
+    const failed = pagerDutyEvent({ ...testEvent, type: 'run.completed', data: { run: run({ status: 'error', statusMessage: '401 token expired' }) } }, ROUTING_KEY);
+    const good = pagerDutyEvent({ ...testEvent, type: 'run.completed', data: { run: run({ status: 'partial_complete', runId: 'run-2' }) } }, ROUTING_KEY);
+
+    // Assert
+    expect(failed).toMatchObject({ event_action: 'trigger', dedup_key: `synctrail/acme/${run().syncId}/run`, payload: { severity: 'error', class: 'run', summary: expect.stringMatching(/^Run error: .*: 401 token expired$/) } });
+    expect(good).toMatchObject({ event_action: 'resolve', dedup_key: failed.dedup_key, payload: { severity: 'info' } });
+  });
+
+  it('triggers an info alert of its own key for a test-send, and refuses run starts', () => {
     expect(pagerDutyEvent(testEvent, ROUTING_KEY)).toEqual({
       routing_key: ROUTING_KEY,
       event_action: 'trigger',
@@ -231,7 +241,7 @@ describe('pagerDutyEvent', () => {
       payload: { summary: 'A test from SyncTrail: if you can read this, the webhook works.', source: 'SyncTrail', severity: 'info', timestamp: FIRED_AT, custom_details: { orgId: 'acme', webhookId: 'whk_0000000000000000000000000a' } },
       client: 'SyncTrail',
     });
-    expect(() => pagerDutyEvent({ ...testEvent, type: 'run.completed', data: { run: run() } }, ROUTING_KEY)).toThrow('a pagerduty webhook takes alert events only, not run.completed');
+    expect(() => pagerDutyEvent({ ...testEvent, type: 'run.started', data: { run: run() } }, ROUTING_KEY)).toThrow('a pagerduty webhook takes alert events and run.completed, not run.started');
   });
 });
 
