@@ -470,6 +470,17 @@ export class S3TrackingFiles implements TrackingFiles {
     return (await parquetReadObjects({ file: await this.bytes(key), columns: columns as string[], compressors: DECOMPRESSORS })) as Array<Pick<TrackingRow, K>>;
   }
 
+  async eachRowGroup<K extends keyof TrackingRow>(key: string, columns: K[], visit: (rows: Array<Pick<TrackingRow, K>>) => void): Promise<void> {
+    const file = await this.bytes(key);
+    const metadata = await parquetMetadataAsync(file);
+    let rowStart = 0;
+    for (const group of metadata.row_groups) {
+      const rowEnd = rowStart + Number(group.num_rows);
+      visit((await parquetReadObjects({ file, metadata, columns: columns as string[], rowStart, rowEnd, compressors: DECOMPRESSORS })) as Array<Pick<TrackingRow, K>>);
+      rowStart = rowEnd;
+    }
+  }
+
   async readRows(key: string, start: number, end: number): Promise<TrackingRow[]> {
     return (await parquetReadObjects({ file: await this.bytes(key), rowStart: start, rowEnd: end, compressors: DECOMPRESSORS })) as TrackingRow[];
   }

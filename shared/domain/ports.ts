@@ -265,6 +265,11 @@ export interface TrackingFiles {
   stageRows(): Promise<StagedRows>;
   /** Some columns of every row of a batch file, in row order. */
   readColumns<K extends keyof TrackingRow>(key: string, columns: K[]): Promise<Array<Pick<TrackingRow, K>>>;
+  /**
+   * Some columns of a batch file, a row group at a time, in file order: `visit` sees each row
+   * group's rows and lets them go, so memory holds one row group, not the file.
+   */
+  eachRowGroup<K extends keyof TrackingRow>(key: string, columns: K[], visit: (rows: Array<Pick<TrackingRow, K>>) => void): Promise<void>;
   /** Whole rows `start` (inclusive) to `end` (exclusive) of a batch file. */
   readRows(key: string, start: number, end: number): Promise<TrackingRow[]>;
   writeJson(key: string, value: unknown): Promise<void>;

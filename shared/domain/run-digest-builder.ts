@@ -20,30 +20,44 @@ const delivered = (status: string) => {
   return outcome === 'success' || outcome === 'partial';
 };
 
+/** Row numbers of one batch file stay below this; a later file's rows rank above all of an earlier one's. */
+const FILE_RANK = 2 ** 32;
+
 /**
- * Collects a run's members while its rows go by in the producer's order (later rows replace
- * earlier ones' payload), then answers them sorted. Hashes are kept as two 32-bit halves.
+ * Collects a run's members from its rows, in any order within a file (a file is read a row
+ * group at a time, and a native batch file is sorted by identifier, not by row): each member
+ * keeps the payload of its latest row in the producer's order, ranked by `rank` (the file's
+ * place in the run, then the row number). Hashes are kept as two 32-bit halves.
  */
 export class RunDigestCollector {
   private readonly members = new Map<string, number>();
   private hi: number[] = [];
   private lo: number[] = [];
+  private rank: number[] = [];
 
   get size(): number {
     return this.members.size;
   }
 
-  add(row: { identifier: string | null; status: string; record_payload: string }): void {
+  /** Above every rank added so far: the default rank, a row after all the others. */
+  private next = 0;
+
+  /** `rank`: the row's place in the run (default: after every row added so far). */
+  add(row: { identifier: string | null; status: string; record_payload: string }, rank = this.next): void {
+    this.next = Math.max(this.next, rank + 1);
     if (row.identifier === null || row.identifier === undefined || !delivered(row.status)) return;
-    const { hi, lo } = identifierHashParts(row.record_payload);
     const at = this.members.get(row.identifier);
+    if (at !== undefined && this.rank[at]! > rank) return;
+    const { hi, lo } = identifierHashParts(row.record_payload);
     if (at === undefined) {
       this.members.set(row.identifier, this.hi.length);
       this.hi.push(hi);
       this.lo.push(lo);
+      this.rank.push(rank);
     } else {
       this.hi[at] = hi;
       this.lo[at] = lo;
+      this.rank[at] = rank;
     }
   }
 
@@ -74,10 +88,13 @@ export async function buildRunDigest(deps: Pick<Deps, 'runs' | 'files' | 'clock'
   if (!run || run.syncId !== ids.syncId || isExpired(run, now) || !hasDigest(run) || recordsExpired(run, now)) return 'stale';
   if (await deps.files.head(digestKey)) return 'exists';
   const collector = new RunDigestCollector();
+  // A row group at a time: a batch file of 2M rows never sits in memory whole, only its members' hashes.
+  let file = 0;
   for (const batch of filedBatches(await deps.runs.listBatches(ids.orgId, ids.runId))) {
-    const rows = await deps.files.readColumns(batch.fileKey, ['identifier', 'status', 'record_payload', 'row_number']);
-    rows.sort((a, b) => a.row_number - b.row_number);
-    for (const row of rows) collector.add(row);
+    const base = (file += 1) * FILE_RANK;
+    await deps.files.eachRowGroup(batch.fileKey, ['identifier', 'status', 'record_payload', 'row_number'], (rows) => {
+      for (const row of rows) collector.add(row, base + row.row_number);
+    });
   }
   const { identifiers, hashes } = collector.sorted();
   await deps.files.writeRunDigest(digestKey, identifiers, hashes);

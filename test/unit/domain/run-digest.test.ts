@@ -159,3 +159,29 @@ describe('diffPage', () => {
     expect(none).toEqual({ identifiers: [], more: false });
   });
 });
+
+describe('RunDigestCollector ranks', () => {
+  it("keeps each member's latest row by rank, whatever order the rows come in (a row group at a time, a file sorted by identifier)", () => {
+    // Arrange
+    const inOrder = new RunDigestCollector();
+    const shuffled = new RunDigestCollector();
+    const rows = [
+      { identifier: 'a', status: 'succeeded', record_payload: '{"v":1}', rank: 1 },
+      { identifier: 'b', status: 'succeeded', record_payload: '{"v":2}', rank: 2 },
+      { identifier: 'a', status: 'succeeded', record_payload: '{"v":3}', rank: 3 },
+      { identifier: 'a', status: 'rejected', record_payload: '{"v":4}', rank: 4 },
+      { identifier: 'b', status: 'succeeded', record_payload: '{"v":5}', rank: 2 ** 32 + 1 },
+    ];
+
+    // Act
+    for (const row of rows) inOrder.add(row, row.rank);
+    for (const row of [...rows].reverse()) shuffled.add(row, row.rank);
+
+    // Assert: a's delivered row 3 (its rejected row 4 delivered nothing), b's row of the later file
+    expect(shuffled.sorted()).toEqual(inOrder.sorted());
+    const other = new RunDigestCollector();
+    other.add(rows[2]!);
+    other.add(rows[4]!);
+    expect(inOrder.sorted()).toEqual(other.sorted());
+  });
+});
