@@ -128,16 +128,23 @@ export function volumeVerdict(rule: Extract<AlertRule, { type: 'volume_anomaly' 
   return { bad: low || high, detail: `${word}run ${run.runId} had ${records(total)}${ratio} against ${against}; limits ${rule.drop}× to ${rule.spike}×` };
 }
 
-/** The sync's finished, not dry, not error runs that started before `run`, newest first, at most `limit`. */
-export async function earlierRuns(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync, run: Pick<Run, 'runId' | 'startedAt'>, limit: number): Promise<Run[]> {
-  const before = `${run.startedAt}#${run.runId}`;
+/** A baseline looks through at most this many earlier runs (dry and error ones included) for its own. */
+export const BASELINE_SCAN_MAX = 1000;
+
+/**
+ * The sync's finished, not dry, not error runs that started before `run`, newest first, at most
+ * `limit`: read from just after `run` in Sync History's order, through at most BASELINE_SCAN_MAX runs.
+ */
+export async function earlierRuns(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync, run: Run, limit: number): Promise<Run[]> {
   const found: Run[] = [];
   const now = Math.floor(deps.clock.now().getTime() / 1000);
-  let cursor: string | undefined;
+  let cursor: string | undefined = deps.runs.cursorAfter(run);
+  let scanned = 0;
   do {
-    const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 100, ...(cursor ? { cursor } : {}) }), now);
+    const page = await deps.runs.list(sync.orgId, runQuerySchema.parse({ syncId: sync.syncId, limit: 100, cursor }), now);
     for (const r of page.items) {
-      if (r.dryRun || r.status === 'running' || r.status === 'error' || `${r.startedAt}#${r.runId}` >= before) continue;
+      if ((scanned += 1) > BASELINE_SCAN_MAX) return found;
+      if (r.dryRun || r.status === 'running' || r.status === 'error' || r.runId === run.runId) continue;
       found.push(r);
       if (found.length >= limit) return found;
     }
