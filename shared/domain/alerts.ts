@@ -173,6 +173,17 @@ export function slowRunVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, r
   return { bad: minutes > rule.aboveMinutes, detail: `run ${run.runId} took ${minutes.toFixed(1)} min from start to completion (limit ${rule.aboveMinutes} min)` };
 }
 
+/**
+ * Slow run, before it completes: the sync's open run has been running longer than the limit
+ * (a run that hangs never completes, so completion alone would never say so). Only bad: while
+ * within the limit an open run says nothing; its completion judges it.
+ */
+export function stillRunningVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, run: Pick<Run, 'runId' | 'startedAt' | 'status' | 'dryRun'> | undefined, now: Date): Verdict | undefined {
+  if (!run || run.status !== 'running' || run.dryRun) return undefined;
+  const minutes = (now.getTime() - Date.parse(run.startedAt)) / 60_000;
+  return minutes > rule.aboveMinutes ? { bad: true, detail: `run ${run.runId} has been running for ${minutes.toFixed(1)} min since its start, not completed yet (limit ${rule.aboveMinutes} min)` } : undefined;
+}
+
 /** Unaccounted records: extracted (`sourceCount`) but never reported. None for a run completed without a source count. */
 export function unaccountedVerdict(rule: Extract<AlertRule, { type: 'unaccounted' }>, run: Pick<Run, 'runId' | 'sourceCount' | 'itemsTotal'>): Verdict | undefined {
   const unaccounted = unaccountedOf(run);
@@ -304,9 +315,9 @@ export async function judgeAlertRules(deps: AlertDeps, sync: Sync): Promise<void
 }
 
 /**
- * Freshness and missed runs go bad with time alone, so a schedule asks (every 15 minutes in
- * AWS, every 5 locally): every signal sync with a freshness rule, every sync with a missed-run
- * rule, of every org.
+ * Freshness, missed runs and runs that hang go bad with time alone, so a schedule asks (every
+ * 15 minutes in AWS, every 5 locally): every signal sync with a freshness rule, every sync with
+ * a missed-run rule, and every sync with a slow-run rule whose open run is past its limit, of every org.
  */
 export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Promise<{ syncs: number; firing: number }> {
   let syncs = 0;
@@ -321,6 +332,10 @@ export async function checkFreshness(deps: Pick<Deps, 'orgs'> & AlertDeps): Prom
         for (const rule of sync.alertRules ?? []) {
           if (rule.type === 'freshness' && sync.syncType === 'signal') judged.push([rule, freshnessVerdict(rule, sync.watermark?.maxEventDate, now())]);
           if (rule.type === 'missed_run') judged.push([rule, missedRunVerdict(rule, sync, now())]);
+          if (rule.type === 'slow_run' && sync.destinationStatus === 'running' && sync.currentRunId) {
+            const verdict = stillRunningVerdict(rule, await deps.runs.get(orgId, sync.currentRunId), now());
+            if (verdict) judged.push([rule, verdict]);
+          }
         }
         if (!judged.length) continue;
         syncs += 1;

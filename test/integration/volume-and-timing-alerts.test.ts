@@ -229,6 +229,34 @@ describe('volume, timing and reconciliation rules', () => {
     expect(alerts('slow')).toEqual(['alert.fired:slow_run', 'alert.resolved:slow_run']);
   });
 
+  it('slow_run fires by schedule on a run that hangs, before it completes, once', async () => {
+    // Arrange: a run started 2 hours ago and still open
+    await api.put('/v1/syncs/hung', org.key, audience('hung'));
+    await api.put('/v1/syncs/hung/alerts', org.adminKey, { rules: [{ type: 'slow_run', aboveMinutes: 60 }] });
+    await api.post('/v1/syncs/hung/runs', org.key, { runId: 'hung-1', startedAt: new Date(stack.clock.now().getTime() - 120 * 60_000).toISOString() });
+
+    // Act
+    await Promise.all([checkFreshness(stack.deps), checkFreshness(stack.deps)]);
+    await stack.idle();
+
+    // Assert: fired once, saying it has not completed
+    expect(alerts('hung')).toEqual(['alert.fired:slow_run']);
+    expect((await rule('hung', 'slow_run')).detail).toMatch(/^run hung-1 has been running for 120\.\d min since its start, not completed yet \(limit 60 min\)$/);
+
+    // Its completion, still slow, repeats nothing; a quick run resolves
+    expect((await api.post('/v1/runs/hung-1/complete', org.key, {})).status).toBe(200);
+    await stack.idle();
+    expect(alerts('hung')).toEqual(['alert.fired:slow_run']);
+    await run('hung', 1);
+    expect(alerts('hung')).toEqual(['alert.fired:slow_run', 'alert.resolved:slow_run']);
+
+    // An open run within the limit says nothing
+    await api.post('/v1/syncs/hung/runs', org.key, { runId: 'hung-3' });
+    await checkFreshness(stack.deps);
+    await stack.idle();
+    expect(alerts('hung')).toEqual(['alert.fired:slow_run', 'alert.resolved:slow_run']);
+  });
+
   it('sourceCount: the run shows what was extracted and never reported, the rule fires on it, and completion stays exactly-once', async () => {
     // Arrange
     await api.put('/v1/syncs/recon', org.key, audience('reconciled'));
