@@ -66,16 +66,26 @@ async function previousDiffableRun(deps: Deps, run: Run, now: Date): Promise<Run
   return null;
 }
 
-/** A run's digest, opened; `diff_not_ready` when it is not built yet. */
+/** A digest is built within seconds of completion; past this, a missing one is not coming by itself. */
+export const DIGEST_DUE_MS = 10 * 60_000;
+
+/**
+ * A run's digest, opened; `diff_not_ready` when there is none: soon after completion, to retry
+ * (`retryAfterSeconds`); later (a run completed before run diffs, or a build that failed), to
+ * build by completing the run again with the same body (`rebuild`), or to compare another run.
+ */
 async function openDigest(deps: Deps, run: Run): Promise<RunDigestReader> {
   const digest = await deps.files.openRunDigest(runDigestKey(run.orgId, run.syncId, run.runId));
   if (digest) return digest;
-  throw new DomainError(
-    'diff_not_ready',
-    // A run completed before run diffs existed gets one when completed again (docs/looking-into-runs.md).
-    `run ${run.runId} has no digest yet: retry in ${DIFF_RETRY_SECONDS} s, or complete it again`,
-    { runId: run.runId, retryAfterSeconds: DIFF_RETRY_SECONDS },
-  );
+  const due = run.executionDate && deps.clock.now().getTime() - Date.parse(run.executionDate) > DIGEST_DUE_MS;
+  if (due) {
+    throw new DomainError(
+      'diff_not_ready',
+      `run ${run.runId} has no digest (it completed before run diffs, or its digest could not be built): complete it again with the same body to build one (POST /v1/runs/${run.runId}/complete), or compare another run with ?against=`,
+      { runId: run.runId, rebuild: true },
+    );
+  }
+  throw new DomainError('diff_not_ready', `run ${run.runId}'s digest is being built: retry in ${DIFF_RETRY_SECONDS} s`, { runId: run.runId, retryAfterSeconds: DIFF_RETRY_SECONDS });
 }
 
 async function digestsOf(deps: Deps, run: Run, previous: Run | null) {

@@ -148,11 +148,17 @@ describe('run diff (GET /v1/runs/{runId}/diff, /diff/records)', () => {
     await stack.deps.files.delete(runDigestKey('acme', 'aud', 'r1'));
     // Act
     const missing = await api.get('/v1/runs/r4/diff', key);
+    // Long after its completion, a missing digest is not coming by itself: the answer says how to build one.
+    stack.clock.advanceMs(11 * 60_000);
+    const overdue = await api.get('/v1/runs/r4/diff', key);
     const again = await api.post('/v1/runs/r1/complete', key, {});
     const rebuilt = await diffWhenReady('/v1/runs/r4/diff');
     // Assert
     expect(missing.status).toBe(409);
     expect(missing.body.error).toMatchObject({ code: 'diff_not_ready', details: { runId: 'r1', retryAfterSeconds: 10 } });
+    expect(overdue.status).toBe(409);
+    expect(overdue.body.error).toMatchObject({ code: 'diff_not_ready', details: { runId: 'r1', rebuild: true }, message: expect.stringContaining('complete it again with the same body to build one (POST /v1/runs/r1/complete)') });
+    expect(overdue.body.error.details).not.toHaveProperty('retryAfterSeconds');
     expect(again.status).toBe(200);
     expect(rebuilt.body).toEqual({ runId: 'r4', against: 'r1', added: 3, removed: 2, changed: 1, unchanged: 1 });
   });

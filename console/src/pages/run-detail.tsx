@@ -197,7 +197,9 @@ function RunDiffSection({ runId, location }: { runId: string; location: Location
   return (
     <section class="section" aria-labelledby="diff-heading">
       <h2 id="diff-heading">Changes since the previous run</h2>
-      {notReady ? (
+      {notReady && (diff.error as ApiError).details && typeof (diff.error as ApiError).details === 'object' && 'rebuild' in ((diff.error as ApiError).details as object) ? (
+        <Empty title="No comparison for this run">{diff.error!.message}</Empty>
+      ) : notReady ? (
         <Empty title="The comparison is being prepared">
           It is built just after the run completes.{' '}
           <button type="button" class="button button-small" onClick={diff.reload}>
