@@ -68,7 +68,7 @@ export function coverageVerdict(rule: Extract<AlertRule, { type: 'low_coverage' 
 export function freshnessVerdict(rule: Extract<AlertRule, { type: 'freshness' }>, maxEventDate: string | undefined, now: Date): Verdict {
   if (!maxEventDate) return { bad: true, detail: `no event pushed yet (limit ${rule.maxAgeHours} h)` };
   const ageHours = (now.getTime() - Date.parse(maxEventDate)) / 3_600_000;
-  return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${ageHours.toFixed(1)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
+  return { bad: ageHours > rule.maxAgeHours, detail: `newest event pushed is ${beside(ageHours, rule.maxAgeHours)} h old (${maxEventDate}; limit ${rule.maxAgeHours} h)` };
 }
 
 /** The median of `values` (not empty). */
@@ -154,6 +154,18 @@ export async function earlierRuns(deps: Pick<Deps, 'runs' | 'clock'>, sync: Sync
 }
 
 /**
+ * `value` with one decimal, or as many more (up to 6) as it takes for the printed number to sit
+ * on the same side of `limit` as the value: a firing rule never reads "took 60.0 min (limit 60 min)".
+ */
+export function beside(value: number, limit: number): string {
+  for (let digits = 1; digits < 6; digits += 1) {
+    const shown = value.toFixed(digits);
+    if (Number(shown) > limit === value > limit) return shown;
+  }
+  return value.toFixed(6);
+}
+
+/**
  * Missed run: the newest run was started (received) no later than `everyHours` × 1.5 ago;
  * before any, since the sync was created. A disabled sync expects no run: ok.
  */
@@ -162,7 +174,7 @@ export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }
   if (!sync.enabled) return { bad: false, detail: `the sync is disabled: no run is expected (limit ${limitHours} h once enabled)` };
   const since = sync.lastStartedAt ?? sync.createdAt;
   const hours = (now.getTime() - Date.parse(since)) / 3_600_000;
-  const what = sync.lastStartedAt ? `the last run started ${hours.toFixed(1)} h ago (${since})` : `no run started since the sync was created ${hours.toFixed(1)} h ago (${since})`;
+  const what = sync.lastStartedAt ? `the last run started ${beside(hours, limitHours)} h ago (${since})` : `no run started since the sync was created ${beside(hours, limitHours)} h ago (${since})`;
   return { bad: hours > limitHours, detail: `${what}; expected every ${rule.everyHours} h, limit ${limitHours} h` };
 }
 
@@ -170,7 +182,7 @@ export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }
 export function slowRunVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, run: Pick<Run, 'runId' | 'startedAt' | 'executionDate'>): Verdict | undefined {
   if (!run.executionDate) return undefined;
   const minutes = Math.max(0, Date.parse(run.executionDate) - Date.parse(run.startedAt)) / 60_000;
-  return { bad: minutes > rule.aboveMinutes, detail: `run ${run.runId} took ${minutes.toFixed(1)} min from start to completion (limit ${rule.aboveMinutes} min)` };
+  return { bad: minutes > rule.aboveMinutes, detail: `run ${run.runId} took ${beside(minutes, rule.aboveMinutes)} min from start to completion (limit ${rule.aboveMinutes} min)` };
 }
 
 /**
@@ -181,7 +193,7 @@ export function slowRunVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, r
 export function stillRunningVerdict(rule: Extract<AlertRule, { type: 'slow_run' }>, run: Pick<Run, 'runId' | 'startedAt' | 'status' | 'dryRun'> | undefined, now: Date): Verdict | undefined {
   if (!run || run.status !== 'running' || run.dryRun) return undefined;
   const minutes = (now.getTime() - Date.parse(run.startedAt)) / 60_000;
-  return minutes > rule.aboveMinutes ? { bad: true, detail: `run ${run.runId} has been running for ${minutes.toFixed(1)} min since its start, not completed yet (limit ${rule.aboveMinutes} min)` } : undefined;
+  return minutes > rule.aboveMinutes ? { bad: true, detail: `run ${run.runId} has been running for ${beside(minutes, rule.aboveMinutes)} min since its start, not completed yet (limit ${rule.aboveMinutes} min)` } : undefined;
 }
 
 /** Unaccounted records: extracted (`sourceCount`) but never reported. None for a run completed without a source count. */

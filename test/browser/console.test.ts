@@ -584,7 +584,8 @@ describe('console in a browser', () => {
     // Act: the dry run's count in the dialog; cancel first, nothing moves
     await page.getByRole('button', { name: 'Replay all matching' }).click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.locator('#bulk-matched').textContent()).toContain(`${count} pending records`);
+    const sync = (await api.get(`/v1/syncs/${syncId}`, adminKey)).body;
+    await expect.poll(() => dialog.locator('#bulk-matched').textContent()).toBe(`${count} pending records of ${sync.name} → ${sync.destination.name} match.`);
     await screenshot(page, '11b-dlq-bulk-confirm');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await api.get(`/v1/dlq?state=pending&syncId=${syncId}`, adminKey)).body.items).toHaveLength(count);

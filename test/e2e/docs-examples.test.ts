@@ -19,6 +19,7 @@ const EXAMPLES: Array<{ name: string; prints: (out: string) => void }> = [
     prints: (out) =>
       expect(out.split('\n')).toEqual(['complete', '{"runId":"run-2026-11-24","against":"run-2026-11-23","added":1,"removed":0,"changed":1,"unchanged":0}', 'carl@example.com']),
   },
+  { name: 'alert-rules', prints: (out) => expect(out).toBe('volume_anomaly: pending\nmissed_run: ok\nslow_run: ok\nunaccounted: pending') },
   {
     name: 'webhook-formats',
     prints: (out) => {
@@ -50,9 +51,9 @@ const EXAMPLES: Array<{ name: string; prints: (out: string) => void }> = [
         '{"matched":1,"discarded":1,"remaining":false}',
         'Records discarded in bulk: {"state":"discarded","filter":{"runId":"run-2026-11-25","statusMessage":"Invalid*"},"matched":1,"discarded":1,"remaining":false}',
         'Records replayed in bulk: {"state":"replayed","filter":{"syncId":"hv-customers-meta","category":"connectivity"},"matched":2,"replayed":2,"remaining":false}',
+        'partial_complete',
       ]),
   },
-  { name: 'alert-rules', prints: (out) => expect(out).toBe('volume_anomaly: pending\nmissed_run: ok\nslow_run: ok\nunaccounted: pending') },
   { name: 'source-count', prints: (out) => expect(out).toBe('extracted 3, reported 2, unaccounted 1') },
 ];
 

@@ -30,7 +30,9 @@ export function DeadLetterQueue({ location }: { location: Location }) {
   const [bulk, setBulk] = useState<BulkAction | null>(null);
   // The page's filters as the bulk routes take them: only pending items are ever acted on.
   const bulkFilter = syncId ? { syncId } : null;
-  const syncName = syncs.get(syncId)?.name ?? syncId;
+  // As the Sync filter names it: two syncs may share a name, not a destination.
+  const picked = syncs.get(syncId);
+  const syncName = picked ? `${picked.name} → ${picked.destination.name}` : syncId;
 
   /** The dry run first: its count goes in the confirmation. */
   async function askBulk(kind: BulkVerb) {

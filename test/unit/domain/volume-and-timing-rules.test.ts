@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, missedRunVerdict, slowRunVerdict, unaccountedVerdict, volumeBaseline, volumeVerdict } from '#domain/alerts.ts';
+import { beside, median, missedRunVerdict, slowRunVerdict, unaccountedVerdict, volumeBaseline, volumeVerdict } from '#domain/alerts.ts';
 import { alertRuleSchema } from '#domain/alert-entity.ts';
 
 /** Earlier runs, newest first, one a day back from 2026-11-29 (a Sunday). */
@@ -81,5 +81,16 @@ describe('missed, slow and unaccounted', () => {
     expect(unaccountedVerdict(unaccounted, { runId: 'r', itemsTotal: 90, sourceCount: 100 })?.bad).toBe(false);
     expect(unaccountedVerdict(unaccounted, { runId: 'r', itemsTotal: 89, sourceCount: 100 })).toEqual({ bad: true, detail: 'run r: 100 extracted, 89 reported, 11 unaccounted (limit 10)' });
     expect(unaccountedVerdict({ ...unaccounted, above: 0 }, { runId: 'r', itemsTotal: 120, sourceCount: 100 })?.bad).toBe(false);
+  });
+});
+
+describe('beside', () => {
+  it('prints one decimal, or enough more that the number reads on the same side of the limit as it is', () => {
+    expect(beside(90, 60)).toBe('90.0');
+    expect(beside(60.04, 60)).toBe('60.04');
+    expect(beside(0.0333, 0.01)).toBe('0.03');
+    expect(beside(0.0001, 0.01)).toBe('0.0');
+    expect(beside(59.96, 60)).toBe('60.0'); // not above, and does not read above
+    expect(beside(60, 60)).toBe('60.0');
   });
 });
