@@ -155,7 +155,7 @@ export class HttpWebhookSender implements WebhookSender {
     this.resolve = options.resolve ?? systemResolver;
   }
 
-  async post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number }> {
+  async post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; body?: string }> {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`refused: ${target.protocol} is not http or https`);
     const deadline = new AbortController();
@@ -177,7 +177,7 @@ export class HttpWebhookSender implements WebhookSender {
     return addresses;
   }
 
-  private send(target: URL, addresses: LookupAddress[], headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number }> {
+  private send(target: URL, addresses: LookupAddress[], headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; body?: string }> {
     const payload = Buffer.from(body);
     const options: RequestOptions = {
       method: 'POST',
@@ -192,10 +192,27 @@ export class HttpWebhookSender implements WebhookSender {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(options, (response) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve({ status: response.statusCode ?? 0 });
-        // The answer's body is not needed; let the connection go.
-        response.destroy();
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          signal.removeEventListener('abort', onAbort);
+          resolve({ status });
+          // A success's body is not needed; let the connection go.
+          response.destroy();
+          return;
+        }
+        // A refusal's first bytes say why (PagerDuty: "Event object is invalid"): kept for the delivery log.
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        const done = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve({ status, body: Buffer.concat(chunks).subarray(0, ANSWER_BODY_BYTES).toString('utf8') });
+        };
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          bytes += chunk.length;
+          if (bytes >= ANSWER_BODY_BYTES) response.destroy();
+        });
+        response.once('close', done);
       });
       const onAbort = () => request.destroy(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -207,6 +224,9 @@ export class HttpWebhookSender implements WebhookSender {
     });
   }
 }
+
+/** Of a refusal's answer, this many bytes are kept for the delivery log. */
+export const ANSWER_BODY_BYTES = 500;
 
 /** A promise that rejects with the signal's reason when it is aborted first (dns.lookup itself cannot be cancelled). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -223,7 +223,8 @@ export interface WebhookStore {
 
 /** Posts a webhook delivery; throws when no HTTP answer came (network, timeout, refused target). */
 export interface WebhookSender {
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number }>;
+  /** The answer's status, and for a non-2xx answer its first bytes (`body`). */
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; body?: string }>;
 }
 
 /** Which webhook targets this deployment calls (AWS: public addresses only). */

@@ -182,7 +182,7 @@ async function attemptDelivery(deps: Deps, hook: Webhook, event: SyncTrailEvent,
   const started = Date.now();
   try {
     const body = webhookBody(hook, event, deps.config.consoleUrl);
-    const { status } = await deps.webhookSender.post(
+    const { status, body: answer } = await deps.webhookSender.post(
       hook.url,
       {
         'content-type': 'application/json',
@@ -196,7 +196,8 @@ async function attemptDelivery(deps: Deps, hook: Webhook, event: SyncTrailEvent,
       body,
       timeoutMs,
     );
-    return { at: at.toISOString(), ms: Date.now() - started, status, error: status >= 200 && status < 300 ? null : `answered ${status}` };
+    const said = answer?.replace(/\s+/g, ' ').trim();
+    return { at: at.toISOString(), ms: Date.now() - started, status, error: status >= 200 && status < 300 ? null : `answered ${status}${said ? `: ${said}` : ''}` };
   } catch (error) {
     return { at: at.toISOString(), ms: Date.now() - started, status: null, error: (error as Error).message.slice(0, 500) };
   }

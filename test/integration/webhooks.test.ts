@@ -168,7 +168,7 @@ describe('webhooks', () => {
 
     // Act + Assert: the answer is the first failure; two queued retries later, delivered
     const retried = await api.post(`/v1/webhooks/${hook.webhookId}/test`, org.adminKey);
-    expect(retried.body).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', attempt: { status: 503, error: 'answered 503' } });
+    expect(retried.body).toMatchObject({ delivered: false, retriesQueued: true, state: 'retrying', attempt: { status: 503, error: 'answered 503: ok' } });
     await stack.idle();
     const afterRetries = (await api.get(`/v1/webhooks/${hook.webhookId}/deliveries`, org.adminKey)).body.items[0];
     expect(afterRetries).toMatchObject({ deliveryId: retried.body.deliveryId, state: 'delivered' });

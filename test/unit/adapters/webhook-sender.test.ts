@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpWebhookSender, embeddedIPv4, isPrivateAddress, pinnedLookup, webhookTargetPolicy, type Resolver } from '#adapters/webhook-sender.ts';
+import { ANSWER_BODY_BYTES, HttpWebhookSender, embeddedIPv4, isPrivateAddress, pinnedLookup, webhookTargetPolicy, type Resolver } from '#adapters/webhook-sender.ts';
 
 // Only loopback receives traffic here. The one other address dialled is 192.0.2.1
 // (TEST-NET-1, unroutable), with a short timeout, to show where the socket goes.
@@ -281,13 +281,13 @@ describe('HttpWebhookSender in local mode (private targets allowed)', () => {
     expect(server.requests[0]!.headers.host).toBe(`hooks.test:${server.port}`);
   });
 
-  it('answers a redirect as a status without following it, and non-2xx as a status too', async () => {
+  it('answers a redirect as a status without following it, and non-2xx as a status too, with the first bytes of what it said', async () => {
     server = await startServer(302);
-    expect(await new HttpWebhookSender(true).post(`http://127.0.0.1:${server.port}/hook`, HEADERS, BODY, 2_000)).toEqual({ status: 302 });
+    expect(await new HttpWebhookSender(true).post(`http://127.0.0.1:${server.port}/hook`, HEADERS, BODY, 2_000)).toEqual({ status: 302, body: 'a body nobody reads' });
     expect(server.requests).toHaveLength(1);
     await server.close();
     server = await startServer(503);
-    expect(await new HttpWebhookSender(true).post(`http://127.0.0.1:${server.port}/hook`, HEADERS, BODY, 2_000)).toEqual({ status: 503 });
+    expect(await new HttpWebhookSender(true).post(`http://127.0.0.1:${server.port}/hook`, HEADERS, BODY, 2_000)).toEqual({ status: 503, body: 'a body nobody reads' });
   });
 
   it('throws when there is no answer: refused connection, or a receiver that never answers within the timeout', async () => {
@@ -344,5 +344,29 @@ describe('HttpWebhookSender over TLS to a pinned address', () => {
     // And without trusting the certificate, it is refused as well.
     await expect(new HttpWebhookSender(true, { resolve: async () => [{ address: '127.0.0.1', family: 4 }] }).post(`https://hooks.test:${port}/hook`, HEADERS, BODY, 2_000)).rejects.toThrow(/self[- ]signed/i);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('HttpWebhookSender answers', () => {
+  it("keeps a refusal's first 500 bytes for the delivery log, and none of a success's", async () => {
+    // Arrange: a receiver that refuses with a long reason, another that accepts
+    const reason = JSON.stringify({ status: 'invalid event', message: 'Event object is invalid', errors: ['x'.repeat(2000)] });
+    const refusing = createServer((_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(reason));
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const accepting = await startServer(202);
+    const sender = new HttpWebhookSender(true);
+    try {
+      // Act
+      const refused = await sender.post(`http://127.0.0.1:${(refusing.address() as AddressInfo).port}/v2/enqueue`, HEADERS, BODY, 5_000);
+      const accepted = await sender.post(`http://127.0.0.1:${accepting.port}/`, HEADERS, BODY, 5_000);
+
+      // Assert
+      expect(refused).toEqual({ status: 400, body: reason.slice(0, ANSWER_BODY_BYTES) });
+      expect(accepted).toEqual({ status: 202 });
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+      await accepting.close();
+    }
   });
 });
