@@ -227,9 +227,14 @@ function RunDiffSection({ runId, location }: { runId: string; location: Location
               <div key={k}>
                 <dt>{label}</dt>
                 <dd>
-                  <a href={href(location.path, { ...Object.fromEntries(location.query), diff: k })} aria-current={kind === k ? 'true' : undefined} title={meaning} aria-label={`${label}: ${count(d[k])} identifiers, ${meaning}`}>
-                    {count(d[k])}
-                  </a>
+                  {/* Nothing to list behind a 0. */}
+                  {d[k] ? (
+                    <a href={href(location.path, { ...Object.fromEntries(location.query), diff: k })} aria-current={kind === k ? 'true' : undefined} title={meaning} aria-label={`${label}: ${count(d[k])} identifiers, ${meaning}`}>
+                      {count(d[k])}
+                    </a>
+                  ) : (
+                    <span title={meaning}>{count(d[k])}</span>
+                  )}
                 </dd>
               </div>
             ))}
