@@ -9,7 +9,7 @@ import type { AlertBasis, Deps } from './ports.ts';
 import { recentCoverage } from './coverage.ts';
 import { runsOf, theLastRuns } from './run-count.ts';
 import { runQuerySchema } from './run-schemas.ts';
-import { inProgressOf, isExpired, unaccountedOf, type Run } from './run-entity.ts';
+import { inProgressOf, isExpired, receivedAtOf, unaccountedOf, type Run } from './run-entity.ts';
 import { presentRun } from './run-presenter.ts';
 import type { Sync } from './sync-entity.ts';
 
@@ -169,12 +169,13 @@ export function beside(value: number, limit: number): string {
  * Missed run: the newest run was started (received) no later than `everyHours` × 1.5 ago;
  * before any, since the sync was created. A disabled sync expects no run: ok.
  */
-export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }>, sync: Pick<Sync, 'createdAt' | 'lastStartedAt' | 'enabled'>, now: Date): Verdict {
+export function missedRunVerdict(rule: Extract<AlertRule, { type: 'missed_run' }>, sync: Pick<Sync, 'createdAt' | 'currentRunKey' | 'enabled'>, now: Date): Verdict {
   const limitHours = rule.everyHours * MISSED_RUN_GRACE;
   if (!sync.enabled) return { bad: false, detail: `the sync is disabled: no run is expected (limit ${limitHours} h once enabled)` };
-  const since = sync.lastStartedAt ?? sync.createdAt;
+  const lastStarted = sync.currentRunKey ? receivedAtOf(sync.currentRunKey) : undefined;
+  const since = lastStarted ?? sync.createdAt;
   const hours = (now.getTime() - Date.parse(since)) / 3_600_000;
-  const what = sync.lastStartedAt ? `the last run started ${beside(hours, limitHours)} h ago (${since})` : `no run started since the sync was created ${beside(hours, limitHours)} h ago (${since})`;
+  const what = lastStarted ? `the last run started ${beside(hours, limitHours)} h ago (${since})` : `no run started since the sync was created ${beside(hours, limitHours)} h ago (${since})`;
   return { bad: hours > limitHours, detail: `${what}; expected every ${rule.everyHours} h, limit ${limitHours} h` };
 }
 

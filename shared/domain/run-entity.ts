@@ -78,3 +78,6 @@ export const isExpired = (run: Pick<Run, 'expiresAt'>, now: Date) => Date.parse(
 
 /** Ordering key for "which run is the newest": creation time, then id. */
 export const runOrderKey = (run: Pick<Run, 'createdAt' | 'runId'>) => `${run.createdAt}#${run.runId}`;
+
+/** When the run of an ordering key was received (`runOrderKey`'s creation time). */
+export const receivedAtOf = (orderKey: string) => orderKey.slice(0, orderKey.indexOf('#'));

@@ -74,10 +74,8 @@ export interface Sync extends SyncConfig {
   destinationStatus: DestinationStatus;
   /** The newest run started for this sync (dry runs excepted). */
   currentRunId?: string;
-  /** That run's ordering key (`runOrderKey`: when it was received, then its id). */
+  /** That run's ordering key (`runOrderKey`: when it was received, then its id); `receivedAtOf` reads its time. */
   currentRunKey?: string;
-  /** When the newest run was started (received), from `currentRunKey`: what a missed-run rule judges. */
-  lastStartedAt?: string;
   lastRun?: LastRun;
   watermark?: Watermark;
   /** Alert rules (`PUT /v1/syncs/{syncId}/alerts`) and each rule's state. */

@@ -22,7 +22,7 @@ export function configOf(sync: Sync): SyncConfig {
 
 /** What the API shows of a sync. */
 export function presentSync(sync: Sync) {
-  const { orgId, version, rulesRevision: _revision, currentRunKey: _key, lastStartedAt: _started, ...rest } = sync;
+  const { orgId, version, rulesRevision: _revision, currentRunKey: _key, ...rest } = sync;
   return { ...rest, watermark: sync.watermark ?? null };
 }
 

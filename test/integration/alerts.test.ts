@@ -256,7 +256,7 @@ describe('alert rules', () => {
     // Both at once: a type change that read the sync before the rule was set, and a rule set
     // on what was read before the type changed, are each refused by the store
     const stored = (await stack.deps.syncs.get(org.orgId, 'typed'))!;
-    const { orgId: _o, syncId: _s, version, createdAt: _c, updatedAt: _u, destinationStatus: _d, lastRun: _l, watermark: _w, alertRules: _r, alertStates: _a, currentRunId: _cr, currentRunKey: _ck, lastStartedAt: _ls, ...config } = stored;
+    const { orgId: _o, syncId: _s, version, createdAt: _c, updatedAt: _u, destinationStatus: _d, lastRun: _l, watermark: _w, alertRules: _r, alertStates: _a, currentRunId: _cr, currentRunKey: _ck, ...config } = stored;
     expect(await stack.deps.syncs.updateConfig(org.orgId, 'typed', { ...config, ...audience } as typeof config, version, new Date().toISOString())).toBe(false);
     await api.put('/v1/syncs/typed/alerts', org.adminKey, { rules: [{ type: 'run_error' }] });
     expect((await api.put('/v1/syncs/typed', org.key, audience)).status).toBe(200);

@@ -216,7 +216,7 @@ describe('volume, timing and reconciliation rules', () => {
     // Act + Assert: the write judged on no start is refused; on the start there is, it lands
     expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced-start', 'missed_run', false, state, { ...basis, lastStartKey: null })).toBe(false);
     const now = (await stack.deps.syncs.get(org.orgId, 'raced-start'))!;
-    expect(now.lastStartedAt).toBe(now.currentRunKey!.split('#')[0]);
+    expect(now.currentRunKey).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z#raced-start-1$/);
     expect(await stack.deps.syncs.transitionAlert(org.orgId, 'raced-start', 'missed_run', false, state, { ...basis, lastStartKey: now.currentRunKey! })).toBe(true);
   });
 

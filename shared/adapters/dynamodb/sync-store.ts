@@ -13,8 +13,7 @@ const OPTIONAL_CONFIG: Array<keyof SyncConfig> = ['entityType', 'instance', 'wor
 
 const toSync = (item: Record<string, unknown>): Sync => {
   const { pk, sk, type, hasFreshnessRule, ...sync } = item;
-  const key = typeof sync.currentRunKey === 'string' ? sync.currentRunKey : undefined;
-  return { ...(sync as unknown as Sync), ...(key ? { lastStartedAt: key.slice(0, key.indexOf('#')) } : {}) };
+  return sync as unknown as Sync;
 };
 
 export class DynamoSyncStore implements SyncStore {

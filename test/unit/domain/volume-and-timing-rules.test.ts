@@ -65,9 +65,9 @@ describe('missed, slow and unaccounted', () => {
   const now = new Date('2026-11-29T12:00:00Z');
   it('missed_run counts from the last start, or from the sync\'s creation before any', () => {
     const missed = { type: 'missed_run' as const, everyHours: 24 };
-    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', lastStartedAt: '2026-11-28T00:00:01Z', enabled: true }, now)).toEqual({ bad: false, detail: 'the last run started 36.0 h ago (2026-11-28T00:00:01Z); expected every 24 h, limit 36 h' });
-    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', lastStartedAt: '2026-11-27T23:59:59Z', enabled: true }, now).bad).toBe(true);
-    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', lastStartedAt: '2026-11-20T00:00:00Z', enabled: false }, now)).toEqual({ bad: false, detail: 'the sync is disabled: no run is expected (limit 36 h once enabled)' });
+    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', currentRunKey: '2026-11-28T00:00:01Z#run-1', enabled: true }, now)).toEqual({ bad: false, detail: 'the last run started 36.0 h ago (2026-11-28T00:00:01Z); expected every 24 h, limit 36 h' });
+    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', currentRunKey: '2026-11-27T23:59:59Z#run-1', enabled: true }, now).bad).toBe(true);
+    expect(missedRunVerdict(missed, { createdAt: '2026-11-01T00:00:00Z', currentRunKey: '2026-11-20T00:00:00Z#run-1', enabled: false }, now)).toEqual({ bad: false, detail: 'the sync is disabled: no run is expected (limit 36 h once enabled)' });
     expect(missedRunVerdict(missed, { createdAt: '2026-11-29T00:00:00Z', enabled: true }, now)).toEqual({ bad: false, detail: 'no run started since the sync was created 12.0 h ago (2026-11-29T00:00:00Z); expected every 24 h, limit 36 h' });
   });
 
